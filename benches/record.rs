@@ -1,0 +1,64 @@
+//! Single-thread cost of one record: perftrack's resolved `Operation::record`
+//! beside the peers, in the same process and run (DESIGN.md, "Numbers to reach").
+//!
+//! `scripts/bench.sh` runs this and prints the medians as ratios to the
+//! cheapest peer.
+
+use core::hint::black_box;
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+use std::sync::Mutex;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use perftrack::Tracker;
+
+/// Durations 0..1023 ns, as in the peer baselines.
+fn next(i: &mut u64) -> u64 {
+    *i = i.wrapping_add(1);
+    *i & 1023
+}
+
+fn record(c: &mut Criterion) {
+    let mut g = c.benchmark_group("record");
+
+    let tracker: Tracker<4, 64, 8> = Tracker::new();
+    let op = tracker.operation("bench").unwrap();
+    let mut i = 0;
+    g.bench_function("perftrack Operation::record", |b| {
+        b.iter(|| op.record(Duration::from_nanos(black_box(next(&mut i))), 64))
+    });
+
+    let bucket = metrics_util::storage::AtomicBucket::new();
+    let mut i = 0;
+    g.bench_function("metrics-util AtomicBucket::push", |b| b.iter(|| bucket.push(black_box(next(&mut i)))));
+
+    let hist = prometheus_client::metrics::histogram::Histogram::new(
+        prometheus_client::metrics::histogram::exponential_buckets(1.0, 2.0, 11),
+    );
+    let mut i = 0;
+    g.bench_function("prometheus-client Histogram::observe", |b| {
+        b.iter(|| hist.observe(black_box(next(&mut i)) as f64))
+    });
+
+    let hdr = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1 << 40, 3).unwrap());
+    let mut i = 0;
+    g.bench_function("Mutex<hdrhistogram::Histogram>::record", |b| {
+        b.iter(|| {
+            let _ = hdr.lock().unwrap().record(black_box(next(&mut i)));
+        })
+    });
+
+    let counter = AtomicU64::new(0);
+    let mut i = 0;
+    g.bench_function("AtomicU64::fetch_add", |b| {
+        b.iter(|| counter.fetch_add(black_box(next(&mut i)), Ordering::Relaxed))
+    });
+
+    // Also check the record path actually recorded (a bench that measures a
+    // no-op proves nothing).
+    assert!(op.summary().count > 0);
+    g.finish();
+}
+
+criterion_group!(benches, record);
+criterion_main!(benches);

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# no_std cross-builds of the library (--no-default-features).
+#
+# * thumbv7em-none-eabihf (Cortex-M4F): has 32-bit CAS, no 64-bit atomics;
+#   builds plainly (portable-atomic's fallback gives the 64-bit atomics).
+# * thumbv6m-none-eabi (Cortex-M0) and riscv32imc-unknown-none-elf: no CAS at
+#   all. A plain build must FAIL with perftrack's own clear message; with a
+#   pass-through feature (which only the final binary may choose) it builds.
+# Each is also built with `defmt`. Writes "passed failed skipped" to
+# target/cross-tally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+P=0 F=0 S=0
+ok() { P=$((P + 1)); echo "PASS: $1"; }
+bad() { F=$((F + 1)); echo "FAIL: $1"; }
+build() { cargo build --quiet --lib --no-default-features --target "$@"; }
+
+for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf; do
+    echo "==> no_std: $target"
+    if ! { rustup target list --installed | grep -qx "$target" || rustup target add "$target" >/dev/null 2>&1; }; then
+        S=$((S + 1)); echo "SKIPPED: $target (rustup target add $target failed)"; continue
+    fi
+    case $target in
+        thumbv7em-none-eabihf)
+            if build "$target"; then ok "$target plain"; else bad "$target plain"; fi
+            if build "$target" --features defmt; then ok "$target defmt"; else bad "$target defmt"; fi
+            ;;
+        *)
+            if out=$(build "$target" 2>&1); then
+                bad "$target plain should fail without a CAS choice, but built"
+            elif grep -q "perftrack: this target has no atomic compare-and-swap" <<<"$out"; then
+                ok "$target plain fails with perftrack's message"
+            else
+                echo "$out" | tail -20; bad "$target plain failed for another reason"
+            fi
+            for feat in unsafe-assume-single-core critical-section "unsafe-assume-single-core,defmt"; do
+                if build "$target" --features "$feat"; then ok "$target +$feat"; else bad "$target +$feat"; fi
+            done
+            ;;
+    esac
+done
+mkdir -p target && echo "$P $F $S" > target/cross-tally
+echo "cross-builds: $P passed, $F failed, $S skipped"
+[ "$F" = 0 ]

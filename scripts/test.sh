@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The one test command (README, "Testing"). Runs everything: rustfmt, clippy
+# -D warnings, unit + integration + doc tests, the main example, loom models,
+# miri, and the no_std cross-builds. It installs what it needs, and prints
+# `SKIPPED: <what> (<why>)` for a check whose tool truly cannot be had.
+#
+# Every check runs even after a failure; the exit status is non-zero if any
+# check failed. The last line is `checks: N passed, N failed, N skipped`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+PASSED=0 FAILED=0 SKIPPED=0
+FAILURES=()
+log() { printf '\n==> %s\n' "$*"; }
+step() { # step "name" command...
+    local name=$1; shift
+    log "$name"
+    local t0=$SECONDS
+    if "$@"; then
+        PASSED=$((PASSED + 1)); echo "PASS: $name ($((SECONDS - t0))s)"
+    else
+        FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL: $name ($((SECONDS - t0))s)"
+    fi
+}
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIPPED: $1 ($2)"; }
+
+# ---------------------------------------------------------------- tools
+have_target() { rustup target list --installed 2>/dev/null | grep -qx "$1" || rustup target add "$1" >/dev/null 2>&1; }
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+HAVE_MIRI=0
+if cargo +nightly miri --version >/dev/null 2>&1 || { rustup toolchain install nightly --profile minimal >/dev/null 2>&1 && rustup +nightly component add miri rust-src >/dev/null 2>&1; }; then
+    cargo +nightly miri --version >/dev/null 2>&1 && HAVE_MIRI=1
+fi
+
+# ---------------------------------------------------------------- host checks
+step "rustfmt --check" cargo fmt --all -- --check
+step "clippy -D warnings (std, all targets)" cargo clippy --workspace --all-targets -- -D warnings
+step "clippy -D warnings (defmt feature)" cargo clippy --all-targets --features defmt -- -D warnings
+step "tests: unit, integration, doc (std)" cargo test --workspace
+step "tests: unit, integration, doc (defmt feature)" cargo test --features defmt
+step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
+
+run_hot_loop() {
+    local out
+    out=$(cargo run --release --example hot_loop) || return 1
+    echo "$out"
+    grep -q '^=== Performance Report ===$' <<<"$out" && grep -q 'ns/record' <<<"$out"
+}
+step "main job: cargo run --release --example hot_loop" run_hot_loop
+
+step "loom models (release, LOOM_MAX_PREEMPTIONS=2)" scripts/loom.sh
+
+if [ "$HAVE_MIRI" = 1 ]; then
+    step "miri: unit + invariant + no-alloc tests" cargo +nightly miri test --lib --test invariants --test no_alloc
+else
+    skip "miri" "nightly miri component could not be installed"
+fi
+
+# ---------------------------------------------------------------- no_std cross-builds
+rm -f target/cross-tally
+scripts/cross.sh; rc=$?
+# cross.sh prints its own PASS/FAIL/SKIPPED lines and leaves its tally here;
+# no tally means it died early, which counts as a failure.
+read -r p f s < target/cross-tally 2>/dev/null || { p=0 f=1 s=0; }
+PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+[ "$rc" = 0 ] || FAILURES+=("no_std cross-builds")
+
+# ---------------------------------------------------------------- summary
+echo
+if [ "${#FAILURES[@]}" -gt 0 ]; then printf 'failed: %s\n' "${FAILURES[@]}"; fi
+echo "checks: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,256 @@
+//! `Aggregate`: one shard's exact lifetime totals, read as consistent snapshots.
+//!
+//! # Technique: hot/cold halves
+//!
+//! This is the scheme of the Prometheus Go client's histogram
+//! (client_golang PR #457), chosen because it gives both I2 (a snapshot is one
+//! set of whole records) and I6 (a bound on the reader's wait) with writers that
+//! never wait:
+//!
+//! * `started` packs a *hot bit* (bit 63) and the number of records ever
+//!   started (bits 0..63). A writer's single `fetch_add(1)` both counts itself
+//!   and learns which half to write: the two can never disagree.
+//! * Each half holds running totals and a `completed` count; a writer bumps
+//!   `completed` (`Release`) after its other updates.
+//! * A reader flips the hot bit. From then on new writers go to the other
+//!   half, so the now-cold half can only gain the few writers already in flight.
+//!   The reader waits for exactly those (`completed == started`): its wait is
+//!   bounded by in-flight writers, never by how fast new ones arrive.
+//! * It then reads the cold half (all history: see the invariant below), adds
+//!   it into the hot half, and zeroes the cold half.
+//!
+//! Invariant between snapshots: the cold half is all zeroes and the hot half
+//! holds every completed record, so when the next reader flips, the half it
+//! waits for will hold exactly the records counted in `started`.
+//!
+//! Readers of one aggregate must be serialised (the slot's reader lock does
+//! it); writers need nothing.
+
+use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn, spin_wait};
+
+const HOT_BIT: u64 = 1 << 63;
+const COUNT_MASK: u64 = HOT_BIT - 1;
+
+const SAT_NS: u8 = 1;
+const SAT_MEM: u8 = 2;
+const SAT_CPU: u8 = 4;
+
+/// One record as the aggregate sees it, already saturated to `u64` units.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    pub(crate) ns: u64,
+    pub(crate) mem: u64,
+    pub(crate) cpu_ns: Option<u64>,
+    pub(crate) ticks: Option<u64>,
+}
+
+/// What a writer learns from `begin`: its half, and its position in this
+/// shard's stream (also its ring index).
+#[derive(Clone, Copy)]
+pub(crate) struct Ticket {
+    pub(crate) seq: u64,
+    half: usize,
+}
+
+/// Plain totals copied out of an aggregate (or merged from several).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub(crate) count: u64,
+    pub(crate) total_ns: u64,
+    pub(crate) total_mem: u64,
+    /// `u64::MAX` when `count == 0`.
+    pub(crate) min_ns: u64,
+    pub(crate) max_ns: u64,
+    pub(crate) cpu_ns: u64,
+    pub(crate) cpu_count: u64,
+}
+
+impl Totals {
+    pub(crate) const EMPTY: Self =
+        Self { count: 0, total_ns: 0, total_mem: 0, min_ns: u64::MAX, max_ns: 0, cpu_ns: 0, cpu_count: 0 };
+
+    /// Adds another disjoint set of records, saturating every sum.
+    pub(crate) fn merge(&mut self, o: &Self) {
+        self.count = self.count.saturating_add(o.count);
+        self.total_ns = self.total_ns.saturating_add(o.total_ns);
+        self.total_mem = self.total_mem.saturating_add(o.total_mem);
+        self.min_ns = self.min_ns.min(o.min_ns);
+        self.max_ns = self.max_ns.max(o.max_ns);
+        self.cpu_ns = self.cpu_ns.saturating_add(o.cpu_ns);
+        self.cpu_count = self.cpu_count.saturating_add(o.cpu_count);
+    }
+}
+
+struct Half {
+    completed: AtomicU64,
+    total_ns: AtomicU64,
+    total_mem: AtomicU64,
+    min_ns: AtomicU64,
+    max_ns: AtomicU64,
+    cpu_ns: AtomicU64,
+    cpu_count: AtomicU64,
+    /// Sticky `SAT_*` bits: a sum wrapped, so it reads as `u64::MAX`.
+    saturated: AtomicU8,
+}
+
+/// Adds `v` to `sum`; if the sum wrapped, sets `bit` in `flags` so that the
+/// sum reads as saturated. One RMW; the second only on overflow.
+#[inline]
+fn add_saturating(sum: &AtomicU64, v: u64, flags: &AtomicU8, bit: u8) {
+    let old = sum.fetch_add(v, Ordering::Relaxed);
+    if old.checked_add(v).is_none() {
+        flags.fetch_or(bit, Ordering::Relaxed);
+    }
+}
+
+impl Half {
+    const_fn! {
+        const fn new() -> Self {
+            Self {
+                completed: AtomicU64::new(0),
+                total_ns: AtomicU64::new(0),
+                total_mem: AtomicU64::new(0),
+                min_ns: AtomicU64::new(u64::MAX),
+                max_ns: AtomicU64::new(0),
+                cpu_ns: AtomicU64::new(0),
+                cpu_count: AtomicU64::new(0),
+                saturated: AtomicU8::new(0),
+            }
+        }
+    }
+
+    #[inline]
+    fn add(&self, r: &Raw) {
+        add_saturating(&self.total_ns, r.ns, &self.saturated, SAT_NS);
+        add_saturating(&self.total_mem, r.mem, &self.saturated, SAT_MEM);
+        // min/max are RMWs only when this record sets a new extreme. The
+        // pre-check is safe: a half's min only falls and its max only rises
+        // while writers can reach it (it is reset only while cold and idle).
+        if r.ns < self.min_ns.load(Ordering::Relaxed) {
+            self.min_ns.fetch_min(r.ns, Ordering::Relaxed);
+        }
+        if r.ns > self.max_ns.load(Ordering::Relaxed) {
+            self.max_ns.fetch_max(r.ns, Ordering::Relaxed);
+        }
+        if let Some(cpu) = r.cpu_ns {
+            add_saturating(&self.cpu_ns, cpu, &self.saturated, SAT_CPU);
+            self.cpu_count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Reads the (quiescent) half. The caller has synchronised with every
+    /// writer of it through an `Acquire` load of `completed`.
+    fn read(&self, count: u64) -> Totals {
+        let sat = self.saturated.load(Ordering::Relaxed);
+        let pick = |v: &AtomicU64, bit: u8| if sat & bit != 0 { u64::MAX } else { v.load(Ordering::Relaxed) };
+        Totals {
+            count,
+            total_ns: pick(&self.total_ns, SAT_NS),
+            total_mem: pick(&self.total_mem, SAT_MEM),
+            min_ns: self.min_ns.load(Ordering::Relaxed),
+            max_ns: self.max_ns.load(Ordering::Relaxed),
+            cpu_ns: pick(&self.cpu_ns, SAT_CPU),
+            cpu_count: self.cpu_count.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adds a cold half's totals into this (hot, live) half with atomic RMWs,
+    /// so that writers racing with the merge lose nothing.
+    fn absorb(&self, t: &Totals) {
+        add_saturating(&self.total_ns, t.total_ns, &self.saturated, SAT_NS);
+        add_saturating(&self.total_mem, t.total_mem, &self.saturated, SAT_MEM);
+        add_saturating(&self.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
+        self.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
+        self.min_ns.fetch_min(t.min_ns, Ordering::Relaxed);
+        self.max_ns.fetch_max(t.max_ns, Ordering::Relaxed);
+        // A saturated sum must stay saturated after the move.
+        let sat = (if t.total_ns == u64::MAX { SAT_NS } else { 0 })
+            | (if t.total_mem == u64::MAX { SAT_MEM } else { 0 })
+            | (if t.cpu_ns == u64::MAX { SAT_CPU } else { 0 });
+        if sat != 0 {
+            self.saturated.fetch_or(sat, Ordering::Relaxed);
+        }
+        // Release: the next reader's Acquire wait on this `completed` then sees
+        // the sums above (pairs with the Acquire load in `Aggregate::snapshot`).
+        self.completed.fetch_add(t.count, Ordering::Release);
+    }
+
+    /// Resets a cold, idle half. Published to the writers that will use it
+    /// next by the reader lock's Release and the next flip's `AcqRel`.
+    fn clear(&self) {
+        self.completed.store(0, Ordering::Relaxed);
+        self.total_ns.store(0, Ordering::Relaxed);
+        self.total_mem.store(0, Ordering::Relaxed);
+        self.min_ns.store(u64::MAX, Ordering::Relaxed);
+        self.max_ns.store(0, Ordering::Relaxed);
+        self.cpu_ns.store(0, Ordering::Relaxed);
+        self.cpu_count.store(0, Ordering::Relaxed);
+        self.saturated.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A shard's lifetime aggregates. See the module docs for the protocol.
+pub(crate) struct Aggregate {
+    started: AtomicU64,
+    halves: [Half; 2],
+}
+
+impl Aggregate {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { started: AtomicU64::new(0), halves: array_of![Half::new(); 2] }
+        }
+    }
+
+    /// Starts a record: one RMW that counts it and picks its half.
+    #[inline]
+    pub(crate) fn begin(&self) -> Ticket {
+        // Acquire: pairs with the reader's AcqRel flip, so a writer sent to a
+        // freshly cleared half sees the clearing stores.
+        let n = self.started.fetch_add(1, Ordering::Acquire);
+        Ticket { seq: n & COUNT_MASK, half: (n >> 63) as usize }
+    }
+
+    /// Finishes a record begun with `begin`.
+    #[inline]
+    pub(crate) fn finish(&self, t: Ticket, r: &Raw) {
+        let half = &self.halves[t.half & 1];
+        half.add(r);
+        // Release: pairs with the Acquire wait in `snapshot`, which then sees
+        // every update above.
+        half.completed.fetch_add(1, Ordering::Release);
+    }
+
+    /// Number of records started so far: the next record's `seq`.
+    #[inline]
+    pub(crate) fn next_seq(&self) -> u64 {
+        // Acquire: pairs with `begin`'s RMW chain so that ring entries of
+        // records counted here can be validated by their stamps.
+        self.started.load(Ordering::Acquire) & COUNT_MASK
+    }
+
+    /// A consistent snapshot: exactly the records started before the flip.
+    ///
+    /// The caller must hold the slot's reader lock (readers are serialised).
+    pub(crate) fn snapshot(&self) -> Totals {
+        // AcqRel: Release publishes the previous reader's `clear` to writers
+        // that will use the new hot half; Acquire orders the wait below after
+        // the flip.
+        let n = self.started.fetch_add(HOT_BIT, Ordering::AcqRel);
+        let total = n & COUNT_MASK;
+        let cold_idx = (n >> 63) as usize;
+        let cold = &self.halves[cold_idx];
+        let hot = &self.halves[cold_idx ^ 1];
+        // Bounded by the writers in flight at the flip: every later writer
+        // lands in the other half.
+        let mut step = 0u32;
+        // Acquire: pairs with the Release in `finish` and `absorb`.
+        while cold.completed.load(Ordering::Acquire) != total {
+            spin_wait(&mut step);
+        }
+        let totals = cold.read(total);
+        hot.absorb(&totals);
+        cold.clear();
+        totals
+    }
+}

@@ -1,0 +1,73 @@
+//! `defmt::Format` for the public value types and the report, kept in one
+//! file the way heapless keeps its own. Durations are logged as whole
+//! nanoseconds (`u64`), which decode on the host without floating point on
+//! the target.
+
+use defmt::{Format, Formatter, write};
+
+use crate::summary::saturating_ns;
+use crate::{MetricsSummary, PerformanceMetrics, Report, Sample, TrackerError};
+
+impl Format for TrackerError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            Self::Full => write!(f, "Full"),
+            Self::NameTooLong => write!(f, "NameTooLong"),
+            Self::EmptyName => write!(f, "EmptyName"),
+        }
+    }
+}
+
+impl Format for PerformanceMetrics {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "PerformanceMetrics {{ duration_ns: {=u64}, memory_used: {=u64}, seq: {=u64}, shard: {=u32}, timestamp: {} }}",
+            saturating_ns(self.duration),
+            self.memory_used,
+            self.seq,
+            self.shard,
+            self.timestamp
+        )
+    }
+}
+
+impl Format for Sample {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "Sample {{ duration_ns: {=u64}, memory_used: {=u64}, cpu_ns: {}, timestamp: {} }}",
+            saturating_ns(self.duration),
+            self.memory_used,
+            self.cpu_time.map(saturating_ns),
+            self.timestamp
+        )
+    }
+}
+
+impl Format for MetricsSummary {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} avg_mem={=u64}",
+            self.name.as_str(),
+            self.count,
+            saturating_ns(self.avg_duration),
+            saturating_ns(self.min_duration),
+            saturating_ns(self.max_duration),
+            saturating_ns(self.p50),
+            saturating_ns(self.p90),
+            saturating_ns(self.p99),
+            self.avg_memory
+        )
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Format for Report<'_, OPS, RING, SHARDS> {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "=== Performance Report ===");
+        for s in self.summaries().iter() {
+            write!(f, "\n{}", s);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `TrackerError`: what registration can answer instead of a slot.
+
+use core::fmt;
+
+/// Why a name could not be turned into an operation slot.
+///
+/// Every error leaves the tracker unchanged: what was recorded before stays
+/// recorded, and names already registered keep recording.
+///
+/// ```
+/// use perftrack::{Tracker, TrackerError};
+/// use core::time::Duration;
+///
+/// let t: Tracker<1, 4> = Tracker::new();
+/// assert_eq!(t.record("", Duration::ZERO, 0), Err(TrackerError::EmptyName));
+/// t.record("a", Duration::from_micros(5), 0).unwrap();
+/// assert_eq!(t.record("b", Duration::ZERO, 0), Err(TrackerError::Full));
+/// assert_eq!(t.summary("a").unwrap().count, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackerError {
+    /// Every operation slot holds another name; the tracker's `OPS` is too small.
+    Full,
+    /// The name is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes (UTF-8).
+    NameTooLong,
+    /// The name is the empty string.
+    EmptyName,
+}
+
+impl fmt::Display for TrackerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full => f.write_str("tracker is full: every operation slot is taken by another name"),
+            Self::NameTooLong => write!(f, "operation name is longer than {} bytes", crate::MAX_NAME_LEN),
+            Self::EmptyName => f.write_str("operation name is empty"),
+        }
+    }
+}
+
+impl core::error::Error for TrackerError {}

@@ -1,0 +1,102 @@
+//! Operation names: validation, and storage in atomic words so that a slot's
+//! name can be published without `unsafe`.
+
+use crate::TrackerError;
+use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
+
+/// Longest operation name, in UTF-8 bytes.
+pub const MAX_NAME_LEN: usize = 32;
+
+/// An operation name as copied out of a tracker: a fixed-capacity string of
+/// at most [`MAX_NAME_LEN`] bytes that derefs to `str`.
+pub type Name = heapless::String<MAX_NAME_LEN>;
+
+const WORDS: usize = MAX_NAME_LEN / 4;
+
+/// A validated name, by value: `Copy`, so handles can carry it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Encoded {
+    len: u8,
+    bytes: [u8; MAX_NAME_LEN],
+}
+
+impl Encoded {
+    /// Checks the bad-input rules and copies `name`.
+    pub(crate) fn new(name: &str) -> Result<Self, TrackerError> {
+        let src = name.as_bytes();
+        if src.is_empty() {
+            return Err(TrackerError::EmptyName);
+        }
+        if src.len() > MAX_NAME_LEN {
+            return Err(TrackerError::NameTooLong);
+        }
+        let mut bytes = [0u8; MAX_NAME_LEN];
+        bytes[..src.len()].copy_from_slice(src);
+        // src.len() <= MAX_NAME_LEN = 32, so it fits a u8.
+        Ok(Self { len: src.len() as u8, bytes })
+    }
+
+    /// The name. The bytes were copied whole from a `&str`, so the fallback
+    /// to `""` is never taken; it only keeps this path free of panics.
+    pub(crate) fn as_str(&self) -> &str {
+        let len = usize::from(self.len).min(MAX_NAME_LEN);
+        core::str::from_utf8(&self.bytes[..len]).unwrap_or("")
+    }
+
+    pub(crate) fn to_name(self) -> Name {
+        let mut name = Name::new();
+        // Cannot fail: the name is at most MAX_NAME_LEN bytes.
+        let _ = name.push_str(self.as_str());
+        name
+    }
+
+    #[inline]
+    fn word(&self, i: usize) -> u32 {
+        let c = &self.bytes[i * 4..i * 4 + 4];
+        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    }
+}
+
+impl core::fmt::Debug for Encoded {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A name slot written once by the registrar, then read by anyone.
+///
+/// The words are written with `Relaxed` stores before the slot's state is
+/// published with `Release` (`registry.rs`), and read after an `Acquire` of
+/// that state, so readers always see the whole name.
+pub(crate) struct NameCell {
+    len: AtomicU8,
+    words: [AtomicU32; WORDS],
+}
+
+impl NameCell {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { len: AtomicU8::new(0), words: array_of![AtomicU32::new(0); WORDS] }
+        }
+    }
+
+    pub(crate) fn store(&self, name: &Encoded) {
+        for (i, cell) in self.words.iter().enumerate() {
+            cell.store(name.word(i), Ordering::Relaxed);
+        }
+        self.len.store(name.len, Ordering::Relaxed);
+    }
+
+    pub(crate) fn load(&self) -> Encoded {
+        let mut bytes = [0u8; MAX_NAME_LEN];
+        for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
+            chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Encoded { len: self.len.load(Ordering::Relaxed), bytes }
+    }
+
+    pub(crate) fn matches(&self, name: &Encoded) -> bool {
+        self.len.load(Ordering::Relaxed) == name.len
+            && self.words.iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == name.word(i))
+    }
+}

@@ -1,0 +1,132 @@
+//! `Operation`: a resolved handle, the hot-loop path with no name lookup.
+
+use core::fmt;
+use core::time::Duration;
+
+use heapless::Vec;
+
+use crate::name::Encoded;
+use crate::registry::Slot;
+use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
+use crate::{sync, window};
+
+/// A handle to one operation of a tracker, resolved once by
+/// [`Tracker::operation`](crate::Tracker::operation).
+///
+/// Recording through it is wait-free (I5): a bounded number of atomic steps,
+/// no lock, no allocation, no panic, no name lookup. It is `Copy`, `Send` and
+/// `Sync`: hand a copy to every thread.
+///
+/// ```
+/// use perftrack::PerformanceTracker;
+/// use core::time::Duration;
+///
+/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
+///
+/// let op = TRACKER.operation("parse")?;
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         s.spawn(move || {
+///             for _ in 0..1000 {
+///                 op.record(Duration::from_nanos(250), 64);
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(op.summary().count, 4000);
+/// assert_eq!(op.name(), "parse");
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+pub struct Operation<'t, const RING: usize, const SHARDS: usize> {
+    slot: &'t Slot<RING, SHARDS>,
+    name: Encoded,
+}
+
+impl<const RING: usize, const SHARDS: usize> Clone for Operation<'_, RING, SHARDS> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<const RING: usize, const SHARDS: usize> Copy for Operation<'_, RING, SHARDS> {}
+
+impl<const RING: usize, const SHARDS: usize> fmt::Debug for Operation<'_, RING, SHARDS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation").field("name", &self.name()).finish_non_exhaustive()
+    }
+}
+
+impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+    pub(crate) fn new(slot: &'t Slot<RING, SHARDS>, name: Encoded) -> Self {
+        Self { slot, name }
+    }
+
+    /// Records one run of the operation. Wait-free; never fails.
+    ///
+    /// `duration` saturates at `u64::MAX` nanoseconds; sums saturate at
+    /// `u64::MAX`; zero durations are recorded like any other.
+    #[inline]
+    pub fn record(&self, duration: Duration, memory_used: u64) {
+        self.record_sample(&Sample::new(duration, memory_used));
+    }
+
+    /// Records one run with a timestamp in the caller's ticks (kept in the
+    /// recent window, and used to order records across shards).
+    #[inline]
+    pub fn record_at(&self, duration: Duration, memory_used: u64, ticks: u64) {
+        self.record_sample(&Sample::new(duration, memory_used).at(ticks));
+    }
+
+    /// Records a full [`Sample`] on this thread's shard.
+    ///
+    /// With `std`, each thread is given a shard once, round-robin, and keeps
+    /// it. Without `std` every record goes to shard 0 unless you pick one with
+    /// [`record_on`](Self::record_on).
+    #[inline]
+    pub fn record_sample(&self, sample: &Sample) {
+        self.record_on(sync::shard_hint(), sample);
+    }
+
+    /// Records a [`Sample`] on an explicit shard (taken modulo `SHARDS`): for
+    /// multi-core MCUs, pass the core number; for pinned worker threads, the
+    /// worker index.
+    ///
+    /// ```
+    /// use perftrack::{Sample, Tracker};
+    /// use core::time::Duration;
+    ///
+    /// let t: Tracker<1, 8, 2> = Tracker::new();
+    /// let op = t.operation("irq").unwrap();
+    /// op.record_on(1, &Sample::new(Duration::from_micros(3), 0));
+    /// assert_eq!(op.recent()[0].shard, 1);
+    /// ```
+    #[inline]
+    pub fn record_on(&self, shard: usize, sample: &Sample) {
+        // `% SHARDS` is never a division by zero: `Tracker::new` rejects
+        // `SHARDS == 0` at compile time.
+        if let Some(s) = self.slot.shards.get(shard % SHARDS) {
+            s.record(&sample.raw());
+        }
+    }
+
+    /// A consistent summary of this operation (see [`MetricsSummary`]).
+    #[must_use]
+    pub fn summary(&self) -> MetricsSummary {
+        let totals = self.slot.totals();
+        let recent = self.recent();
+        let mut durations: Vec<u64, RING> = recent.iter().map(|m| crate::summary::saturating_ns(m.duration)).collect();
+        MetricsSummary::from_parts(self.name.to_name(), &totals, &mut durations)
+    }
+
+    /// The recent window: at most `RING` whole records, the newest ones,
+    /// oldest first. See [`Tracker::recent`](crate::Tracker::recent).
+    #[must_use]
+    pub fn recent(&self) -> Vec<PerformanceMetrics, RING> {
+        window::recent(self.slot)
+    }
+
+    /// The operation's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+}

@@ -1,0 +1,146 @@
+//! `Ring`: a shard's last `RING` records, overwrite-oldest, never torn (I3).
+//!
+//! The ring has no head of its own: a record's index is its `seq`, the stream
+//! position that `Aggregate::begin` already handed out, modulo `RING`. So the
+//! ring costs one RMW per record (the claim below), not two.
+//!
+//! Each entry carries a seqlock-style `stamp`:
+//! * `0`: never written;
+//! * `2·seq + 1`: being written by the record `seq`;
+//! * `2·seq + 2`: holds the whole record `seq`.
+//!
+//! A writer claims its entry with one CAS from an older, finished stamp to
+//! "writing". If the entry is being written by another writer, or already holds
+//! a newer record (this writer was lapped), the writer leaves the ring alone:
+//! the record still counts in the aggregates, and the ring keeps whole records
+//! only. One attempt, never a loop, so the writer stays wait-free.
+//!
+//! A reader accepts an entry only if its stamp is "holds `seq`" both before
+//! and after copying the data words.
+
+use crate::aggregate::Raw;
+use crate::sync::{AtomicU64, Ordering, array_of, const_fn};
+
+#[inline]
+const fn writing(seq: u64) -> u64 {
+    seq.wrapping_mul(2).wrapping_add(1)
+}
+
+#[inline]
+const fn done(seq: u64) -> u64 {
+    seq.wrapping_mul(2).wrapping_add(2)
+}
+
+/// `Option<u64>` in one word: `0` is `None`, `t + 1` is `Some(t)`
+/// (`u64::MAX` is kept as `u64::MAX - 1`).
+#[inline]
+const fn encode_ticks(t: Option<u64>) -> u64 {
+    match t {
+        Some(t) => t.saturating_add(1),
+        None => 0,
+    }
+}
+
+#[inline]
+const fn decode_ticks(v: u64) -> Option<u64> {
+    v.checked_sub(1)
+}
+
+struct Entry {
+    stamp: AtomicU64,
+    ns: AtomicU64,
+    mem: AtomicU64,
+    ticks: AtomicU64,
+}
+
+impl Entry {
+    const_fn! {
+        const fn new() -> Self {
+            Self {
+                stamp: AtomicU64::new(0),
+                ns: AtomicU64::new(0),
+                mem: AtomicU64::new(0),
+                ticks: AtomicU64::new(0),
+            }
+        }
+    }
+}
+
+/// One whole record read back from a ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) seq: u64,
+    pub(crate) ns: u64,
+    pub(crate) mem: u64,
+    pub(crate) ticks: Option<u64>,
+}
+
+pub(crate) struct Ring<const RING: usize> {
+    entries: [Entry; RING],
+}
+
+impl<const RING: usize> Ring<RING> {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { entries: array_of![Entry::new(); RING] }
+        }
+    }
+
+    #[inline]
+    fn entry(&self, seq: u64) -> Option<&Entry> {
+        // `RING as u64` cannot truncate on any supported target; `checked_rem`
+        // keeps a zero-capacity ring from dividing by zero.
+        let i = seq.checked_rem(RING as u64)?;
+        self.entries.get(i as usize)
+    }
+
+    /// Stores record `seq`, unless another writer holds its entry or a newer
+    /// record already replaced it. Returns whether the record went in.
+    #[inline]
+    pub(crate) fn write(&self, seq: u64, r: &Raw) -> bool {
+        let Some(e) = self.entry(seq) else { return false };
+        let cur = e.stamp.load(Ordering::Relaxed);
+        let claim = writing(seq);
+        if cur & 1 == 1 || cur >= claim {
+            return false;
+        }
+        // Relaxed: the data stores below are Release, so any reader that sees
+        // new data also sees this claim (pairs with the Acquire data loads in
+        // `read`).
+        if e.stamp.compare_exchange(cur, claim, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        e.ns.store(r.ns, Ordering::Release);
+        e.mem.store(r.mem, Ordering::Release);
+        e.ticks.store(encode_ticks(r.ticks), Ordering::Release);
+        // Release: pairs with the Acquire stamp load in `read`.
+        e.stamp.store(done(seq), Ordering::Release);
+        true
+    }
+
+    /// Copies record `seq` if the ring still holds it whole.
+    #[inline]
+    pub(crate) fn read(&self, seq: u64) -> Option<Slot> {
+        let e = self.entry(seq)?;
+        let want = done(seq);
+        // Acquire: pairs with the final Release store in `write`, so the data
+        // loads see that record's words (or a later writer's).
+        if e.stamp.load(Ordering::Acquire) != want {
+            return None;
+        }
+        // Acquire: pairs with the Release data stores of any later writer;
+        // if we saw its data, the stamp check below sees its claim.
+        let ns = e.ns.load(Ordering::Acquire);
+        let mem = e.mem.load(Ordering::Acquire);
+        let ticks = e.ticks.load(Ordering::Acquire);
+        if e.stamp.load(Ordering::Relaxed) != want {
+            return None;
+        }
+        Some(Slot { seq, ns, mem, ticks: decode_ticks(ticks) })
+    }
+}
+
+impl<const RING: usize> Ring<RING> {
+    /// Ring capacity.
+    pub(crate) const CAPACITY: usize = RING;
+}

@@ -1,0 +1,218 @@
+//! The plain values a tracker hands out: `Sample` (one record going in),
+//! `PerformanceMetrics` (one record coming out) and `MetricsSummary`.
+
+use core::time::Duration;
+
+use crate::aggregate::{Raw, Totals};
+use crate::name::Name;
+
+/// Converts a `Duration` to whole nanoseconds, saturating at `u64::MAX`
+/// (about 584 years), so `Duration::MAX` records as `u64::MAX` ns.
+#[inline]
+pub(crate) const fn saturating_ns(d: Duration) -> u64 {
+    let ns = d.as_nanos();
+    if ns > u64::MAX as u128 { u64::MAX } else { ns as u64 }
+}
+
+/// One record to be stored: what [`Operation::record_sample`](crate::Operation::record_sample)
+/// takes. [`Operation::record`](crate::Operation::record) is the short form for the first two fields.
+///
+/// ```
+/// use perftrack::{Sample, Tracker};
+/// use core::time::Duration;
+///
+/// let t: Tracker<2, 8> = Tracker::new();
+/// let op = t.operation("io").unwrap();
+/// op.record_sample(&Sample::new(Duration::from_micros(40), 512).at(1_000).with_cpu_time(Duration::from_micros(10)));
+/// let r = op.recent();
+/// assert_eq!(r[0].timestamp, Some(1_000));
+/// assert_eq!(op.summary().total_cpu_time, Duration::from_micros(10));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sample {
+    /// How long the operation took. Saturates at `u64::MAX` nanoseconds.
+    pub duration: Duration,
+    /// Memory the operation used, in bytes (any unit you choose, summed as given).
+    pub memory_used: u64,
+    /// CPU time, when measured (the std `Timer::with_cpu` and `Timed` futures fill it).
+    pub cpu_time: Option<Duration>,
+    /// A caller-supplied timestamp in ticks of the caller's clock (a cycle
+    /// counter, a millisecond tick, …). Kept in the recent window and used to
+    /// order records across shards.
+    pub timestamp: Option<u64>,
+}
+
+impl Sample {
+    /// A sample with a duration and memory, and no CPU time or timestamp.
+    #[must_use]
+    pub const fn new(duration: Duration, memory_used: u64) -> Self {
+        Self { duration, memory_used, cpu_time: None, timestamp: None }
+    }
+
+    /// Adds a CPU time.
+    #[must_use]
+    pub const fn with_cpu_time(mut self, cpu: Duration) -> Self {
+        self.cpu_time = Some(cpu);
+        self
+    }
+
+    /// Adds a timestamp in the caller's ticks.
+    #[must_use]
+    pub const fn at(mut self, ticks: u64) -> Self {
+        self.timestamp = Some(ticks);
+        self
+    }
+
+    #[inline]
+    pub(crate) const fn raw(&self) -> Raw {
+        Raw {
+            ns: saturating_ns(self.duration),
+            mem: self.memory_used,
+            cpu_ns: match self.cpu_time {
+                Some(c) => Some(saturating_ns(c)),
+                None => None,
+            },
+            ticks: self.timestamp,
+        }
+    }
+}
+
+/// One record from an operation's recent window.
+///
+/// ```
+/// use perftrack::Tracker;
+/// use core::time::Duration;
+///
+/// let t: Tracker<1, 4, 1> = Tracker::new();
+/// for i in 0..6u64 {
+///     t.record("step", Duration::from_nanos(i), i).unwrap();
+/// }
+/// let recent = t.recent("step");
+/// // The newest 4 of 6, oldest first.
+/// assert_eq!(recent.iter().map(|m| m.seq).collect::<Vec<_>>(), [2, 3, 4, 5]);
+/// assert_eq!(recent[0].duration, Duration::from_nanos(2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PerformanceMetrics {
+    /// How long the operation took.
+    pub duration: Duration,
+    /// Memory the operation used, in bytes.
+    pub memory_used: u64,
+    /// Position of this record in its shard's stream: 0 for the shard's first
+    /// record. With one shard, this is the operation's record number.
+    pub seq: u64,
+    /// The shard the record was written to.
+    pub shard: u32,
+    /// The caller's timestamp, if the record was made with one.
+    pub timestamp: Option<u64>,
+}
+
+/// Everything known about one operation, copied out of the tracker.
+///
+/// The lifetime fields (`count` through `avg_memory`, and the CPU fields) come
+/// from one consistent snapshot (I2): they describe exactly one set of whole
+/// records. The percentiles are taken over the records now in the recent
+/// window (at most `RING`), by nearest rank.
+///
+/// When a sum saturates at `u64::MAX` (nanoseconds or bytes) it stays there,
+/// and the average derived from it is a lower bound.
+///
+/// ```
+/// use perftrack::Tracker;
+/// use core::time::Duration;
+///
+/// let t: Tracker<4, 16> = Tracker::new();
+/// for ms in [1u64, 2, 3, 4] {
+///     t.record("load", Duration::from_millis(ms), ms * 1024).unwrap();
+/// }
+/// let s = t.summary("load").unwrap();
+/// assert_eq!((&*s.name, s.count), ("load", 4));
+/// assert_eq!(s.avg_duration, Duration::from_micros(2500));
+/// assert_eq!((s.min_duration, s.max_duration), (Duration::from_millis(1), Duration::from_millis(4)));
+/// assert_eq!(s.p50, Duration::from_millis(2));
+/// assert_eq!(s.avg_memory, 2560);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MetricsSummary {
+    /// The operation's name: a `heapless::String` of capacity
+    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (32 bytes) that derefs to `str`.
+    pub name: Name,
+    /// Number of records.
+    pub count: u64,
+    /// Sum of all durations (saturating).
+    pub total_duration: Duration,
+    /// `total_duration / count`, or zero with no records.
+    pub avg_duration: Duration,
+    /// Shortest duration, or zero with no records.
+    pub min_duration: Duration,
+    /// Longest duration, or zero with no records.
+    pub max_duration: Duration,
+    /// Sum of all `memory_used` (saturating).
+    pub total_memory: u64,
+    /// `total_memory / count`, or zero with no records.
+    pub avg_memory: u64,
+    /// Median of the recent window, by nearest rank; zero if it is empty.
+    pub p50: Duration,
+    /// 90th percentile of the recent window, by nearest rank.
+    pub p90: Duration,
+    /// 99th percentile of the recent window, by nearest rank.
+    pub p99: Duration,
+    /// Number of records in the recent window the percentiles were taken over.
+    pub window: usize,
+    /// Number of records that carried a CPU time.
+    pub cpu_samples: u64,
+    /// Sum of the CPU times carried by records (saturating).
+    pub total_cpu_time: Duration,
+}
+
+impl MetricsSummary {
+    /// Average CPU time over the records that carried one, if any did.
+    ///
+    /// ```
+    /// use perftrack::{Sample, Tracker};
+    /// use core::time::Duration;
+    ///
+    /// let t: Tracker<1, 4> = Tracker::new();
+    /// let op = t.operation("x").unwrap();
+    /// op.record(Duration::from_millis(2), 0);
+    /// assert_eq!(op.summary().avg_cpu_time(), None);
+    /// op.record_sample(&Sample::new(Duration::from_millis(2), 0).with_cpu_time(Duration::from_millis(1)));
+    /// assert_eq!(op.summary().avg_cpu_time(), Some(Duration::from_millis(1)));
+    /// ```
+    #[must_use]
+    pub fn avg_cpu_time(&self) -> Option<Duration> {
+        let ns = saturating_ns(self.total_cpu_time);
+        ns.checked_div(self.cpu_samples).map(Duration::from_nanos)
+    }
+
+    /// Builds a summary from a snapshot and the window's durations, which it
+    /// sorts in place.
+    pub(crate) fn from_parts(name: Name, t: &Totals, window: &mut [u64]) -> Self {
+        window.sort_unstable();
+        let pct = |p: u64| -> Duration {
+            let n = window.len() as u64;
+            // Nearest rank: the smallest value with at least p% of the window
+            // at or below it; rank = ceil(p·n / 100), counted from 1.
+            let rank = (p * n).div_ceil(100).max(1);
+            window.get((rank - 1) as usize).map_or(Duration::ZERO, |&ns| Duration::from_nanos(ns))
+        };
+        let avg = |sum: u64| sum.checked_div(t.count).unwrap_or(0);
+        let empty = t.count == 0;
+        Self {
+            name,
+            count: t.count,
+            total_duration: Duration::from_nanos(t.total_ns),
+            avg_duration: Duration::from_nanos(avg(t.total_ns)),
+            min_duration: Duration::from_nanos(if empty { 0 } else { t.min_ns }),
+            max_duration: Duration::from_nanos(t.max_ns),
+            total_memory: t.total_mem,
+            avg_memory: avg(t.total_mem),
+            p50: pct(50),
+            p90: pct(90),
+            p99: pct(99),
+            window: window.len(),
+            cpu_samples: t.cpu_count,
+            total_cpu_time: Duration::from_nanos(t.cpu_ns),
+        }
+    }
+}

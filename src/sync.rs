@@ -1,0 +1,129 @@
+//! The one place that names `loom`, `portable_atomic` or `core::sync`.
+//!
+//! Order of choice (DESIGN.md, "The sync shim"):
+//! 1. loom, under this crate's own `--cfg perftrack_loom`, so that `RUSTFLAGS`
+//!    never switches a dependency into loom mode;
+//! 2. `portable-atomic`, on targets without native 64-bit atomics with CAS
+//!    (Cortex-M0/M3/M4, RISC-V without the A extension);
+//! 3. `core`, everywhere else.
+//!
+//! It also holds the two helpers whose behaviour differs under loom: building
+//! arrays of atomics (`const` outside loom, a runtime loop inside it) and
+//! spinning (a CPU hint outside loom, a loom yield inside it).
+
+#[cfg(perftrack_loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+#[cfg(all(not(perftrack_loom), target_has_atomic = "64"))]
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+#[cfg(all(not(perftrack_loom), not(target_has_atomic = "64")))]
+pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+// A target without compare-and-swap (Cortex-M0, RISC-V without the A
+// extension) gets its RMWs from portable-atomic, which needs the final binary
+// to say how: a library must not choose for it.
+#[cfg(all(
+    not(perftrack_loom),
+    not(target_has_atomic = "32"),
+    not(feature = "critical-section"),
+    not(feature = "unsafe-assume-single-core"),
+    not(portable_atomic_unsafe_assume_single_core)
+))]
+compile_error!(
+    "perftrack: this target has no atomic compare-and-swap. The final binary must enable one of \
+     perftrack's features `critical-section` (and link a critical-section implementation) or \
+     `unsafe-assume-single-core` (single-core chips running in privileged mode). See the README, \"Feature flags\"."
+);
+
+/// Declares a `const fn` outside loom and a plain `fn` under loom, from one body.
+///
+/// loom's atomics cannot be built in a `const` context (crossbeam's `const_fn!`
+/// solves the same problem the same way).
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis const fn $($rest:tt)*) => {
+        $(#[$attr])*
+        #[cfg(not(perftrack_loom))]
+        $vis const fn $($rest)*
+
+        $(#[$attr])*
+        #[cfg(perftrack_loom)]
+        $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
+
+/// `[expr; N]` for a non-`Copy` `expr`: an inline-`const` repeat outside loom,
+/// `core::array::from_fn` under loom.
+#[cfg(not(perftrack_loom))]
+macro_rules! array_of {
+    ($e:expr; $n:expr) => {
+        [const { $e }; $n]
+    };
+}
+#[cfg(perftrack_loom)]
+macro_rules! array_of {
+    ($e:expr; $n:expr) => {
+        core::array::from_fn(|_| $e)
+    };
+}
+pub(crate) use array_of;
+
+/// One step of a reader's wait loop.
+///
+/// Outside loom this is a CPU spin hint; with `std` it also yields the thread
+/// every 64 steps, so that a reader waiting for a descheduled writer gives the
+/// writer the core back. Under loom it is `loom::thread::yield_now`, which
+/// loom needs to explore a spin loop at all.
+#[inline]
+pub(crate) fn spin_wait(step: &mut u32) {
+    *step = step.wrapping_add(1);
+    #[cfg(perftrack_loom)]
+    loom::thread::yield_now();
+    #[cfg(not(perftrack_loom))]
+    {
+        core::hint::spin_loop();
+        #[cfg(feature = "std")]
+        if *step % 64 == 0 {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// This thread's shard hint: a small number assigned round-robin the first
+/// time a thread records, then reused (DESIGN.md, "Contention").
+///
+/// Without `std` there are no threads to tell apart, so the hint is 0: a
+/// `no_std` tracker defaults to one shard, and a multi-core MCU passes an
+/// explicit shard to `Operation::record_on`. Under loom it is also 0; the
+/// cross-shard model picks shards explicitly.
+#[inline]
+pub(crate) fn shard_hint() -> usize {
+    #[cfg(all(feature = "std", not(perftrack_loom)))]
+    {
+        use core::cell::Cell;
+        use core::sync::atomic::AtomicUsize;
+        const UNSET: usize = usize::MAX;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        std::thread_local! {
+            static HINT: Cell<usize> = const { Cell::new(UNSET) };
+        }
+        HINT.try_with(|h| {
+            let v = h.get();
+            if v != UNSET {
+                return v;
+            }
+            // Relaxed: the value is only a spreading hint; no data hangs on it.
+            let v = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) & (UNSET >> 1);
+            h.set(v);
+            v
+        })
+        // During thread-local destruction there is no hint left: shard 0 is
+        // still correct, only less spread.
+        .unwrap_or(0)
+    }
+    #[cfg(not(all(feature = "std", not(perftrack_loom))))]
+    {
+        0
+    }
+}

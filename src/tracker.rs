@@ -1,0 +1,186 @@
+//! `Tracker`: the fixed-capacity container of operations.
+
+use core::fmt;
+use core::time::Duration;
+
+use heapless::Vec;
+
+use crate::name::Encoded;
+use crate::registry::Registry;
+use crate::report::Report;
+use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
+use crate::sync::const_fn;
+use crate::{DEFAULT_SHARDS, Operation, TrackerError};
+
+/// A fixed-capacity, lock-free performance tracker.
+///
+/// * `OPS`: the number of distinct operation names it can hold.
+/// * `RING`: the recent-window length per shard; [`recent`](Self::recent)
+///   returns at most `RING` records in all.
+/// * `SHARDS`: how many cache-line-padded stripes each operation is split
+///   over, so that threads recording the same operation do not fight over one
+///   cache line. Defaults to [`DEFAULT_SHARDS`] (8 with `std`, 1 without).
+///
+/// Its whole footprint is `size_of::<Tracker<OPS, RING, SHARDS>>()` (I7); it
+/// never allocates. The README gives the formula.
+///
+/// ```
+/// use perftrack::Tracker;
+/// use core::time::Duration;
+///
+/// static TRACKER: Tracker<8, 16> = Tracker::new();
+///
+/// TRACKER.record("db_query", Duration::from_micros(1800), 4096)?;
+/// let s = TRACKER.summary("db_query").unwrap();
+/// assert_eq!(s.count, 1);
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+pub struct Tracker<const OPS: usize, const RING: usize, const SHARDS: usize = DEFAULT_SHARDS> {
+    registry: Registry<OPS, RING, SHARDS>,
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+    const_fn! {
+        /// An empty tracker. `const`, so it can live in a `static`.
+        ///
+        /// `RING` and `SHARDS` must be at least 1; anything else is a compile
+        /// error, not a run-time panic.
+        #[must_use]
+        pub const fn new() -> Self {
+            const {
+                assert!(RING > 0, "perftrack: RING (recent-window length) must be at least 1");
+                assert!(SHARDS > 0, "perftrack: SHARDS must be at least 1");
+            }
+            Self { registry: Registry::new() }
+        }
+    }
+
+    /// The number of operation slots.
+    pub const CAPACITY: usize = OPS;
+
+    /// Bytes this tracker occupies: all of it, there is no heap (I7).
+    pub const FOOTPRINT: usize = core::mem::size_of::<Self>();
+
+    /// Records one run of `name`, registering the name on first use.
+    ///
+    /// This looks the name up on every call; in a hot loop, resolve an
+    /// [`Operation`] once with [`operation`](Self::operation) instead.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::EmptyName`], [`TrackerError::NameTooLong`], or
+    /// [`TrackerError::Full`] when `name` is new and every slot is taken.
+    /// Nothing already recorded is affected.
+    pub fn record(&self, name: impl AsRef<str>, duration: Duration, memory_used: u64) -> Result<(), TrackerError> {
+        self.record_sample(name, &Sample::new(duration, memory_used))
+    }
+
+    /// Records a full [`Sample`] under `name`, registering the name on first use.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Self::record).
+    pub fn record_sample(&self, name: impl AsRef<str>, sample: &Sample) -> Result<(), TrackerError> {
+        self.operation(name.as_ref())?.record_sample(sample);
+        Ok(())
+    }
+
+    /// Resolves `name` to a handle for hot loops, registering it if new.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::EmptyName`], [`TrackerError::NameTooLong`] (over
+    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes), or [`TrackerError::Full`].
+    ///
+    /// ```
+    /// use perftrack::{Tracker, TrackerError};
+    ///
+    /// let t: Tracker<1, 4> = Tracker::new();
+    /// let a = t.operation("a")?;
+    /// assert_eq!(t.operation("a")?.name(), a.name()); // same slot
+    /// assert_eq!(t.operation("b").unwrap_err(), TrackerError::Full);
+    /// assert_eq!(t.operation(&"x".repeat(33)).unwrap_err(), TrackerError::NameTooLong);
+    /// # Ok::<(), TrackerError>(())
+    /// ```
+    pub fn operation(&self, name: &str) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+        let encoded = Encoded::new(name)?;
+        let slot = self.registry.resolve(&encoded)?;
+        Ok(Operation::new(slot, encoded))
+    }
+
+    /// The summary of `name`, or `None` if it was never recorded.
+    #[must_use]
+    pub fn summary(&self, name: &str) -> Option<MetricsSummary> {
+        self.find(name).map(|op| op.summary())
+    }
+
+    /// Summaries of every operation, in registration order.
+    #[must_use]
+    pub fn summaries(&self) -> Vec<MetricsSummary, OPS> {
+        self.operations().map(|op| op.summary()).collect()
+    }
+
+    /// The recent window of `name`: at most `RING` whole records, the newest
+    /// ones, oldest first; empty if the name is unknown. Never torn (I3).
+    #[must_use]
+    pub fn recent(&self, name: &str) -> Vec<PerformanceMetrics, RING> {
+        self.find(name).map(|op| op.recent()).unwrap_or_default()
+    }
+
+    /// Every registered operation, in registration order.
+    pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS>> {
+        self.registry.ready().map(|slot| Operation::new(slot, slot.name()))
+    }
+
+    /// The number of registered operations.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.registry.ready().count()
+    }
+
+    /// Whether no operation has been registered yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A printable report of every operation (`core::fmt::Display`).
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// let t: Tracker<4, 8> = Tracker::new();
+    /// t.record("render", Duration::from_millis(16), 2048)?;
+    /// let text = format!("{}", t.report());
+    /// assert!(text.starts_with("=== Performance Report ==="));
+    /// assert!(text.contains("render"));
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> Report<'_, OPS, RING, SHARDS> {
+        Report::new(self)
+    }
+
+    fn find(&self, name: &str) -> Option<Operation<'_, RING, SHARDS>> {
+        let encoded = Encoded::new(name).ok()?;
+        self.registry.find(&encoded).map(|slot| Operation::new(slot, encoded))
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Default for Tracker<OPS, RING, SHARDS> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Debug for Tracker<OPS, RING, SHARDS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracker")
+            .field("ops", &self.len())
+            .field("capacity", &OPS)
+            .field("ring", &RING)
+            .field("shards", &SHARDS)
+            .finish()
+    }
+}

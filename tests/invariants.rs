@@ -1,0 +1,457 @@
+//! DESIGN.md's invariants I1–I7, each shown through the public API.
+
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::time::Duration;
+use std::sync::Barrier;
+use std::thread;
+
+use perftrack::{MetricsSummary, Sample, Tracker, TrackerError};
+
+/// Every record in these tests has `memory == 3 * ns + 1`, so any set of whole
+/// records satisfies `total_memory == 3 * total_ns + count`.
+fn mem_for(ns: u64) -> u64 {
+    3 * ns + 1
+}
+
+fn assert_consistent(s: &MetricsSummary) {
+    let total_ns = s.total_duration.as_nanos() as u64;
+    assert_eq!(s.total_memory, 3 * total_ns + s.count, "torn snapshot: {s:?}");
+    if s.count > 0 {
+        assert!(s.min_duration <= s.avg_duration && s.avg_duration <= s.max_duration, "min/avg/max disagree: {s:?}");
+    }
+}
+
+// ---------------------------------------------------------------- I1
+
+#[test]
+fn i1_eight_threads_times_100k_records_are_exact_at_rest() {
+    const THREADS: u64 = 8;
+    const N: u64 = if cfg!(miri) { 50 } else { 100_000 };
+    let t: Tracker<4, 32, 4> = Tracker::new();
+    let op = t.operation("hot").unwrap();
+    thread::scope(|s| {
+        for w in 0..THREADS {
+            s.spawn(move || {
+                for i in 0..N {
+                    let ns = w * N + i + 1; // every value distinct, 1..=THREADS*N
+                    op.record(Duration::from_nanos(ns), mem_for(ns));
+                }
+            });
+        }
+    });
+    let total = THREADS * N;
+    let sum_ns = total * (total + 1) / 2;
+    let s = op.summary();
+    assert_eq!(s.count, total);
+    assert_eq!(s.total_duration, Duration::from_nanos(sum_ns));
+    assert_eq!(s.min_duration, Duration::from_nanos(1));
+    assert_eq!(s.max_duration, Duration::from_nanos(total));
+    assert_eq!(s.total_memory, 3 * sum_ns + total);
+    // Reading again changes nothing (the snapshot moves halves, not records).
+    assert_eq!(op.summary().count, total);
+    assert_eq!(op.summary().total_memory, s.total_memory);
+}
+
+#[test]
+fn i1_records_on_one_shared_shard_are_exact_at_rest() {
+    const N: u64 = if cfg!(miri) { 50 } else { 50_000 };
+    let t: Tracker<1, 8, 2> = Tracker::new();
+    let op = t.operation("x").unwrap();
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(move || {
+                for i in 0..N {
+                    op.record_on(0, &Sample::new(Duration::from_nanos(i), mem_for(i)));
+                }
+            });
+        }
+    });
+    let s = op.summary();
+    assert_eq!(s.count, 4 * N);
+    assert_eq!(s.total_duration, Duration::from_nanos(4 * (N * (N - 1) / 2)));
+    assert_eq!(s.min_duration, Duration::ZERO);
+    assert_consistent(&s);
+}
+
+// ---------------------------------------------------------------- I2 + I6
+
+fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize>(shared_shard: bool) {
+    const SNAPSHOTS: usize = if cfg!(miri) { 20 } else { 3_000 };
+    let t: Tracker<2, 16, SHARDS> = Tracker::new();
+    let op = t.operation("io").unwrap();
+    let stop = AtomicBool::new(false);
+    let written = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for w in 0..4u64 {
+            let (stop, written) = (&stop, &written);
+            s.spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let ns = (i * 7 + w) % 10_000;
+                    let sample = Sample::new(Duration::from_nanos(ns), mem_for(ns));
+                    if shared_shard {
+                        op.record_on(0, &sample)
+                    } else {
+                        op.record_sample(&sample)
+                    }
+                    i += 1;
+                }
+                written.fetch_add(i as usize, Ordering::Relaxed);
+            });
+        }
+        // The reader finishes SNAPSHOTS snapshots while the writers never
+        // stop: if its retries were not bounded by the writers in flight, this
+        // loop would never end.
+        let mut last = 0;
+        for _ in 0..SNAPSHOTS {
+            let snap = op.summary();
+            assert_consistent(&snap);
+            assert!(snap.count >= last, "count went backwards");
+            last = snap.count;
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert_eq!(op.summary().count, written.load(Ordering::Relaxed) as u64);
+}
+
+#[test]
+fn i2_snapshots_are_consistent_while_writers_share_one_shard() {
+    snapshots_stay_consistent_while_writers_run::<1>(true);
+}
+
+#[test]
+fn i2_snapshots_are_consistent_across_shards_while_writers_run() {
+    snapshots_stay_consistent_while_writers_run::<4>(false);
+}
+
+#[test]
+fn i2_many_readers_at_once_each_get_consistent_snapshots() {
+    const ROUNDS: usize = if cfg!(miri) { 10 } else { 2_000 };
+    let t: Tracker<1, 8, 2> = Tracker::new();
+    let op = t.operation("r").unwrap();
+    let stop = AtomicBool::new(false);
+    thread::scope(|s| {
+        let stop = &stop;
+        s.spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                op.record(Duration::from_nanos(i % 500), mem_for(i % 500));
+                i += 1;
+            }
+        });
+        let readers: Vec<_> =
+            (0..3).map(|_| s.spawn(move || (0..ROUNDS).for_each(|_| assert_consistent(&op.summary())))).collect();
+        for r in readers {
+            r.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+}
+
+// ---------------------------------------------------------------- I3
+
+#[test]
+fn i3_recent_never_returns_a_torn_or_invented_record() {
+    const RING: usize = 8;
+    const N: u64 = if cfg!(miri) { 40 } else { 200_000 };
+    let t: Tracker<1, RING, 2> = Tracker::new();
+    let op = t.operation("ring").unwrap();
+    let done = AtomicBool::new(false);
+    thread::scope(|s| {
+        let done = &done;
+        let writers: Vec<_> = (0..3u64)
+            .map(|w| {
+                s.spawn(move || {
+                    for i in 0..N {
+                        // Writer id in the high bits: each value names one real record.
+                        let ns = (w << 32) | i;
+                        // Two writers share shard 0, so entries are also overwritten
+                        // by racing writers, not only by later records.
+                        op.record_on(w as usize % 2, &Sample::new(Duration::from_nanos(ns), mem_for(ns)));
+                    }
+                })
+            })
+            .collect();
+        let reader = s.spawn(move || {
+            let mut reads = 0u32;
+            while !done.load(Ordering::Relaxed) || reads < 10 {
+                let recent = op.recent();
+                assert!(recent.len() <= RING);
+                for m in &recent {
+                    let ns = m.duration.as_nanos() as u64;
+                    assert_eq!(m.memory_used, mem_for(ns), "torn record {m:?}");
+                    assert!(ns >> 32 < 3 && (ns & 0xffff_ffff) < N, "invented record {m:?}");
+                }
+                for shard in 0..2 {
+                    let seqs: Vec<u64> = recent.iter().filter(|m| m.shard == shard).map(|m| m.seq).collect();
+                    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "shard {shard} out of order: {seqs:?}");
+                }
+                reads += 1;
+            }
+            reads
+        });
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+        assert!(reader.join().unwrap() >= 10);
+    });
+}
+
+#[test]
+fn i3_recent_returns_the_newest_ring_records_oldest_first() {
+    let t: Tracker<1, 4, 1> = Tracker::new();
+    for i in 0..10u64 {
+        t.record("w", Duration::from_nanos(i), i).unwrap();
+    }
+    let r = t.recent("w");
+    let got: Vec<(u64, u64)> = r.iter().map(|m| (m.seq, m.duration.as_nanos() as u64)).collect();
+    assert_eq!(got, [(6, 6), (7, 7), (8, 8), (9, 9)]);
+    assert!(t.recent("unknown").is_empty());
+}
+
+#[test]
+fn i3_recent_merges_shards_by_timestamp_when_given() {
+    let t: Tracker<1, 4, 3> = Tracker::new();
+    let op = t.operation("m").unwrap();
+    for tick in 0..9u64 {
+        op.record_on((tick % 3) as usize, &Sample::new(Duration::from_nanos(tick), 0).at(tick));
+    }
+    let ticks: Vec<u64> = op.recent().iter().map(|m| m.timestamp.unwrap()).collect();
+    assert_eq!(ticks, [5, 6, 7, 8]);
+}
+
+// ---------------------------------------------------------------- I4
+
+#[test]
+fn i4_racing_registrations_of_the_same_names_get_one_slot_each() {
+    const THREADS: usize = 8;
+    let t: Tracker<8, 4, 2> = Tracker::new();
+    let barrier = Barrier::new(THREADS);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                barrier.wait();
+                for name in ["alpha", "beta", "gamma", "delta"] {
+                    t.record(name, Duration::from_nanos(1), 0).unwrap();
+                }
+            });
+        }
+    });
+    let names: Vec<String> = t.summaries().iter().map(|s| s.name.to_string()).collect();
+    assert_eq!(names.len(), 4, "duplicate slots: {names:?}");
+    for s in t.summaries() {
+        assert_eq!(s.count, THREADS as u64, "{} split over slots", s.name);
+    }
+}
+
+#[test]
+fn i4_race_for_the_last_free_slot_has_one_winner_and_old_names_keep_recording() {
+    let t: Tracker<2, 4, 1> = Tracker::new();
+    t.record("existing", Duration::from_nanos(5), 0).unwrap();
+    let barrier = Barrier::new(8);
+    let wins = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for i in 0..8 {
+            let (t, barrier, wins) = (&t, &barrier, &wins);
+            s.spawn(move || {
+                barrier.wait();
+                match t.operation(&format!("new{i}")) {
+                    Ok(_) => {
+                        wins.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => assert_eq!(e, TrackerError::Full),
+                }
+                t.record("existing", Duration::from_nanos(5), 0).unwrap();
+            });
+        }
+    });
+    assert_eq!(wins.load(Ordering::Relaxed), 1);
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.summary("existing").unwrap().count, 9);
+}
+
+// ---------------------------------------------------------------- I5 (bad input)
+
+#[test]
+fn i5_empty_name_is_rejected_and_nothing_is_lost() {
+    let t: Tracker<2, 4> = Tracker::new();
+    t.record("a", Duration::from_nanos(7), 1).unwrap();
+    assert_eq!(t.record("", Duration::from_nanos(1), 1), Err(TrackerError::EmptyName));
+    assert_eq!(t.operation("").unwrap_err(), TrackerError::EmptyName);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t.summary("a").unwrap().total_duration, Duration::from_nanos(7));
+}
+
+#[test]
+fn i5_name_longer_than_32_bytes_is_rejected_at_the_byte_boundary() {
+    let t: Tracker<4, 4> = Tracker::new();
+    let ok = "x".repeat(perftrack::MAX_NAME_LEN);
+    t.record(&ok, Duration::ZERO, 0).unwrap();
+    assert_eq!(t.record("x".repeat(33), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
+    // 11 three-byte characters: 33 bytes, 11 chars.
+    assert_eq!(t.record("€".repeat(11), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
+    t.record("€".repeat(10), Duration::ZERO, 0).unwrap();
+    assert_eq!(&*t.summary(&"€".repeat(10)).unwrap().name, "€".repeat(10));
+    assert_eq!(t.len(), 2);
+}
+
+#[test]
+fn i5_full_tracker_answers_full_and_keeps_recording_known_names() {
+    let t: Tracker<2, 4> = Tracker::new();
+    t.record("a", Duration::from_nanos(1), 0).unwrap();
+    t.record("b", Duration::from_nanos(1), 0).unwrap();
+    assert_eq!(t.record("c", Duration::from_nanos(1), 0), Err(TrackerError::Full));
+    t.record("a", Duration::from_nanos(1), 0).unwrap();
+    assert_eq!(t.summary("a").unwrap().count, 2);
+    assert_eq!(t.summary("c"), None);
+}
+
+#[test]
+fn i5_duration_max_and_u64_max_memory_saturate_instead_of_wrapping() {
+    let t: Tracker<1, 4> = Tracker::new();
+    let op = t.operation("big").unwrap();
+    op.record(Duration::MAX, u64::MAX);
+    op.record(Duration::MAX, u64::MAX);
+    op.record(Duration::from_nanos(1), 1);
+    let s = op.summary();
+    assert_eq!(s.count, 3);
+    assert_eq!(s.total_duration, Duration::from_nanos(u64::MAX));
+    assert_eq!(s.max_duration, Duration::from_nanos(u64::MAX));
+    assert_eq!(s.min_duration, Duration::from_nanos(1));
+    assert_eq!(s.total_memory, u64::MAX);
+    // Still saturated after the snapshot moved the totals between halves.
+    op.record(Duration::from_nanos(1), 1);
+    let s = op.summary();
+    assert_eq!((s.count, s.total_duration, s.total_memory), (4, Duration::from_nanos(u64::MAX), u64::MAX));
+}
+
+#[test]
+fn i5_zero_durations_are_recorded() {
+    let t: Tracker<1, 4> = Tracker::new();
+    t.record("z", Duration::ZERO, 0).unwrap();
+    t.record("z", Duration::ZERO, 0).unwrap();
+    let s = t.summary("z").unwrap();
+    assert_eq!((s.count, s.min_duration, s.max_duration, s.p99), (2, Duration::ZERO, Duration::ZERO, Duration::ZERO));
+    assert_eq!(t.recent("z").len(), 2);
+}
+
+#[test]
+fn i5_lapped_ring_writers_lose_no_aggregate() {
+    // RING 1 with 4 writers on one shard: ring claims collide constantly,
+    // and every collision must still count in the aggregates.
+    const N: u64 = if cfg!(miri) { 30 } else { 20_000 };
+    let t: Tracker<1, 1, 1> = Tracker::new();
+    let op = t.operation("tiny").unwrap();
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(move || (0..N).for_each(|i| op.record(Duration::from_nanos(i), mem_for(i))));
+        }
+    });
+    let s = op.summary();
+    assert_eq!(s.count, 4 * N);
+    assert_consistent(&s);
+    assert_eq!(op.recent().len(), 1);
+}
+
+// ---------------------------------------------------------------- I7
+
+/// The README's footprint formula, written out independently of the code.
+fn footprint(ops: usize, ring: usize, shards: usize) -> usize {
+    let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
+    let round = |n: usize| n.div_ceil(a) * a;
+    let shard = round(136 + 32 * ring);
+    let slot_header = round(40);
+    ops * (slot_header + shards * shard)
+}
+
+#[test]
+fn i7_size_of_tracker_matches_the_readme_formula() {
+    assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1));
+    assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8));
+    assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16));
+    assert_eq!(Tracker::<3, 5, 2>::FOOTPRINT, footprint(3, 5, 2));
+}
+
+// ---------------------------------------------------------------- summary and report
+
+#[test]
+fn percentiles_use_nearest_rank_over_the_recent_window() {
+    let t: Tracker<1, 100, 1> = Tracker::new();
+    for ns in 1..=100u64 {
+        t.record("p", Duration::from_nanos(ns), 0).unwrap();
+    }
+    let s = t.summary("p").unwrap();
+    assert_eq!((s.p50, s.p90, s.p99), (Duration::from_nanos(50), Duration::from_nanos(90), Duration::from_nanos(99)));
+    assert_eq!(s.window, 100);
+    // Only the window counts: 100 more records of 1000 ns push the old ones out.
+    for _ in 0..100 {
+        t.record("p", Duration::from_nanos(1000), 0).unwrap();
+    }
+    assert_eq!(t.summary("p").unwrap().p50, Duration::from_nanos(1000));
+}
+
+#[test]
+fn summaries_come_in_registration_order() {
+    let t: Tracker<4, 4> = Tracker::new();
+    for n in ["c", "a", "b"] {
+        t.record(n, Duration::from_nanos(1), 0).unwrap();
+    }
+    let names: Vec<String> = t.summaries().iter().map(|s| s.name.to_string()).collect();
+    assert_eq!(names, ["c", "a", "b"]);
+}
+
+#[test]
+fn report_columns_are_aligned_under_their_headers() {
+    let t: Tracker<4, 8> = Tracker::new();
+    t.record("short", Duration::from_micros(1500), 2048).unwrap();
+    t.record("a_much_longer_operation_name", Duration::from_millis(12), 1024 * 1024).unwrap();
+    let text = t.report().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "=== Performance Report ===");
+    for col in ["Operation", "Count", "Avg (ms)", "Min (ms)", "Max (ms)", "p50 (ms)", "p99 (ms)", "Avg Mem (KB)"] {
+        assert!(lines[1].contains(col), "missing column {col}");
+    }
+    // Every row is as wide as the header, so columns line up.
+    for row in &lines[3..] {
+        assert_eq!(row.len(), lines[1].len(), "{row:?}");
+    }
+    assert!(lines[3].contains("1.50") && lines[3].contains("2.00"));
+    assert!(lines[4].contains("12.00") && lines[4].contains("1024.00"));
+    assert!(!lines[1].contains("CPU"), "no CPU column without CPU samples");
+}
+
+#[test]
+fn report_shows_a_cpu_column_only_when_cpu_time_was_recorded() {
+    let t: Tracker<2, 8> = Tracker::new();
+    t.record("plain", Duration::from_millis(1), 0).unwrap();
+    t.record_sample("cpu", &Sample::new(Duration::from_millis(4), 0).with_cpu_time(Duration::from_millis(3))).unwrap();
+    let text = t.report().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].ends_with("CPU (ms)"));
+    assert!(lines[3].trim_end().ends_with('-'), "plain row has no CPU: {}", lines[3]);
+    assert!(lines[4].trim_end().ends_with("3.00"), "{}", lines[4]);
+}
+
+#[test]
+fn empty_report_says_so() {
+    let t: Tracker<2, 2> = Tracker::new();
+    assert_eq!(t.report().to_string(), "=== Performance Report ===\n(no operations recorded)\n");
+}
+
+#[test]
+fn operation_handles_are_copy_send_and_sync() {
+    fn assert_traits<T: Copy + Send + Sync>() {}
+    assert_traits::<perftrack::Operation<'static, 4, 2>>();
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<Tracker<4, 4, 2>>();
+}
+
+#[test]
+fn tracker_error_messages_say_what_went_wrong() {
+    assert!(TrackerError::Full.to_string().contains("full"));
+    assert!(TrackerError::NameTooLong.to_string().contains("32 bytes"));
+    assert!(TrackerError::EmptyName.to_string().contains("empty"));
+    let e: Box<dyn core::error::Error> = Box::new(TrackerError::Full);
+    assert!(e.to_string().contains("slot"));
+}

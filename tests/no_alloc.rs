@@ -1,0 +1,117 @@
+//! No heap allocation on the record, resolve, snapshot, window or report
+//! paths, proven by a counting global allocator.
+//!
+//! The counter only counts allocations made by the thread under test (a
+//! `const` thread-local flag, which itself never allocates), so the test
+//! harness's own threads cannot disturb it.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use core::fmt::Write as _;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
+use std::alloc::System;
+
+use perftrack::{PerformanceTracker, Sample, Tracker};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+std::thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[allow(unsafe_code)]
+// SAFETY: every method forwards to `System` with the caller's own arguments,
+// so `Counting` upholds exactly `System`'s `GlobalAlloc` contract.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: forwarded unchanged; `ptr` came from this allocator (= System).
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged; `ptr` came from this allocator (= System).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` with counting on, and returns how many allocations it made.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCS.load(Ordering::Relaxed) - before
+}
+
+/// A sink for `report()` that never allocates: a fixed buffer.
+struct Sink(heapless::String<8192>);
+impl core::fmt::Write for Sink {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.push_str(s).map_err(|_| core::fmt::Error)
+    }
+}
+
+static TRACKER: PerformanceTracker = PerformanceTracker::new();
+
+#[test]
+fn counting_allocator_sees_a_real_allocation() {
+    // Guards against a counter that can never count.
+    let n = allocations_in(|| drop(core::hint::black_box(Vec::<u8>::with_capacity(16))));
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn record_operation_summary_summaries_recent_and_report_never_allocate() {
+    let local: Tracker<4, 16, 2> = Tracker::new();
+    let n = allocations_in(|| {
+        for t in [&TRACKER as &dyn Probe, &local as &dyn Probe] {
+            t.exercise();
+        }
+    });
+    assert_eq!(n, 0, "heap allocations on the record/snapshot/report paths");
+}
+
+trait Probe {
+    fn exercise(&self);
+}
+
+impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> {
+    fn exercise(&self) {
+        let op = self.operation("first").unwrap();
+        for i in 0..1000u64 {
+            op.record(Duration::from_nanos(i), i);
+            op.record_at(Duration::from_nanos(i), i, i);
+        }
+        op.record_sample(&Sample::new(Duration::from_micros(1), 0).with_cpu_time(Duration::from_nanos(10)));
+        self.record("second", Duration::from_millis(1), 10).unwrap();
+        self.record_sample("second", &Sample::new(Duration::ZERO, 0)).unwrap();
+        assert_eq!(op.summary().count, 2001);
+        assert!(self.summary("second").is_some());
+        assert_eq!(self.summaries().len(), 2);
+        assert!(!self.recent("first").is_empty());
+        let mut sink = Sink(heapless::String::new());
+        write!(sink, "{}", self.report()).unwrap();
+        assert!(sink.0.contains("second"));
+    }
+}
