@@ -2,13 +2,12 @@
 //! paths, proven by a counting global allocator.
 //!
 //! The counter only counts allocations made by the thread under test (a
-//! `const` thread-local flag, which itself never allocates), so the test
-//! harness's own threads cannot disturb it.
+//! `const` thread-local flag and count, which themselves never allocate), so
+//! other tests running in parallel cannot disturb it.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::fmt::Write as _;
-use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 use std::alloc::System;
 
@@ -16,14 +15,16 @@ use perftrack::{PerformanceTracker, Sample, Tracker};
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 std::thread_local! {
+    // Both the flag and the count are per thread: tests run in parallel, and
+    // one test's deliberate allocation must not show in another's count.
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note() {
     if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
     }
 }
 
@@ -57,11 +58,11 @@ static GLOBAL: Counting = Counting;
 
 /// Runs `f` with counting on, and returns how many allocations it made.
 fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = ALLOCS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    ALLOCS.load(Ordering::Relaxed) - before
+    ALLOCS.with(Cell::get) - before
 }
 
 /// A sink for `report()` that never allocates: a fixed buffer.
