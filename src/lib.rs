@@ -36,6 +36,8 @@ mod aggregate;
 #[cfg(feature = "defmt")]
 mod defmt;
 mod error;
+#[cfg(feature = "std")]
+mod host;
 mod name;
 mod operation;
 mod padded;
@@ -49,6 +51,11 @@ mod tracker;
 mod window;
 
 pub use error::TrackerError;
+#[cfg(feature = "std")]
+pub use host::{
+    CpuUsage, ScopeGuard, Timed, Timer, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage,
+    try_estimate_memory_usage, try_peak_memory_usage, try_thread_cpu_time,
+};
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use report::Report;

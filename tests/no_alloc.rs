@@ -116,3 +116,22 @@ impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> 
         assert!(sink.0.contains("second"));
     }
 }
+
+#[cfg(feature = "std")]
+#[test]
+fn timer_new_stop_and_record_never_allocate() {
+    let t: Tracker<4, 16, 2> = Tracker::new();
+    t.record("timed", Duration::ZERO, 0).unwrap(); // registration is not under test
+    let n = allocations_in(|| {
+        for _ in 0..100 {
+            let timer = perftrack::Timer::new("timed");
+            core::hint::black_box(timer.clone().stop());
+            timer.record(&t).unwrap();
+        }
+        let op = t.operation("timed").unwrap();
+        op.measure(|| core::hint::black_box(1));
+        drop(t.time("timed").unwrap());
+    });
+    assert_eq!(n, 0);
+    assert_eq!(t.summary("timed").unwrap().count, 103);
+}

@@ -1,0 +1,87 @@
+//! `Timed`: wall and busy time of a future.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::summary::Sample;
+use crate::{Operation, Tracker, TrackerError};
+
+pin_project_lite::pin_project! {
+    /// A future that records, when its inner future completes:
+    /// * the **wall time** from its first poll to ready, as the duration;
+    /// * the **busy time**, the sum of the time spent inside `poll`, as the
+    ///   record's CPU time (it is the time the task held a thread).
+    ///
+    /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
+    /// dropped before it completes records nothing.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::future::Future;
+    /// use core::pin::pin;
+    /// use core::task::{Context, Poll, Waker};
+    ///
+    /// let t: Tracker<2, 8> = Tracker::new();
+    /// let op = t.operation("fetch")?;
+    /// let mut fut = pin!(op.instrument(async { 42 }));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(42));
+    /// let s = op.summary();
+    /// assert_eq!((s.count, s.cpu_samples), (1, 1));
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    ///
+    /// `O` is the operation handle, an [`Operation`]; it is a type parameter
+    /// only because the pin projection cannot take const generics.
+    pub struct Timed<F, O> {
+        #[pin]
+        inner: F,
+        op: O,
+        first_poll: Option<Instant>,
+        busy: Duration,
+    }
+}
+
+impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Operation<'_, RING, SHARDS>> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let entered = Instant::now();
+        let first = *this.first_poll.get_or_insert(entered);
+        let out = this.inner.poll(cx);
+        let left = Instant::now();
+        *this.busy = this.busy.saturating_add(left.saturating_duration_since(entered));
+        if out.is_ready() {
+            this.op.record_sample(&Sample::new(left.saturating_duration_since(first), 0).with_cpu_time(*this.busy));
+        }
+        out
+    }
+}
+
+impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+    /// Wraps `fut` so that its wall and busy time are recorded when it
+    /// completes (see [`Timed`]).
+    pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
+        Timed { inner: fut, op: *self, first_poll: None, busy: Duration::ZERO }
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+    /// Wraps `fut` so that its wall and busy time are recorded under `name`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tracker::operation`].
+    pub fn instrument<F: Future>(
+        &self,
+        name: &str,
+        fut: F,
+    ) -> Result<Timed<F, Operation<'_, RING, SHARDS>>, TrackerError> {
+        Ok(self.operation(name)?.instrument(fut))
+    }
+}

@@ -1,0 +1,96 @@
+//! Scoped timing: a guard that records when it is dropped, also while a
+//! panic unwinds, so the time already spent is never lost.
+
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::summary::Sample;
+use crate::{Operation, Tracker, TrackerError};
+
+/// Records the time from its creation to its drop into an operation.
+///
+/// Made by [`Tracker::time`] or [`Operation::time`]. Dropping it records;
+/// so does unwinding past it.
+///
+/// ```
+/// use perftrack::PerformanceTracker;
+///
+/// let tracker = PerformanceTracker::new();
+/// {
+///     let _g = tracker.time("section")?;
+///     // ... work ...
+/// } // recorded here
+/// assert_eq!(tracker.summary("section").unwrap().count, 1);
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+#[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
+pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize> {
+    op: Operation<'t, RING, SHARDS>,
+    start: Instant,
+}
+
+impl<const RING: usize, const SHARDS: usize> ScopeGuard<'_, RING, SHARDS> {
+    /// Wall time so far.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Records now, and returns the time recorded.
+    pub fn stop(self) -> Duration {
+        let d = self.start.elapsed();
+        self.op.record_sample(&Sample::new(d, 0));
+        core::mem::forget(self);
+        d
+    }
+}
+
+impl<const RING: usize, const SHARDS: usize> Drop for ScopeGuard<'_, RING, SHARDS> {
+    fn drop(&mut self) {
+        self.op.record_sample(&Sample::new(self.start.elapsed(), 0));
+    }
+}
+
+impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+    /// Starts a [`ScopeGuard`] on this operation: no name lookup.
+    pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS> {
+        ScopeGuard { op: *self, start: Instant::now() }
+    }
+
+    /// Runs `f` and records how long it took, even if it panics.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    ///
+    /// let t: Tracker<2, 8> = Tracker::new();
+    /// let op = t.operation("sum")?;
+    /// let total: u64 = op.measure(|| (1..=100u64).sum());
+    /// assert_eq!(total, 5050);
+    /// assert_eq!(op.summary().count, 1);
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn measure<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _guard = self.time();
+        f()
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+    /// Starts a [`ScopeGuard`] that records into `name` when dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tracker::operation`].
+    pub fn time(&self, name: &str) -> Result<ScopeGuard<'_, RING, SHARDS>, TrackerError> {
+        Ok(self.operation(name)?.time())
+    }
+
+    /// Runs `f` and records how long it took under `name`, even if it panics.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tracker::operation`]; `f` is not run then.
+    pub fn measure<T>(&self, name: &str, f: impl FnOnce() -> T) -> Result<T, TrackerError> {
+        Ok(self.operation(name)?.measure(f))
+    }
+}

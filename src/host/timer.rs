@@ -1,0 +1,138 @@
+//! `Timer`: time a span by hand, optionally with CPU time and memory change.
+
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::name::Encoded;
+use crate::summary::Sample;
+use crate::{Name, Tracker, TrackerError};
+
+use super::os;
+
+/// A stopwatch on the monotonic clock (`std::time::Instant`), carrying the
+/// name it will record under.
+///
+/// Memory and CPU time are opt-in, because reading them costs a syscall:
+/// [`Timer::with_memory`] records the change in resident memory over the span,
+/// [`Timer::with_cpu`] the calling thread's CPU time over it.
+///
+/// ```
+/// use perftrack::{PerformanceTracker, Timer};
+///
+/// let tracker = PerformanceTracker::new();
+/// let timer = Timer::new("load_config");
+/// // ... work ...
+/// let took = timer.record(&tracker)?;
+/// assert_eq!(tracker.summary("load_config").unwrap().total_duration, took);
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Timer {
+    name: Result<Encoded, TrackerError>,
+    start: Instant,
+    cpu_start: Option<Duration>,
+    mem_start: Option<u64>,
+}
+
+impl Timer {
+    /// Starts timing `name`. Never fails: a bad name is reported by
+    /// [`record`](Self::record).
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        Self { name: Encoded::new(name), start: Instant::now(), cpu_start: None, mem_start: None }
+    }
+
+    /// Starts timing `name`, and also measures the change in the process's
+    /// resident memory over the span (recorded as the memory used; a shrink
+    /// records 0).
+    #[must_use]
+    pub fn with_memory(name: &str) -> Self {
+        let mem_start = os::try_estimate_memory_usage().ok();
+        Self { mem_start, ..Self::new(name) }
+    }
+
+    /// Starts timing `name`, and also measures the calling thread's CPU time
+    /// over the span. Stop the timer on the thread that started it.
+    #[must_use]
+    pub fn with_cpu(name: &str) -> Self {
+        let cpu_start = os::try_thread_cpu_time().ok();
+        Self { cpu_start, ..Self::new(name) }
+    }
+
+    /// The name this timer records under (empty if it was invalid).
+    #[must_use]
+    pub fn name(&self) -> Name {
+        self.name.map(Encoded::to_name).unwrap_or_default()
+    }
+
+    /// Wall time since the timer started.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Wall time since the timer started, in milliseconds.
+    ///
+    /// ```
+    /// let t = perftrack::Timer::new("x");
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// assert!(t.elapsed_ms() >= 2.0);
+    /// ```
+    #[must_use]
+    pub fn elapsed_ms(&self) -> f64 {
+        self.elapsed().as_secs_f64() * 1e3
+    }
+
+    /// CPU time of the calling thread since the timer started, if it was
+    /// started with [`with_cpu`](Self::with_cpu) and the clock is available.
+    #[must_use]
+    pub fn cpu_elapsed(&self) -> Option<Duration> {
+        let start = self.cpu_start?;
+        Some(os::try_thread_cpu_time().ok()?.saturating_sub(start))
+    }
+
+    /// Growth of resident memory since the timer started, in bytes, if it was
+    /// started with [`with_memory`](Self::with_memory). A shrink reads 0.
+    #[must_use]
+    pub fn memory_delta(&self) -> Option<u64> {
+        let start = self.mem_start?;
+        Some(os::try_estimate_memory_usage().ok()?.saturating_sub(start))
+    }
+
+    /// Prints `name: 123.45ms` to stdout.
+    pub fn print_elapsed(&self) {
+        std::println!("{}: {:.2}ms", self.name().as_str(), self.elapsed_ms());
+    }
+
+    /// Stops the timer and returns the wall time.
+    #[must_use = "stop returns the elapsed time"]
+    pub fn stop(self) -> Duration {
+        self.elapsed()
+    }
+
+    /// The sample this timer would record now.
+    pub(crate) fn sample(&self) -> Sample {
+        let wall = self.elapsed();
+        let mut s = Sample::new(wall, self.memory_delta().unwrap_or(0));
+        s.cpu_time = self.cpu_elapsed();
+        s
+    }
+
+    /// Stops the timer and records it into `tracker` under its name.
+    /// Returns the wall time recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::EmptyName`] or [`TrackerError::NameTooLong`] if the
+    /// timer's name was invalid; [`TrackerError::Full`] if the name is new and
+    /// the tracker has no free slot.
+    pub fn record<const OPS: usize, const RING: usize, const SHARDS: usize>(
+        self,
+        tracker: &Tracker<OPS, RING, SHARDS>,
+    ) -> Result<Duration, TrackerError> {
+        let sample = self.sample();
+        let name = self.name?;
+        tracker.record_sample(name.as_str(), &sample)?;
+        Ok(sample.duration)
+    }
+}

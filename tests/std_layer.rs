@@ -1,0 +1,295 @@
+//! The std layer: Timer, scoped guards, futures, CPU time and reports.
+#![cfg(feature = "std")]
+
+use core::future::Future;
+use core::panic::AssertUnwindSafe;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::panic::catch_unwind;
+use std::sync::Arc;
+use std::task::Wake;
+use std::thread;
+use std::time::Instant;
+
+use perftrack::{PerformanceTracker, Timer, Tracker, cpu_usage, try_thread_cpu_time};
+
+// ------------------------------------------------ the original design's five tests
+
+#[test]
+fn test_performance_tracker_creation() {
+    let tracker = PerformanceTracker::new();
+    assert!(tracker.is_empty());
+    assert!(tracker.get_summary().is_empty());
+    assert_eq!(PerformanceTracker::CAPACITY, perftrack::DEFAULT_OPS);
+}
+
+#[test]
+fn test_record_metric() {
+    let tracker = PerformanceTracker::new();
+    tracker.record("test_op", Duration::from_millis(100), 1024).unwrap();
+    let summary = tracker.get_summary();
+    let s = &summary["test_op"];
+    assert_eq!(s.count, 1);
+    assert_eq!(s.total_duration, Duration::from_millis(100));
+    assert_eq!(s.total_memory, 1024);
+    let recent = tracker.recent("test_op");
+    assert_eq!(recent.len(), 1);
+    assert_eq!((recent[0].duration, recent[0].memory_used), (Duration::from_millis(100), 1024));
+}
+
+#[test]
+fn test_metrics_summary() {
+    let tracker = PerformanceTracker::new();
+    tracker.record("test_op", Duration::from_millis(100), 1000).unwrap();
+    tracker.record("test_op", Duration::from_millis(200), 2000).unwrap();
+    tracker.record("test_op", Duration::from_millis(300), 3000).unwrap();
+    let s = tracker.summary("test_op").unwrap();
+    assert_eq!(s.count, 3);
+    assert_eq!(s.avg_duration, Duration::from_millis(200));
+    assert_eq!(s.min_duration, Duration::from_millis(100));
+    assert_eq!(s.max_duration, Duration::from_millis(300));
+    assert_eq!(s.avg_memory, 2000);
+    assert_eq!(s.p50, Duration::from_millis(200));
+}
+
+#[test]
+fn test_timer_creation() {
+    let timer = Timer::new("test_timer");
+    assert_eq!(timer.name().as_str(), "test_timer");
+    assert!(timer.elapsed() < Duration::from_secs(5));
+    assert_eq!(timer.cpu_elapsed(), None, "CPU time is opt-in");
+    assert_eq!(timer.memory_delta(), None, "memory is opt-in");
+}
+
+#[test]
+fn test_timer_elapsed_ms() {
+    let timer = Timer::new("test_timer");
+    thread::sleep(Duration::from_millis(10));
+    let ms = timer.elapsed_ms();
+    assert!(ms >= 10.0, "{ms}");
+    assert!(ms < 10_000.0, "{ms}");
+}
+
+// ------------------------------------------------ timer
+
+#[test]
+fn timer_elapsed_lies_within_instant_measured_around_it() {
+    let outer = Instant::now();
+    let timer = Timer::new("bounded");
+    thread::sleep(Duration::from_millis(20));
+    let inner = timer.elapsed();
+    let around = outer.elapsed();
+    assert!(inner >= Duration::from_millis(20), "{inner:?}");
+    assert!(inner <= around, "{inner:?} > {around:?}");
+}
+
+#[test]
+fn timer_record_stores_its_duration_under_its_name() {
+    let t: Tracker<2, 8> = Tracker::new();
+    let timer = Timer::new("job");
+    thread::sleep(Duration::from_millis(2));
+    let took = timer.record(&t).unwrap();
+    let s = t.summary("job").unwrap();
+    assert_eq!((s.count, s.total_duration), (1, took));
+    assert!(took >= Duration::from_millis(2));
+}
+
+#[test]
+fn timer_with_a_bad_name_reports_the_error_when_recording() {
+    let t: Tracker<1, 4> = Tracker::new();
+    assert_eq!(Timer::new("").record(&t), Err(perftrack::TrackerError::EmptyName));
+    assert_eq!(Timer::new(&"n".repeat(40)).record(&t), Err(perftrack::TrackerError::NameTooLong));
+    assert!(t.is_empty());
+}
+
+#[test]
+fn timer_stop_returns_the_wall_time() {
+    let timer = Timer::new("s");
+    thread::sleep(Duration::from_millis(3));
+    assert!(timer.stop() >= Duration::from_millis(3));
+}
+
+#[test]
+fn thread_cpu_time_of_a_busy_loop_is_close_to_its_wall_time() {
+    let timer = Timer::with_cpu("busy");
+    let t0 = Instant::now();
+    let mut x = 0u64;
+    while t0.elapsed() < Duration::from_millis(200) {
+        x = x.wrapping_add(core::hint::black_box(1));
+    }
+    core::hint::black_box(x);
+    let wall = timer.elapsed();
+    let cpu = timer.cpu_elapsed().expect("thread CPU clock on Linux");
+    // The CI machine has 2 cores and runs other tests beside this one, so the
+    // busy thread can lose some of its wall time; it cannot gain CPU beyond it.
+    assert!(cpu >= wall / 2, "cpu {cpu:?} vs wall {wall:?}");
+    assert!(cpu <= wall + Duration::from_millis(5), "cpu {cpu:?} vs wall {wall:?}");
+}
+
+#[test]
+fn thread_cpu_time_of_a_sleep_is_close_to_zero() {
+    let timer = Timer::with_cpu("sleepy");
+    thread::sleep(Duration::from_millis(100));
+    let cpu = timer.cpu_elapsed().unwrap();
+    assert!(cpu < Duration::from_millis(10), "{cpu:?}");
+    assert!(timer.elapsed() >= Duration::from_millis(100));
+}
+
+#[test]
+fn timer_with_cpu_puts_cpu_time_in_the_report() {
+    let t: Tracker<2, 8> = Tracker::new();
+    let timer = Timer::with_cpu("crunch");
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(5) {}
+    timer.record(&t).unwrap();
+    let s = t.summary("crunch").unwrap();
+    assert_eq!(s.cpu_samples, 1);
+    assert!(s.total_cpu_time > Duration::ZERO);
+    assert!(t.report().to_string().lines().nth(1).unwrap().contains("CPU (ms)"));
+}
+
+#[test]
+fn process_cpu_usage_grows_with_work() {
+    let before = cpu_usage();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(30) {}
+    let after = cpu_usage();
+    assert!(after.total() > before.total(), "{before:?} -> {after:?}");
+    assert!(try_thread_cpu_time().unwrap() > Duration::ZERO);
+}
+
+// ------------------------------------------------ scoped timing
+
+#[test]
+fn guard_records_when_dropped() {
+    let t: Tracker<2, 8> = Tracker::new();
+    {
+        let _g = t.time("scope").unwrap();
+        thread::sleep(Duration::from_millis(2));
+    }
+    let s = t.summary("scope").unwrap();
+    assert_eq!(s.count, 1);
+    assert!(s.total_duration >= Duration::from_millis(2));
+}
+
+#[test]
+fn guard_records_the_time_spent_when_a_panic_unwinds_through_it() {
+    let t: Tracker<2, 8> = Tracker::new();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let _g = t.time("doomed").unwrap();
+        thread::sleep(Duration::from_millis(5));
+        panic!("boom");
+    }));
+    assert!(r.is_err());
+    let s = t.summary("doomed").unwrap();
+    assert_eq!(s.count, 1);
+    assert!(s.total_duration >= Duration::from_millis(5), "{s:?}");
+}
+
+#[test]
+fn measure_records_even_when_the_closure_panics() {
+    let t: Tracker<2, 8> = Tracker::new();
+    assert_eq!(t.measure("ok", || 7).unwrap(), 7);
+    let op = t.operation("bad").unwrap();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        op.measure(|| {
+            thread::sleep(Duration::from_millis(3));
+            panic!("inside measure")
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!(t.summary("ok").unwrap().count, 1);
+    assert!(t.summary("bad").unwrap().total_duration >= Duration::from_millis(3));
+}
+
+#[test]
+fn guard_stop_records_once() {
+    let t: Tracker<1, 8> = Tracker::new();
+    let op = t.operation("once").unwrap();
+    let g = op.time();
+    let d = g.stop();
+    let s = op.summary();
+    assert_eq!((s.count, s.total_duration), (1, d));
+}
+
+// ------------------------------------------------ async
+
+struct ThreadWaker(thread::Thread);
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// A minimal executor: polls on this thread, parks between polls, and idles
+/// `gap` before each re-poll so that wall time exceeds busy time.
+fn block_on<F: Future>(fut: F, gap: Duration) -> F::Output {
+    let waker = Arc::new(ThreadWaker(thread::current())).into();
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = core::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        thread::park_timeout(Duration::from_millis(100));
+        thread::sleep(gap);
+    }
+}
+
+/// Returns Pending `n` times, working `work` inside each poll.
+struct Steps {
+    left: u32,
+    work: Duration,
+}
+impl Future for Steps {
+    type Output = u32;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        thread::sleep(self.work);
+        if self.left == 0 {
+            return Poll::Ready(7);
+        }
+        self.left -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn timed_future_records_wall_from_first_poll_and_busy_time_inside_poll() {
+    let t: Tracker<2, 8> = Tracker::new();
+    let fut = t.instrument("fetch", Steps { left: 2, work: Duration::from_millis(5) }).unwrap();
+    let started = Instant::now();
+    assert_eq!(block_on(fut, Duration::from_millis(20)), 7);
+    let around = started.elapsed();
+    let s = t.summary("fetch").unwrap();
+    assert_eq!((s.count, s.cpu_samples), (1, 1));
+    let (wall, busy) = (s.total_duration, s.total_cpu_time);
+    assert!(busy >= Duration::from_millis(15), "3 polls × 5 ms: {busy:?}");
+    assert!(wall >= busy + Duration::from_millis(40), "2 gaps × 20 ms: wall {wall:?}, busy {busy:?}");
+    assert!(wall <= around);
+}
+
+#[test]
+fn timed_future_dropped_before_completion_records_nothing() {
+    let t: Tracker<1, 4> = Tracker::new();
+    let op = t.operation("abandoned").unwrap();
+    let mut fut = Box::pin(op.instrument(Steps { left: 5, work: Duration::ZERO }));
+    let waker = Arc::new(ThreadWaker(thread::current())).into();
+    assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(fut);
+    assert_eq!(op.summary().count, 0);
+}
+
+// ------------------------------------------------ reports
+
+#[test]
+fn get_summary_maps_every_name_to_its_summary() {
+    let t = PerformanceTracker::new();
+    for (n, ms) in [("a", 1), ("b", 2), ("c", 3)] {
+        t.record(n, Duration::from_millis(ms), 0).unwrap();
+    }
+    let m = t.get_summary();
+    assert_eq!(m.len(), 3);
+    assert_eq!(m["b"].total_duration, Duration::from_millis(2));
+}
