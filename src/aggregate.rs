@@ -1,4 +1,6 @@
-//! `Aggregate`: one shard's exact lifetime totals, read as consistent snapshots.
+//! `Aggregate`: a shard's contended record path: exact totals that any number
+//! of writers update at once, read as consistent snapshots. Records land here
+//! only when the shard's exclusive path (`exclusive.rs`) is held.
 //!
 //! # Technique: hot/cold halves
 //!
@@ -44,11 +46,9 @@ pub(crate) struct Raw {
     pub(crate) ticks: Option<u64>,
 }
 
-/// What a writer learns from `begin`: its half, and its position in this
-/// shard's stream (also its ring index).
+/// What a writer learns from `begin`: the half it must write.
 #[derive(Clone, Copy)]
 pub(crate) struct Ticket {
-    pub(crate) seq: u64,
     half: usize,
 }
 
@@ -203,12 +203,13 @@ impl Aggregate {
     }
 
     /// Starts a record: one RMW that counts it and picks its half.
+    /// (The whole contended record is 4 RMWs: this, two sums, completion.)
     #[inline]
     pub(crate) fn begin(&self) -> Ticket {
         // Acquire: pairs with the reader's AcqRel flip, so a writer sent to a
         // freshly cleared half sees the clearing stores.
         let n = self.started.fetch_add(1, Ordering::Acquire);
-        Ticket { seq: n & COUNT_MASK, half: (n >> 63) as usize }
+        Ticket { half: (n >> 63) as usize }
     }
 
     /// Finishes a record begun with `begin`.
@@ -219,14 +220,6 @@ impl Aggregate {
         // Release: pairs with the Acquire wait in `snapshot`, which then sees
         // every update above.
         half.completed.fetch_add(1, Ordering::Release);
-    }
-
-    /// Number of records started so far: the next record's `seq`.
-    #[inline]
-    pub(crate) fn next_seq(&self) -> u64 {
-        // Acquire: pairs with `begin`'s RMW chain so that ring entries of
-        // records counted here can be validated by their stamps.
-        self.started.load(Ordering::Acquire) & COUNT_MASK
     }
 
     /// A consistent snapshot: exactly the records started before the flip.

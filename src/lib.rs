@@ -36,6 +36,7 @@ mod aggregate;
 #[cfg(feature = "defmt")]
 mod defmt;
 mod error;
+mod exclusive;
 #[cfg(feature = "std")]
 mod host;
 mod name;

@@ -1,19 +1,16 @@
 //! `Ring`: a shard's last `RING` records, overwrite-oldest, never torn (I3).
 //!
-//! The ring has no head of its own: a record's index is its `seq`, the stream
-//! position that `Aggregate::begin` already handed out, modulo `RING`. So the
-//! ring costs one RMW per record (the claim below), not two.
+//! The ring has no head of its own: a record's index is its `seq`, its
+//! position in the shard's exclusive stream (`exclusive.rs`), modulo `RING`.
+//! It is written only by the holder of the shard's claim, so one writer at a
+//! time and in stream order: no entry is ever written by two writers at once,
+//! and the write needs no RMW at all.
 //!
-//! Each entry carries a seqlock-style `stamp`:
+//! Each entry carries a seqlock-style `stamp`, for readers, who never take
+//! the claim:
 //! * `0`: never written;
 //! * `2·seq + 1`: being written by the record `seq`;
 //! * `2·seq + 2`: holds the whole record `seq`.
-//!
-//! A writer claims its entry with one CAS from an older, finished stamp to
-//! "writing". If the entry is being written by another writer, or already holds
-//! a newer record (this writer was lapped), the writer leaves the ring alone:
-//! the record still counts in the aggregates, and the ring keeps whole records
-//! only. One attempt, never a loop, so the writer stays wait-free.
 //!
 //! A reader accepts an entry only if its stamp is "holds `seq`" both before
 //! and after copying the data words.
@@ -94,28 +91,20 @@ impl<const RING: usize> Ring<RING> {
         self.entries.get(i as usize)
     }
 
-    /// Stores record `seq`, unless another writer holds its entry or a newer
-    /// record already replaced it. Returns whether the record went in.
+    /// Stores record `seq`. The caller holds the shard's claim, so no other
+    /// writer touches the ring meanwhile.
     #[inline]
-    pub(crate) fn write(&self, seq: u64, r: &Raw) -> bool {
-        let Some(e) = self.entry(seq) else { return false };
-        let cur = e.stamp.load(Ordering::Relaxed);
-        let claim = writing(seq);
-        if cur & 1 == 1 || cur >= claim {
-            return false;
-        }
+    pub(crate) fn write(&self, seq: u64, r: &Raw) {
+        let Some(e) = self.entry(seq) else { return };
         // Relaxed: the data stores below are Release, so any reader that sees
-        // new data also sees this claim (pairs with the Acquire data loads in
+        // new data also sees this stamp (pairs with the Acquire data loads in
         // `read`).
-        if e.stamp.compare_exchange(cur, claim, Ordering::Relaxed, Ordering::Relaxed).is_err() {
-            return false;
-        }
+        e.stamp.store(writing(seq), Ordering::Relaxed);
         e.ns.store(r.ns, Ordering::Release);
         e.mem.store(r.mem, Ordering::Release);
         e.ticks.store(encode_ticks(r.ticks), Ordering::Release);
         // Release: pairs with the Acquire stamp load in `read`.
         e.stamp.store(done(seq), Ordering::Release);
-        true
     }
 
     /// Copies record `seq` if the ring still holds it whole.

@@ -2,13 +2,16 @@
 //! own cache lines, so that threads on different shards never share a line.
 
 use crate::aggregate::{Aggregate, Raw, Totals};
+use crate::exclusive::Exclusive;
 use crate::padded::CachePadded;
-use crate::ring::{Ring, Slot};
+use crate::ring::Slot;
 use crate::sync::const_fn;
 
 pub(crate) struct ShardCore<const RING: usize> {
+    /// The uncontended path, with the ring: one RMW per record.
+    exclusive: Exclusive<RING>,
+    /// The contended path: wait-free under any number of writers.
     aggregate: Aggregate,
-    ring: Ring<RING>,
 }
 
 /// A cache-padded shard.
@@ -17,33 +20,37 @@ pub(crate) type Shard<const RING: usize> = CachePadded<ShardCore<RING>>;
 impl<const RING: usize> ShardCore<RING> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { aggregate: Aggregate::new(), ring: Ring::new() }
+            Self { exclusive: Exclusive::new(), aggregate: Aggregate::new() }
         }
     }
 
-    /// The whole record path: at most 5 atomic RMWs (start, ring claim, two
-    /// sums, completion), plus one each for a new min or max, plus two for a
-    /// CPU time. The ring is written before completion, so a snapshot that
-    /// counts a record can also find it in the ring.
+    /// The whole record path. Uncontended: one CAS, plain stores, one
+    /// Release store. Contended (another writer or a reader holds the
+    /// shard): four RMWs on the hot/cold aggregate. Either way: one more RMW
+    /// for a new min or max on the contended path, two for a CPU time.
     #[inline]
     pub(crate) fn record(&self, r: &Raw) {
-        let ticket = self.aggregate.begin();
-        self.ring.write(ticket.seq, r);
-        self.aggregate.finish(ticket, r);
+        if !self.exclusive.try_record(r) {
+            let ticket = self.aggregate.begin();
+            self.aggregate.finish(ticket, r);
+        }
     }
 
-    /// See `Aggregate::snapshot`; the caller holds the slot's reader lock.
+    /// Both paths' totals: each is one set of whole records and every record
+    /// is in exactly one of them, so the sum is one set of whole records.
+    /// The caller holds the slot's reader lock.
     pub(crate) fn snapshot(&self) -> Totals {
-        self.aggregate.snapshot()
+        let mut t = self.exclusive.snapshot();
+        t.merge(&self.aggregate.snapshot());
+        t
     }
 
     /// The window of `seq`s the ring can still hold: `[lo, hi)`.
     pub(crate) fn window(&self) -> (u64, u64) {
-        let hi = self.aggregate.next_seq();
-        (hi.saturating_sub(Ring::<RING>::CAPACITY as u64), hi)
+        self.exclusive.window()
     }
 
     pub(crate) fn read(&self, seq: u64) -> Option<Slot> {
-        self.ring.read(seq)
+        self.exclusive.read(seq)
     }
 }
