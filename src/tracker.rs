@@ -103,9 +103,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Ok::<(), TrackerError>(())
     /// ```
     pub fn operation(&self, name: &str) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
-        let encoded = Encoded::new(name)?;
-        let slot = self.registry.resolve(&encoded)?;
-        Ok(Operation::new(slot, encoded))
+        self.resolve(Encoded::new(name)?)
+    }
+
+    /// `operation` for a name already validated and encoded (a `Timer`'s).
+    pub(crate) fn resolve(&self, name: Encoded) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+        let slot = self.registry.resolve(&name)?;
+        Ok(Operation::new(slot, name))
     }
 
     /// The summary of `name`, or `None` if it was never recorded.

@@ -131,8 +131,8 @@ impl Timer {
         tracker: &Tracker<OPS, RING, SHARDS>,
     ) -> Result<Duration, TrackerError> {
         let sample = self.sample();
-        let name = self.name?;
-        tracker.record_sample(name.as_str(), &sample)?;
+        // The name was validated and encoded once, in the constructor.
+        tracker.resolve(self.name?)?.record_sample(&sample);
         Ok(sample.duration)
     }
 }
