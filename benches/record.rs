@@ -8,6 +8,7 @@ use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use perftrack::Tracker;
@@ -25,7 +26,9 @@ fn record(c: &mut Criterion) {
     let op = tracker.operation("bench").unwrap();
     let mut i = 0;
     g.bench_function("perftrack Operation::record", |b| {
-        b.iter(|| op.record(Duration::from_nanos(black_box(next(&mut i))), 64))
+        b.iter(|| op.record(Duration::from_nanos(black_box(next(&mut i))), 64));
+        // A bench that measured a no-op would prove nothing.
+        assert!(op.summary().count > 0);
     });
 
     let bucket = metrics_util::storage::AtomicBucket::new();
@@ -54,11 +57,43 @@ fn record(c: &mut Criterion) {
         b.iter(|| counter.fetch_add(black_box(next(&mut i)), Ordering::Relaxed))
     });
 
-    // Also check the record path actually recorded (a bench that measures a
-    // no-op proves nothing).
-    assert!(op.summary().count > 0);
     g.finish();
 }
 
-criterion_group!(benches, record);
+/// Timer start -> stop -> record, beside the floor it is judged against: two
+/// `Instant::now()` reads and one `Tracker::record` by name.
+fn timer(c: &mut Criterion) {
+    let mut g = c.benchmark_group("timer");
+    let tracker: Tracker<4, 64, 8> = Tracker::new();
+    tracker.record("timed", Duration::ZERO, 0).unwrap();
+    g.bench_function("Timer::new -> record", |b| {
+        b.iter(|| perftrack::Timer::new(black_box("timed")).record(&tracker).unwrap())
+    });
+    g.bench_function("two Instant::now + Tracker::record", |b| {
+        b.iter(|| {
+            let t0 = Instant::now();
+            let d = Instant::now().duration_since(t0);
+            tracker.record(black_box("timed"), d, 0).unwrap();
+            d
+        })
+    });
+    g.finish();
+}
+
+/// VmRSS from /proc/self/status, opened, read and parsed each time: the usual way.
+fn status_vm_rss() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = s.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+fn memory(c: &mut Criterion) {
+    let mut g = c.benchmark_group("memory");
+    assert!(perftrack::estimate_memory_usage() > 0);
+    g.bench_function("perftrack estimate_memory_usage (pread statm)", |b| b.iter(perftrack::estimate_memory_usage));
+    g.bench_function("read + parse /proc/self/status VmRSS", |b| b.iter(status_vm_rss));
+    g.finish();
+}
+
+criterion_group!(benches, record, timer, memory);
 criterion_main!(benches);

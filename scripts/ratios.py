@@ -1,7 +1,7 @@
 """Prints criterion medians per group, with ratios to the group's cheapest peer.
 
-A peer is any benchmark whose name does not start with "perftrack", "AtomicU64",
-"two Instant" or "/proc": those are perftrack itself and reference points.
+A peer (or baseline) is any benchmark whose name does not start with "perftrack",
+"AtomicU64" or "Timer": those are perftrack itself and a bare reference point.
 """
 import glob
 import json
@@ -17,12 +17,12 @@ for bench in glob.glob(os.path.join(root, "*", "*", "new", "benchmark.json")):
         est = json.load(f)
     groups.setdefault(meta["group_id"], []).append((meta["function_id"], est["median"]["point_estimate"]))
 
-REFERENCE = ("perftrack", "AtomicU64", "two Instant", "/proc", "pread", "Timer")
+REFERENCE = ("perftrack", "AtomicU64", "Timer")
 for group, rows in sorted(groups.items()):
     rows.sort(key=lambda r: r[1])
     peers = [t for name, t in rows if not name.startswith(REFERENCE)]
     base = min(peers) if peers else rows[0][1]
-    label = "cheapest peer" if peers else "fastest"
+    label = "cheapest peer/baseline" if peers else "fastest"
     print(f"\n### {group}\n")
     print(f"| benchmark | median ns | × {label} |")
     print("|---|---:|---:|")
