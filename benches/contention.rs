@@ -1,0 +1,274 @@
+//! Contention harness: T threads hammer ONE shared structure (and, for
+//! perftrack, also distinct operations), for T = 1, 2, 4, … up to the number
+//! of cores, with every peer measured in the same run.
+//!
+//! ```text
+//! cargo bench --bench contention                    # the whole table
+//! PERFTRACK_ITERS=200000 cargo bench --bench contention
+//! PERFTRACK_TABLE_OUT=table.md cargo bench --bench contention
+//! ```
+//!
+//! Each thread times itself; a run's span is from the first thread's start to
+//! the last thread's end. During perftrack's runs a reader thread takes a
+//! snapshot of every operation each millisecond, so the cost of consistent
+//! reads is in the figures.
+
+use core::fmt::Write as _;
+use core::hint::black_box;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::time::Duration;
+use std::sync::{Barrier, Mutex};
+use std::thread;
+use std::time::Instant;
+
+use perftrack::Tracker;
+
+/// 16 shards: one per thread up to 16 threads.
+type Wide = Tracker<32, 64, 16>;
+
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+/// Runs `work(thread_index, iters)` on `t` threads at once; returns the span.
+fn run(t: usize, iters: u64, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
+    let barrier = Barrier::new(t);
+    let spans: Vec<(Instant, Instant)> = thread::scope(|s| {
+        let hs: Vec<_> = (0..t)
+            .map(|i| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    work(i, iters);
+                    (start, Instant::now())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let first = spans.iter().map(|s| s.0).min().unwrap();
+    let last = spans.iter().map(|s| s.1).max().unwrap();
+    last - first
+}
+
+/// Runs `work` while a reader snapshots every operation of `tracker` each ms.
+fn run_with_reader(t: usize, iters: u64, tracker: &Wide, work: &(dyn Fn(usize, u64) + Sync)) -> (Duration, u64) {
+    let stop = AtomicBool::new(false);
+    thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut snaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                for sum in tracker.summaries() {
+                    assert_eq!(sum.total_memory, 3 * sum.total_duration.as_nanos() as u64 + sum.count, "torn snapshot");
+                }
+                snaps += 1;
+                thread::sleep(Duration::from_millis(1));
+            }
+            snaps
+        });
+        let span = run(t, iters, work);
+        stop.store(true, Ordering::Relaxed);
+        (span, reader.join().unwrap())
+    })
+}
+
+fn ns(i: u64) -> u64 {
+    i & 1023
+}
+
+fn main() {
+    // `cargo bench` passes --bench; ignore arguments.
+    let cores = thread::available_parallelism().map_or(2, |n| n.get());
+    let iters: u64 = std::env::var("PERFTRACK_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
+    let mut ts = vec![];
+    let mut t = 1;
+    while t < cores {
+        ts.push(t);
+        t *= 2;
+    }
+    ts.push(cores);
+
+    let names: Vec<String> = (0..cores.max(16)).map(|i| format!("op{i}")).collect();
+    type Work<'a> = Box<dyn Fn(usize, u64) + Sync + 'a>;
+    let mut rows: Vec<(&str, Vec<(f64, f64)>)> = vec![];
+    let mut snapshots = 0u64;
+
+    // Each workload is built fresh per T, so no run inherits another's state.
+    let workloads: Vec<&str> = vec![
+        "perftrack same operation",
+        "perftrack distinct operations",
+        "shared fetch_add",
+        "per-thread padded fetch_add",
+        "metrics-util AtomicBucket",
+        "prometheus-client Histogram",
+        "Mutex<hdrhistogram::Histogram>",
+        "Mutex<Vec<record>>",
+    ];
+    for &w in &workloads {
+        let mut cells = vec![];
+        for &t in &ts {
+            let span = match w {
+                "perftrack same operation" | "perftrack distinct operations" => {
+                    let tracker = Wide::new();
+                    let same = w == "perftrack same operation";
+                    let ops: Vec<_> =
+                        (0..t).map(|i| tracker.operation(if same { "op0" } else { &names[i] }).unwrap()).collect();
+                    let work: Work = Box::new(|i, n| {
+                        let op = ops[i];
+                        for k in 0..n {
+                            let d = ns(k);
+                            op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
+                        }
+                    });
+                    let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
+                    snapshots += snaps;
+                    let total: u64 = tracker.summaries().iter().map(|s| s.count).sum();
+                    assert_eq!(total, t as u64 * iters, "perftrack lost records");
+                    span
+                }
+                "shared fetch_add" => {
+                    let c = AtomicU64::new(0);
+                    let span = run(t, iters, &|_, n| {
+                        for k in 0..n {
+                            c.fetch_add(black_box(ns(k)), Ordering::Relaxed);
+                        }
+                    });
+                    black_box(c.load(Ordering::Relaxed));
+                    span
+                }
+                "per-thread padded fetch_add" => {
+                    let cs: Vec<Padded> = (0..t).map(|_| Padded(AtomicU64::new(0))).collect();
+                    run(t, iters, &|i, n| {
+                        for k in 0..n {
+                            cs[i].0.fetch_add(black_box(ns(k)), Ordering::Relaxed);
+                        }
+                    })
+                }
+                "metrics-util AtomicBucket" => {
+                    let b = metrics_util::storage::AtomicBucket::new();
+                    run(t, iters, &|_, n| {
+                        for k in 0..n {
+                            b.push(black_box(ns(k)));
+                        }
+                    })
+                }
+                "prometheus-client Histogram" => {
+                    let h = prometheus_client::metrics::histogram::Histogram::new(
+                        prometheus_client::metrics::histogram::exponential_buckets(1.0, 2.0, 11),
+                    );
+                    run(t, iters, &|_, n| {
+                        for k in 0..n {
+                            h.observe(black_box(ns(k)) as f64);
+                        }
+                    })
+                }
+                "Mutex<hdrhistogram::Histogram>" => {
+                    let h = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1 << 40, 3).unwrap());
+                    run(t, iters, &|_, n| {
+                        for k in 0..n {
+                            let _ = h.lock().unwrap().record(black_box(ns(k)));
+                        }
+                    })
+                }
+                _ => {
+                    let v: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+                    run(t, iters, &|_, n| {
+                        for k in 0..n {
+                            v.lock().unwrap().push((black_box(ns(k)), 64));
+                        }
+                    })
+                }
+            };
+            let per_op = span.as_nanos() as f64 / iters as f64; // wall ns per op per thread
+            let mops = (t as u64 * iters) as f64 / span.as_secs_f64() / 1e6;
+            cells.push((per_op, mops));
+        }
+        rows.push((w, cells));
+    }
+
+    // ---- the table, in PEERS.md's shape
+    let mut out = String::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let _ = writeln!(out, "# {cores} cores ({cpu}); iters/thread={iters}; wall ns per op per thread [total Mops/s]");
+    let _ = write!(out, "{:<34}", "workload");
+    for t in &ts {
+        let _ = write!(out, " {:>16}", format!("T={t}"));
+    }
+    let _ = writeln!(out);
+    for (w, cells) in &rows {
+        let _ = write!(out, "{w:<34}");
+        for (per_op, mops) in cells {
+            let _ = write!(out, " {:>16}", format!("{per_op:.1} [{mops:.0}]"));
+        }
+        let _ = writeln!(out);
+    }
+    let mops = |name: &str, i: usize| rows.iter().find(|r| r.0 == name).map_or(f64::NAN, |r| r.1[i].1);
+    let last = ts.len() - 1;
+    let tmax = ts[last];
+    let scale = |name: &str| mops(name, last) / mops(name, 0);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "scaling T={tmax} vs T=1 (same operation): perftrack {:.2}x; per-thread padded fetch_add {:.2}x; perftrack/padded {:.2}",
+        scale("perftrack same operation"),
+        scale("per-thread padded fetch_add"),
+        scale("perftrack same operation") / scale("per-thread padded fetch_add")
+    );
+    for peer in [
+        "metrics-util AtomicBucket",
+        "prometheus-client Histogram",
+        "Mutex<hdrhistogram::Histogram>",
+        "Mutex<Vec<record>>",
+        "shared fetch_add",
+    ] {
+        let _ = writeln!(
+            out,
+            "perftrack same operation vs {peer} at T={tmax}: {:.1}x",
+            mops("perftrack same operation", last) / mops(peer, last)
+        );
+    }
+    let _ = writeln!(out, "reader snapshots taken during perftrack runs: {snapshots}");
+
+    // ---- snapshot cost: summaries() on 32 operations, by shard count
+    let _ = writeln!(out);
+    let _ = writeln!(out, "snapshot cost, summaries() of 32 operations (each with records on every shard):");
+    snapshot_cost::<1>(&mut out);
+    snapshot_cost::<4>(&mut out);
+    snapshot_cost::<16>(&mut out);
+
+    print!("{out}");
+    if let Ok(path) = std::env::var("PERFTRACK_TABLE_OUT") {
+        std::fs::write(&path, &out).unwrap();
+    }
+}
+
+fn snapshot_cost<const S: usize>(out: &mut String) {
+    let t: Tracker<32, 64, S> = Tracker::new();
+    for i in 0..32 {
+        let op = t.operation(&format!("op{i}")).unwrap();
+        for s in 0..S {
+            for k in 0..64 {
+                op.record_on(s, &perftrack::Sample::new(Duration::from_nanos(k), 1));
+            }
+        }
+    }
+    let reps = 200;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        black_box(t.summaries());
+    }
+    let each = t0.elapsed() / reps;
+    let _ = writeln!(
+        out,
+        "  SHARDS={S:<3} {:>9.1} us per summaries() ({:.0} ns per operation-shard)",
+        each.as_secs_f64() * 1e6,
+        each.as_nanos() as f64 / (32 * S) as f64
+    );
+}

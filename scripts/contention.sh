@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates the contention tables (README, "Benchmarks").
+#
+#   scripts/contention.sh            build and run here; prints the table
+#   scripts/contention.sh --build    only build, and copy the binary to bench-bin/
+#                                    (carry bench-bin/ to a bigger machine, then run
+#                                    `bench-bin/contention` there: it needs no toolchain)
+#
+# PERFTRACK_ITERS sets records per thread (default 500000);
+# PERFTRACK_TABLE_OUT=path also writes the table to a file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench --bench contention --no-run
+bin=$(ls -t target/release/deps/contention-* | grep -v '\.d$' | head -1)
+if [ "${1:-}" = --build ]; then
+    mkdir -p bench-bin && cp "$bin" bench-bin/contention && echo "bench-bin/contention"
+else
+    "$bin"
+fi
