@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, "Testing"). Runs everything: rustfmt, clippy
 # -D warnings, unit + integration + doc tests, the main example, loom models,
-# miri, and the no_std cross-builds. It installs what it needs, and prints
+# miri, the no_std cross-builds, and the Cortex-M3 firmware under QEMU. It installs what it needs, and prints
 # `SKIPPED: <what> (<why>)` for a check whose tool truly cannot be had.
 #
 # Every check runs even after a failure; the exit status is non-zero if any
@@ -65,6 +65,15 @@ scripts/cross.sh; rc=$?
 read -r p f s < target/cross-tally 2>/dev/null || { p=0 f=1 s=0; }
 PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
 [ "$rc" = 0 ] || FAILURES+=("no_std cross-builds")
+
+# ---------------------------------------------------------------- firmware under QEMU
+# firmware.sh installs qemu-system-arm (and defmt-print, cached under
+# target/tools) when missing, and prints SKIPPED where it cannot.
+rm -f target/firmware-tally
+scripts/firmware.sh; rc=$?
+read -r p f s < target/firmware-tally 2>/dev/null || { p=0 f=1 s=0; }
+PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+[ "$rc" = 0 ] || FAILURES+=("firmware under QEMU")
 
 # ---------------------------------------------------------------- summary
 echo
