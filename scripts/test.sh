@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, "Testing"). Runs everything: rustfmt, clippy
 # -D warnings, unit + integration + doc tests, the main example, loom models,
-# miri, the no_std cross-builds, and the Cortex-M3 firmware under QEMU. It installs what it needs, and prints
+# miri, the no_std cross-builds, the Cortex-M3 firmware under QEMU, and the
+# export checks (promtool, and a real Prometheus scraping the endpoint). It installs what it needs, and prints
 # `SKIPPED: <what> (<why>)` for a check whose tool truly cannot be had.
 #
 # Every check runs even after a failure; the exit status is non-zero if any
@@ -74,6 +75,13 @@ scripts/firmware.sh; rc=$?
 read -r p f s < target/firmware-tally 2>/dev/null || { p=0 f=1 s=0; }
 PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
 [ "$rc" = 0 ] || FAILURES+=("firmware under QEMU")
+
+# ---------------------------------------------------------------- export: promtool and a real Prometheus
+rm -f target/export-tally
+scripts/export.sh; rc=$?
+read -r p f s < target/export-tally 2>/dev/null || { p=0 f=1 s=0; }
+PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+[ "$rc" = 0 ] || FAILURES+=("export checks")
 
 # ---------------------------------------------------------------- summary
 echo

@@ -40,6 +40,7 @@ mod exclusive;
 #[cfg(feature = "std")]
 mod host;
 mod name;
+mod openmetrics;
 mod operation;
 mod padded;
 mod registry;
@@ -58,6 +59,7 @@ pub use host::{
     try_estimate_memory_usage, try_peak_memory_usage, try_thread_cpu_time,
 };
 pub use name::{MAX_NAME_LEN, Name};
+pub use openmetrics::OPENMETRICS_CONTENT_TYPE;
 pub use operation::Operation;
 pub use report::Report;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};

@@ -1,0 +1,26 @@
+//! Prints the OpenMetrics exposition of a tracker whose operation names
+//! carry quotes, backslashes, a newline, spaces and non-ASCII text: the input
+//! `scripts/export.sh` hands to `promtool check metrics`.
+//!
+//! ```text
+//! cargo run --example openmetrics | promtool check metrics
+//! ```
+
+use core::time::Duration;
+
+use perftrack::Tracker;
+
+fn main() -> Result<(), perftrack::TrackerError> {
+    let t: Tracker<8, 16> = Tracker::new();
+    let names = ["parse", "say \"hello\"", "back\\slash", "two\nlines", "with spaces", "größe ✓ 測定"];
+    for (i, name) in names.iter().enumerate() {
+        for k in 0..20u64 {
+            t.record(name, Duration::from_micros(10 * (i as u64 + 1) + k), 256 * k)?;
+        }
+    }
+    t.operation("never_recorded")?; // a registered operation with no records
+    let mut out = String::new();
+    t.write_openmetrics(&mut out).map_err(|_| perftrack::TrackerError::Full)?;
+    print!("{out}");
+    Ok(())
+}

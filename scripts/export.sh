@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Export checks:
+#  1. `promtool check metrics` accepts the OpenMetrics output of a tracker
+#     whose names carry quotes, backslashes, a newline, spaces and non-ASCII.
+#  2. End to end: examples/prometheus_endpoint serves /metrics on 127.0.0.1,
+#     a real `prometheus` server scrapes it every second, and its HTTP API
+#     (/api/v1/query) must report perftrack_operation_duration_seconds_count > 0.
+# Installs the Debian `prometheus` package when promtool/prometheus are
+# missing; prints SKIPPED when that fails. Everything is bounded by timeouts,
+# and no process is left behind. Writes "passed failed skipped" to
+# target/export-tally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+P=0 F=0 S=0
+ok() { P=$((P + 1)); echo "PASS: $1"; }
+bad() { F=$((F + 1)); echo "FAIL: $1"; }
+skip() { S=$((S + 1)); echo "SKIPPED: $1 ($2)"; }
+tally() { mkdir -p target; echo "$P $F $S" > target/export-tally; echo "export: $P passed, $F failed, $S skipped"; [ "$F" = 0 ]; }
+
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; } >/dev/null 2>&1 || true
+fi
+
+# ---------------------------------------------------------------- promtool
+cargo build --quiet --example openmetrics --example prometheus_endpoint || { bad "export examples build"; tally; exit; }
+if command -v promtool >/dev/null; then
+    if out=$(target/debug/examples/openmetrics | promtool check metrics 2>&1); then
+        ok "promtool check metrics accepts the OpenMetrics output"
+    else
+        echo "$out"; bad "promtool check metrics"
+    fi
+else
+    skip "promtool check metrics" "promtool not installed and apt-get install prometheus failed"
+fi
+
+# ---------------------------------------------------------------- end to end
+if ! command -v prometheus >/dev/null; then
+    skip "Prometheus scrapes /metrics end to end" "prometheus not installed and apt-get install failed"
+    tally; exit
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+APP_PORT=$(free_port); PROM_PORT=$(free_port)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+timeout 90 target/debug/examples/prometheus_endpoint "127.0.0.1:$APP_PORT" 80 > "$tmp/app.log" 2>&1 &
+pids+=($!)
+cat > "$tmp/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: perftrack
+    scrape_interval: 1s
+    static_configs:
+      - targets: ["127.0.0.1:$APP_PORT"]
+YML
+timeout 90 prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" > "$tmp/prometheus.log" 2>&1 &
+pids+=($!)
+
+if python3 - "$PROM_PORT" <<'PY'
+import json, sys, time, urllib.parse, urllib.request
+port = sys.argv[1]
+q = urllib.parse.quote('perftrack_operation_duration_seconds_count{job="perftrack"}')
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?query={q}", timeout=2) as r:
+            res = json.load(r)["data"]["result"]
+        got = {m["metric"].get("operation"): float(m["value"][1]) for m in res}
+        if got and all(v > 0 for v in got.values()):
+            print("Prometheus sees:", got)
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(1)
+print("timed out waiting for Prometheus to scrape perftrack")
+sys.exit(1)
+PY
+then
+    ok "a real Prometheus scraped /metrics and reports _count > 0"
+else
+    echo "--- endpoint log"; tail -5 "$tmp/app.log"; echo "--- prometheus log"; tail -15 "$tmp/prometheus.log"
+    bad "Prometheus end to end"
+fi
+tally
