@@ -53,11 +53,15 @@ mod tracker;
 mod window;
 
 pub use error::TrackerError;
+#[cfg(feature = "metrics")]
+pub use host::MetricsBridge;
 #[cfg(feature = "std")]
 pub use host::{
     CpuUsage, ScopeGuard, Timed, Timer, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage,
     try_estimate_memory_usage, try_peak_memory_usage, try_thread_cpu_time,
 };
+#[cfg(all(feature = "std", feature = "serde"))]
+pub use host::{HistoryError, Snapshot, append_json_lines, read_json_lines};
 pub use name::{MAX_NAME_LEN, Name};
 pub use openmetrics::OPENMETRICS_CONTENT_TYPE;
 pub use operation::Operation;

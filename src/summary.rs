@@ -93,6 +93,7 @@ impl Sample {
 /// assert_eq!(recent[0].duration, Duration::from_nanos(2));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PerformanceMetrics {
     /// How long the operation took.
     pub duration: Duration,
@@ -133,6 +134,7 @@ pub struct PerformanceMetrics {
 /// assert_eq!(s.avg_memory, 2560);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MetricsSummary {
     /// The operation's name: a `heapless::String` of capacity
     /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (32 bytes) that derefs to `str`.

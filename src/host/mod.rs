@@ -1,16 +1,24 @@
 //! The std layer: timers, scoped guards, futures, OS memory and CPU figures,
 //! and the `HashMap`/stdout conveniences. The core stays `no_std`.
 
+#[cfg(feature = "metrics")]
+mod bridge;
 mod future;
 mod guard;
+#[cfg(feature = "serde")]
+mod history;
 mod os;
 mod timer;
 
 use std::collections::HashMap;
 use std::string::{String, ToString};
 
+#[cfg(feature = "metrics")]
+pub use bridge::MetricsBridge;
 pub use future::Timed;
 pub use guard::ScopeGuard;
+#[cfg(feature = "serde")]
+pub use history::{HistoryError, Snapshot, append_json_lines, read_json_lines};
 pub use os::{
     CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
     try_peak_memory_usage, try_thread_cpu_time,

@@ -1,0 +1,146 @@
+//! JSON-lines history: append snapshots of a tracker to a file, one JSON
+//! object per line, and read them back. A process keeps its history across
+//! restarts, and a user can plot it.
+
+use std::fmt;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::Path;
+use std::string::{String, ToString};
+use std::time::{SystemTime, UNIX_EPOCH};
+use std::vec::Vec;
+
+use crate::{MetricsSummary, Tracker};
+
+/// Every operation's summary at one moment.
+///
+/// ```
+/// use perftrack::{Snapshot, Tracker};
+/// use core::time::Duration;
+///
+/// let t: Tracker<4, 8> = Tracker::new();
+/// t.record("io", Duration::from_millis(3), 512)?;
+/// let line = Snapshot::take(&t).to_json_line();
+/// let back = Snapshot::from_json_lines(&line).unwrap();
+/// assert_eq!(back[0].summaries[0].total_memory, 512);
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Wall-clock time the snapshot was taken, in milliseconds since the Unix epoch.
+    pub unix_ms: u64,
+    /// The summaries, in registration order.
+    pub summaries: Vec<MetricsSummary>,
+}
+
+/// Why a history could not be read in full.
+#[derive(Debug)]
+pub enum HistoryError {
+    /// The file could not be opened or read.
+    Io(io::Error),
+    /// Line `line` (counted from 1) is not a snapshot: corrupt, or cut short.
+    /// `read` holds every snapshot on the lines before it.
+    Line {
+        /// The 1-based line number.
+        line: usize,
+        /// What the JSON parser said.
+        message: String,
+        /// The snapshots read before the bad line.
+        read: Vec<Snapshot>,
+    },
+}
+
+impl fmt::Display for HistoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "cannot read history: {e}"),
+            Self::Line { line, message, read } => {
+                write!(
+                    f,
+                    "history line {line} is not a snapshot ({message}); the {} lines before it are fine",
+                    read.len()
+                )
+            }
+        }
+    }
+}
+
+impl core::error::Error for HistoryError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Line { .. } => None,
+        }
+    }
+}
+
+impl From<io::Error> for HistoryError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl Snapshot {
+    /// Takes a snapshot of every operation now.
+    #[must_use]
+    pub fn take<const OPS: usize, const RING: usize, const SHARDS: usize>(
+        tracker: &Tracker<OPS, RING, SHARDS>,
+    ) -> Self {
+        let unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Self { unix_ms, summaries: tracker.summaries().into_iter().collect() }
+    }
+
+    /// This snapshot as one line of JSON, without the newline.
+    #[must_use]
+    pub fn to_json_line(&self) -> String {
+        // Serialising plain numbers and strings into a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses JSON lines (blank lines are skipped).
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::Line`] at the first line that is not a snapshot, with
+    /// every snapshot before it.
+    pub fn from_json_lines(text: &str) -> Result<Vec<Self>, HistoryError> {
+        let mut read = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(line) {
+                Ok(s) => read.push(s),
+                Err(e) => return Err(HistoryError::Line { line: i + 1, message: e.to_string(), read }),
+            }
+        }
+        Ok(read)
+    }
+}
+
+/// Appends `snapshot` as one JSON line to the file at `path`, creating it if
+/// needed.
+///
+/// # Errors
+///
+/// The I/O error from opening or writing the file.
+pub fn append_json_lines(path: impl AsRef<Path>, snapshot: &Snapshot) -> io::Result<()> {
+    let mut line = snapshot.to_json_line();
+    line.push('\n');
+    // One write of a whole line, in append mode: concurrent appenders do not
+    // interleave within a line on local filesystems.
+    OpenOptions::new().create(true).append(true).open(path)?.write_all(line.as_bytes())
+}
+
+/// Reads every snapshot from a JSON-lines file.
+///
+/// # Errors
+///
+/// [`HistoryError::Io`] if the file cannot be read; [`HistoryError::Line`]
+/// naming the first bad line (corrupt, or truncated by a crash mid-write),
+/// with the snapshots before it.
+pub fn read_json_lines(path: impl AsRef<Path>) -> Result<Vec<Snapshot>, HistoryError> {
+    Snapshot::from_json_lines(&std::fs::read_to_string(path)?)
+}
