@@ -38,8 +38,11 @@ fi
 step "rustfmt --check" cargo fmt --all -- --check
 step "clippy -D warnings (std, all targets)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy -D warnings (defmt feature)" cargo clippy --all-targets --features defmt -- -D warnings
+step "clippy -D warnings (serde + metrics features)" cargo clippy --all-targets --features serde,metrics -- -D warnings
+step "clippy -D warnings (no_std core + serde)" cargo clippy --lib --no-default-features --features serde -- -D warnings
 step "tests: unit, integration, doc (std)" cargo test --workspace
 step "tests: unit, integration, doc (defmt feature)" cargo test --features defmt
+step "tests: unit, integration, doc (serde + metrics features)" cargo test --features serde,metrics
 step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
 
 run_hot_loop() {
