@@ -29,6 +29,7 @@
 //! it); writers need nothing.
 
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn, spin_wait};
+use crate::totals::{Cells, Totals};
 
 const HOT_BIT: u64 = 1 << 63;
 const COUNT_MASK: u64 = HOT_BIT - 1;
@@ -52,43 +53,9 @@ pub(crate) struct Ticket {
     half: usize,
 }
 
-/// Plain totals copied out of an aggregate (or merged from several).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Totals {
-    pub(crate) count: u64,
-    pub(crate) total_ns: u64,
-    pub(crate) total_mem: u64,
-    /// `u64::MAX` when `count == 0`.
-    pub(crate) min_ns: u64,
-    pub(crate) max_ns: u64,
-    pub(crate) cpu_ns: u64,
-    pub(crate) cpu_count: u64,
-}
-
-impl Totals {
-    pub(crate) const EMPTY: Self =
-        Self { count: 0, total_ns: 0, total_mem: 0, min_ns: u64::MAX, max_ns: 0, cpu_ns: 0, cpu_count: 0 };
-
-    /// Adds another disjoint set of records, saturating every sum.
-    pub(crate) fn merge(&mut self, o: &Self) {
-        self.count = self.count.saturating_add(o.count);
-        self.total_ns = self.total_ns.saturating_add(o.total_ns);
-        self.total_mem = self.total_mem.saturating_add(o.total_mem);
-        self.min_ns = self.min_ns.min(o.min_ns);
-        self.max_ns = self.max_ns.max(o.max_ns);
-        self.cpu_ns = self.cpu_ns.saturating_add(o.cpu_ns);
-        self.cpu_count = self.cpu_count.saturating_add(o.cpu_count);
-    }
-}
-
 struct Half {
     completed: AtomicU64,
-    total_ns: AtomicU64,
-    total_mem: AtomicU64,
-    min_ns: AtomicU64,
-    max_ns: AtomicU64,
-    cpu_ns: AtomicU64,
-    cpu_count: AtomicU64,
+    cells: Cells,
     /// Sticky `SAT_*` bits: a sum wrapped, so it reads as `u64::MAX`.
     saturated: AtomicU8,
 }
@@ -106,63 +73,53 @@ fn add_saturating(sum: &AtomicU64, v: u64, flags: &AtomicU8, bit: u8) {
 impl Half {
     const_fn! {
         const fn new() -> Self {
-            Self {
-                completed: AtomicU64::new(0),
-                total_ns: AtomicU64::new(0),
-                total_mem: AtomicU64::new(0),
-                min_ns: AtomicU64::new(u64::MAX),
-                max_ns: AtomicU64::new(0),
-                cpu_ns: AtomicU64::new(0),
-                cpu_count: AtomicU64::new(0),
-                saturated: AtomicU8::new(0),
-            }
+            Self { completed: AtomicU64::new(0), cells: Cells::new(), saturated: AtomicU8::new(0) }
         }
     }
 
     #[inline]
     fn add(&self, r: &Raw) {
-        add_saturating(&self.total_ns, r.ns, &self.saturated, SAT_NS);
-        add_saturating(&self.total_mem, r.mem, &self.saturated, SAT_MEM);
+        let c = &self.cells;
+        add_saturating(&c.total_ns, r.ns, &self.saturated, SAT_NS);
+        add_saturating(&c.total_mem, r.mem, &self.saturated, SAT_MEM);
         // min/max are RMWs only when this record sets a new extreme. The
         // pre-check is safe: a half's min only falls and its max only rises
         // while writers can reach it (it is reset only while cold and idle).
-        if r.ns < self.min_ns.load(Ordering::Relaxed) {
-            self.min_ns.fetch_min(r.ns, Ordering::Relaxed);
+        if r.ns < c.min_ns.load(Ordering::Relaxed) {
+            c.min_ns.fetch_min(r.ns, Ordering::Relaxed);
         }
-        if r.ns > self.max_ns.load(Ordering::Relaxed) {
-            self.max_ns.fetch_max(r.ns, Ordering::Relaxed);
+        if r.ns > c.max_ns.load(Ordering::Relaxed) {
+            c.max_ns.fetch_max(r.ns, Ordering::Relaxed);
         }
         if let Some(cpu) = r.cpu_ns {
-            add_saturating(&self.cpu_ns, cpu, &self.saturated, SAT_CPU);
-            self.cpu_count.fetch_add(1, Ordering::Relaxed);
+            add_saturating(&c.cpu_ns, cpu, &self.saturated, SAT_CPU);
+            c.cpu_count.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Reads the (quiescent) half. The caller has synchronised with every
     /// writer of it through an `Acquire` load of `completed`.
     fn read(&self, count: u64) -> Totals {
+        let mut t = self.cells.load(count);
         let sat = self.saturated.load(Ordering::Relaxed);
-        let pick = |v: &AtomicU64, bit: u8| if sat & bit != 0 { u64::MAX } else { v.load(Ordering::Relaxed) };
-        Totals {
-            count,
-            total_ns: pick(&self.total_ns, SAT_NS),
-            total_mem: pick(&self.total_mem, SAT_MEM),
-            min_ns: self.min_ns.load(Ordering::Relaxed),
-            max_ns: self.max_ns.load(Ordering::Relaxed),
-            cpu_ns: pick(&self.cpu_ns, SAT_CPU),
-            cpu_count: self.cpu_count.load(Ordering::Relaxed),
+        for (bit, sum) in [(SAT_NS, &mut t.total_ns), (SAT_MEM, &mut t.total_mem), (SAT_CPU, &mut t.cpu_ns)] {
+            if sat & bit != 0 {
+                *sum = u64::MAX;
+            }
         }
+        t
     }
 
     /// Adds a cold half's totals into this (hot, live) half with atomic RMWs,
     /// so that writers racing with the merge lose nothing.
     fn absorb(&self, t: &Totals) {
-        add_saturating(&self.total_ns, t.total_ns, &self.saturated, SAT_NS);
-        add_saturating(&self.total_mem, t.total_mem, &self.saturated, SAT_MEM);
-        add_saturating(&self.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
-        self.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
-        self.min_ns.fetch_min(t.min_ns, Ordering::Relaxed);
-        self.max_ns.fetch_max(t.max_ns, Ordering::Relaxed);
+        let c = &self.cells;
+        add_saturating(&c.total_ns, t.total_ns, &self.saturated, SAT_NS);
+        add_saturating(&c.total_mem, t.total_mem, &self.saturated, SAT_MEM);
+        add_saturating(&c.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
+        c.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
+        c.min_ns.fetch_min(t.min_ns, Ordering::Relaxed);
+        c.max_ns.fetch_max(t.max_ns, Ordering::Relaxed);
         // A saturated sum must stay saturated after the move.
         let sat = (if t.total_ns == u64::MAX { SAT_NS } else { 0 })
             | (if t.total_mem == u64::MAX { SAT_MEM } else { 0 })
@@ -179,12 +136,7 @@ impl Half {
     /// next by the reader lock's Release and the next flip's `AcqRel`.
     fn clear(&self) {
         self.completed.store(0, Ordering::Relaxed);
-        self.total_ns.store(0, Ordering::Relaxed);
-        self.total_mem.store(0, Ordering::Relaxed);
-        self.min_ns.store(u64::MAX, Ordering::Relaxed);
-        self.max_ns.store(0, Ordering::Relaxed);
-        self.cpu_ns.store(0, Ordering::Relaxed);
-        self.cpu_count.store(0, Ordering::Relaxed);
+        self.cells.clear();
         self.saturated.store(0, Ordering::Relaxed);
     }
 }

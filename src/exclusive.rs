@@ -22,9 +22,10 @@
 //! time, in stream order, so entries need no CAS (see `ring.rs`). Records that
 //! took the hot/cold path are counted exactly but do not enter the ring.
 
-use crate::aggregate::{Raw, Totals};
+use crate::aggregate::Raw;
 use crate::ring::{Ring, Slot};
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, const_fn, spin_wait};
+use crate::totals::{Cells, Totals};
 
 pub(crate) struct Exclusive<const RING: usize> {
     /// Even: free; odd: held. Each hold adds 2.
@@ -32,12 +33,7 @@ pub(crate) struct Exclusive<const RING: usize> {
     /// Set by a reader that keeps losing the claim to new writers.
     pending: AtomicBool,
     count: AtomicU64,
-    total_ns: AtomicU64,
-    total_mem: AtomicU64,
-    min_ns: AtomicU64,
-    max_ns: AtomicU64,
-    cpu_ns: AtomicU64,
-    cpu_count: AtomicU64,
+    cells: Cells,
     ring: Ring<RING>,
 }
 
@@ -51,12 +47,7 @@ impl<const RING: usize> Exclusive<RING> {
                 claim: AtomicU32::new(0),
                 pending: AtomicBool::new(false),
                 count: AtomicU64::new(0),
-                total_ns: AtomicU64::new(0),
-                total_mem: AtomicU64::new(0),
-                min_ns: AtomicU64::new(u64::MAX),
-                max_ns: AtomicU64::new(0),
-                cpu_ns: AtomicU64::new(0),
-                cpu_count: AtomicU64::new(0),
+                cells: Cells::new(),
                 ring: Ring::new(),
             }
         }
@@ -94,17 +85,18 @@ impl<const RING: usize> Exclusive<RING> {
         let seq = self.count.load(Ordering::Relaxed);
         self.ring.write(seq, r);
         self.count.store(seq.saturating_add(1), Ordering::Relaxed);
-        bump(&self.total_ns, r.ns);
-        bump(&self.total_mem, r.mem);
-        if r.ns < self.min_ns.load(Ordering::Relaxed) {
-            self.min_ns.store(r.ns, Ordering::Relaxed);
+        let cells = &self.cells;
+        bump(&cells.total_ns, r.ns);
+        bump(&cells.total_mem, r.mem);
+        if r.ns < cells.min_ns.load(Ordering::Relaxed) {
+            cells.min_ns.store(r.ns, Ordering::Relaxed);
         }
-        if r.ns > self.max_ns.load(Ordering::Relaxed) {
-            self.max_ns.store(r.ns, Ordering::Relaxed);
+        if r.ns > cells.max_ns.load(Ordering::Relaxed) {
+            cells.max_ns.store(r.ns, Ordering::Relaxed);
         }
         if let Some(cpu) = r.cpu_ns {
-            bump(&self.cpu_ns, cpu);
-            bump(&self.cpu_count, 1);
+            bump(&cells.cpu_ns, cpu);
+            bump(&cells.cpu_count, 1);
         }
         self.release(c);
         true
@@ -133,15 +125,7 @@ impl<const RING: usize> Exclusive<RING> {
             }
             spin_wait(&mut step);
         };
-        let t = Totals {
-            count: self.count.load(Ordering::Relaxed),
-            total_ns: self.total_ns.load(Ordering::Relaxed),
-            total_mem: self.total_mem.load(Ordering::Relaxed),
-            min_ns: self.min_ns.load(Ordering::Relaxed),
-            max_ns: self.max_ns.load(Ordering::Relaxed),
-            cpu_ns: self.cpu_ns.load(Ordering::Relaxed),
-            cpu_count: self.cpu_count.load(Ordering::Relaxed),
-        };
+        let t = self.cells.load(self.count.load(Ordering::Relaxed));
         self.release(c);
         if tries >= READER_TRIES {
             self.pending.store(false, Ordering::Relaxed);

@@ -49,6 +49,7 @@ mod ring;
 mod shard;
 mod summary;
 mod sync;
+mod totals;
 mod tracker;
 mod window;
 

@@ -16,10 +16,10 @@
 //! recording them. Recording on a resolved `Operation` never comes here.
 
 use crate::TrackerError;
-use crate::aggregate::Totals;
 use crate::name::{Encoded, NameCell};
 use crate::shard::{Shard, ShardCore};
 use crate::sync::{AtomicBool, AtomicU8, Ordering, array_of, const_fn, spin_wait};
+use crate::totals::Totals;
 
 const FREE: u8 = 0;
 const CLAIMED: u8 = 1;

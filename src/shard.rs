@@ -1,11 +1,12 @@
 //! `Shard`: one stripe of an operation, its aggregates and its ring on their
 //! own cache lines, so that threads on different shards never share a line.
 
-use crate::aggregate::{Aggregate, Raw, Totals};
+use crate::aggregate::{Aggregate, Raw};
 use crate::exclusive::Exclusive;
 use crate::padded::CachePadded;
 use crate::ring::Slot;
 use crate::sync::const_fn;
+use crate::totals::Totals;
 
 pub(crate) struct ShardCore<const RING: usize> {
     /// The uncontended path, with the ring: one RMW per record.

@@ -3,8 +3,9 @@
 
 use core::time::Duration;
 
-use crate::aggregate::{Raw, Totals};
+use crate::aggregate::Raw;
 use crate::name::Name;
+use crate::totals::Totals;
 
 /// Converts a `Duration` to whole nanoseconds, saturating at `u64::MAX`
 /// (about 584 years), so `Duration::MAX` records as `u64::MAX` ns.
