@@ -112,19 +112,28 @@ fn timer_stop_returns_the_wall_time() {
 
 #[test]
 fn thread_cpu_time_of_a_busy_loop_is_close_to_its_wall_time() {
-    let timer = Timer::with_cpu("busy");
-    let t0 = Instant::now();
-    let mut x = 0u64;
-    while t0.elapsed() < Duration::from_millis(200) {
-        x = x.wrapping_add(core::hint::black_box(1));
+    // A busy thread that the scheduler preempts (other tests, other jobs on a
+    // 2-core machine) really does get less CPU than wall time. So: up to 10
+    // attempts, and the best one must be close (>= 90%); no attempt may
+    // exceed its wall time.
+    let mut best = 0.0f64;
+    for _ in 0..10 {
+        let timer = Timer::with_cpu("busy");
+        let t0 = Instant::now();
+        let mut x = 0u64;
+        while t0.elapsed() < Duration::from_millis(50) {
+            x = x.wrapping_add(core::hint::black_box(1));
+        }
+        core::hint::black_box(x);
+        let cpu = timer.cpu_elapsed().expect("thread CPU clock on Linux");
+        let wall = timer.elapsed();
+        assert!(cpu <= wall + Duration::from_millis(2), "cpu {cpu:?} exceeds wall {wall:?}");
+        best = best.max(cpu.as_secs_f64() / wall.as_secs_f64());
+        if best >= 0.9 {
+            break;
+        }
     }
-    core::hint::black_box(x);
-    let wall = timer.elapsed();
-    let cpu = timer.cpu_elapsed().expect("thread CPU clock on Linux");
-    // The CI machine has 2 cores and runs other tests beside this one, so the
-    // busy thread can lose some of its wall time; it cannot gain CPU beyond it.
-    assert!(cpu >= wall / 2, "cpu {cpu:?} vs wall {wall:?}");
-    assert!(cpu <= wall + Duration::from_millis(5), "cpu {cpu:?} vs wall {wall:?}");
+    assert!(best >= 0.9, "best CPU/wall ratio of a busy loop was {best:.2}");
 }
 
 #[test]
