@@ -2,7 +2,8 @@
 # no_std cross-builds of the library (--no-default-features).
 #
 # * thumbv7em-none-eabihf (Cortex-M4F): has 32-bit CAS, no 64-bit atomics;
-#   builds plainly (portable-atomic's fallback gives the 64-bit atomics).
+#   builds plainly (portable-atomic's spin-lock fallback gives the 64-bit
+#   atomics), and with unsafe-assume-single-core (interrupt-safe ones).
 # * thumbv6m-none-eabi (Cortex-M0) and riscv32imc-unknown-none-elf: no CAS at
 #   all. A plain build must FAIL with perftrack's own clear message; with a
 #   pass-through feature (which only the final binary may choose) it builds.
@@ -24,6 +25,8 @@ for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-e
         thumbv7em-none-eabihf)
             if build "$target"; then ok "$target plain"; else bad "$target plain"; fi
             if build "$target" --features defmt; then ok "$target defmt"; else bad "$target defmt"; fi
+            # What a Cortex-M4 that records from interrupts needs (README, "Feature flags").
+            if build "$target" --features unsafe-assume-single-core; then ok "$target +unsafe-assume-single-core"; else bad "$target +unsafe-assume-single-core"; fi
             ;;
         *)
             if out=$(build "$target" 2>&1); then

@@ -44,6 +44,8 @@ step "tests: unit, integration, doc (std)" cargo test --workspace
 step "tests: unit, integration, doc (defmt feature)" cargo test --features defmt
 step "tests: unit, integration, doc (serde + metrics features)" cargo test --features serde,metrics
 step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
+step "rustdoc -D warnings (every public item documented, links resolve)" \
+    env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt
 
 run_hot_loop() {
     local out
