@@ -47,12 +47,6 @@ pub(crate) struct Raw {
     pub(crate) ticks: Option<u64>,
 }
 
-/// What a writer learns from `begin`: the half it must write.
-#[derive(Clone, Copy)]
-pub(crate) struct Ticket {
-    half: usize,
-}
-
 struct Half {
     completed: AtomicU64,
     cells: Cells,
@@ -154,20 +148,15 @@ impl Aggregate {
         }
     }
 
-    /// Starts a record: one RMW that counts it and picks its half.
-    /// (The whole contended record is 4 RMWs: this, two sums, completion.)
+    /// Records `r`: 4 RMWs (start, two sums, completion), plus one for a new
+    /// extreme and two for a CPU time.
     #[inline]
-    pub(crate) fn begin(&self) -> Ticket {
-        // Acquire: pairs with the reader's AcqRel flip, so a writer sent to a
-        // freshly cleared half sees the clearing stores.
+    pub(crate) fn record(&self, r: &Raw) {
+        // One RMW both counts the record and picks its half. Acquire: pairs
+        // with the reader's AcqRel flip, so a writer sent to a freshly cleared
+        // half sees the clearing stores.
         let n = self.started.fetch_add(1, Ordering::Acquire);
-        Ticket { half: (n >> 63) as usize }
-    }
-
-    /// Finishes a record begun with `begin`.
-    #[inline]
-    pub(crate) fn finish(&self, t: Ticket, r: &Raw) {
-        let half = &self.halves[t.half & 1];
+        let half = &self.halves[(n >> 63) as usize & 1];
         half.add(r);
         // Release: pairs with the Acquire wait in `snapshot`, which then sees
         // every update above.
@@ -189,7 +178,7 @@ impl Aggregate {
         // Bounded by the writers in flight at the flip: every later writer
         // lands in the other half.
         let mut step = 0u32;
-        // Acquire: pairs with the Release in `finish` and `absorb`.
+        // Acquire: pairs with the Release in `record` and `absorb`.
         while cold.completed.load(Ordering::Acquire) != total {
             spin_wait(&mut step);
         }

@@ -32,8 +32,7 @@ impl<const RING: usize> ShardCore<RING> {
     #[inline]
     pub(crate) fn record(&self, r: &Raw) {
         if !self.exclusive.try_record(r) {
-            let ticket = self.aggregate.begin();
-            self.aggregate.finish(ticket, r);
+            self.aggregate.record(r);
         }
     }
 
