@@ -53,14 +53,10 @@ impl<const RING: usize> Exclusive<RING> {
         }
     }
 
-    /// Takes the claim if it is free: one CAS. `None` means "take the
-    /// hot/cold path"; it never waits.
+    /// Takes the claim if it is free: one CAS, never a wait. Shared by
+    /// writers (`try_claim`) and the reader (`snapshot`).
     #[inline]
-    fn try_claim(&self) -> Option<u32> {
-        // Relaxed: only a hint; the CAS below decides.
-        if self.pending.load(Ordering::Relaxed) {
-            return None;
-        }
+    fn claim_if_free(&self) -> Option<u32> {
         let c = self.claim.load(Ordering::Relaxed);
         if c & 1 == 1 {
             return None;
@@ -68,6 +64,17 @@ impl<const RING: usize> Exclusive<RING> {
         // Acquire: pairs with the Release in `release`, so this holder sees
         // the totals the previous holder left.
         self.claim.compare_exchange(c, c.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).ok()
+    }
+
+    /// A writer's claim: `None` means "take the hot/cold path". Writers also
+    /// stand aside while a reader has raised `pending`.
+    #[inline]
+    fn try_claim(&self) -> Option<u32> {
+        // Relaxed: only a hint; the CAS decides.
+        if self.pending.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.claim_if_free()
     }
 
     #[inline]
@@ -112,12 +119,8 @@ impl<const RING: usize> Exclusive<RING> {
         let mut step = 0u32;
         let mut tries = 0u32;
         let c = loop {
-            let c = self.claim.load(Ordering::Relaxed);
-            if c & 1 == 0 {
-                // Acquire: pairs with the Release in `release`.
-                if let Ok(c) = self.claim.compare_exchange(c, c.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed) {
-                    break c;
-                }
+            if let Some(c) = self.claim_if_free() {
+                break c;
             }
             tries += 1;
             if tries == READER_TRIES {

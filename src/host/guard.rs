@@ -38,16 +38,22 @@ impl<const RING: usize, const SHARDS: usize> ScopeGuard<'_, RING, SHARDS> {
 
     /// Records now, and returns the time recorded.
     pub fn stop(self) -> Duration {
+        let d = self.record_elapsed();
+        core::mem::forget(self);
+        d
+    }
+
+    /// Records the time so far: what both `stop` and `drop` do.
+    fn record_elapsed(&self) -> Duration {
         let d = self.start.elapsed();
         self.op.record_sample(&Sample::new(d, 0));
-        core::mem::forget(self);
         d
     }
 }
 
 impl<const RING: usize, const SHARDS: usize> Drop for ScopeGuard<'_, RING, SHARDS> {
     fn drop(&mut self) {
-        self.op.record_sample(&Sample::new(self.start.elapsed(), 0));
+        self.record_elapsed();
     }
 }
 
