@@ -7,19 +7,16 @@
 # * thumbv6m-none-eabi (Cortex-M0) and riscv32imc-unknown-none-elf: no CAS at
 #   all. A plain build must FAIL with perftrack's own clear message; with a
 #   pass-through feature (which only the final binary may choose) it builds.
-# Each is also built with `defmt`. Writes "passed failed skipped" to
-# target/cross-tally.
+# Each is also built with `defmt`. Leaves its tally in target/cross-tally.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-P=0 F=0 S=0
-ok() { P=$((P + 1)); echo "PASS: $1"; }
-bad() { F=$((F + 1)); echo "FAIL: $1"; }
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 build() { cargo build --quiet --lib --no-default-features --target "$@"; }
 
 for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-elf; do
     echo "==> no_std: $target"
     if ! { rustup target list --installed | grep -qx "$target" || rustup target add "$target" >/dev/null 2>&1; }; then
-        S=$((S + 1)); echo "SKIPPED: $target (rustup target add $target failed)"; continue
+        skip "$target" "rustup target add $target failed"; continue
     fi
     case $target in
         thumbv7em-none-eabihf)
@@ -42,6 +39,4 @@ for target in thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imc-unknown-none-e
             ;;
     esac
 done
-mkdir -p target && echo "$P $F $S" > target/cross-tally
-echo "cross-builds: $P passed, $F failed, $S skipped"
-[ "$F" = 0 ]
+tally cross

@@ -7,22 +7,17 @@
 #     (/api/v1/query) must report perftrack_operation_duration_seconds_count > 0.
 # Installs the Debian `prometheus` package when promtool/prometheus are
 # missing; prints SKIPPED when that fails. Everything is bounded by timeouts,
-# and no process is left behind. Writes "passed failed skipped" to
-# target/export-tally.
+# and no process is left behind. Leaves its tally in target/export-tally.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-P=0 F=0 S=0
-ok() { P=$((P + 1)); echo "PASS: $1"; }
-bad() { F=$((F + 1)); echo "FAIL: $1"; }
-skip() { S=$((S + 1)); echo "SKIPPED: $1 ($2)"; }
-tally() { mkdir -p target; echo "$P $F $S" > target/export-tally; echo "export: $P passed, $F failed, $S skipped"; [ "$F" = 0 ]; }
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; } >/dev/null 2>&1 || true
 fi
 
 # ---------------------------------------------------------------- promtool
-cargo build --quiet --example openmetrics --example prometheus_endpoint || { bad "export examples build"; tally; exit; }
+cargo build --quiet --example openmetrics --example prometheus_endpoint || { bad "export examples build"; tally export; exit; }
 if command -v promtool >/dev/null; then
     if out=$(target/debug/examples/openmetrics | promtool check metrics 2>&1); then
         ok "promtool check metrics accepts the OpenMetrics output"
@@ -36,7 +31,7 @@ fi
 # ---------------------------------------------------------------- end to end
 if ! command -v prometheus >/dev/null; then
     skip "Prometheus scrapes /metrics end to end" "prometheus not installed and apt-get install failed"
-    tally; exit
+    tally export; exit
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 APP_PORT=$(free_port); PROM_PORT=$(free_port)
@@ -86,4 +81,4 @@ else
     echo "--- endpoint log"; tail -5 "$tmp/app.log"; echo "--- prometheus log"; tail -15 "$tmp/prometheus.log"
     bad "Prometheus end to end"
 fi
-tally
+tally export

@@ -4,29 +4,23 @@
 # Then the defmt build: its log is decoded with defmt-print and checked.
 # Also prints the footprint figures the README quotes.
 #
-# Prints PASS/FAIL/SKIPPED lines; writes "passed failed skipped" to
-# target/firmware-tally.
+# Prints PASS/FAIL/SKIPPED lines; leaves its tally in target/firmware-tally.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root/examples/cortex-m-qemu"
-P=0 F=0 S=0
-ok() { P=$((P + 1)); echo "PASS: $1"; }
-bad() { F=$((F + 1)); echo "FAIL: $1"; }
-skip() { S=$((S + 1)); echo "SKIPPED: $1 ($2)"; }
-tally() { mkdir -p "$root/target"; echo "$P $F $S" > "$root/target/firmware-tally"; echo "firmware: $P passed, $F failed, $S skipped"; [ "$F" = 0 ]; }
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT/examples/cortex-m-qemu"
 
 QEMU=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic -semihosting-config enable=on,target=native -kernel)
 ELF=target/thumbv7m-none-eabi/release/perftrack-cortex-m-qemu
 
 if ! { rustup target list --installed | grep -qx thumbv7m-none-eabi || rustup target add thumbv7m-none-eabi >/dev/null 2>&1; }; then
-    skip "firmware under QEMU" "rustup target add thumbv7m-none-eabi failed"; tally; exit
+    skip "firmware under QEMU" "rustup target add thumbv7m-none-eabi failed"; tally firmware; exit
 fi
 if ! command -v qemu-system-arm >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-arm; } >/dev/null 2>&1 || true
 fi
 
 # ---------------------------------------------------------------- text firmware
-if cargo build --quiet --release; then ok "firmware builds (thumbv7m-none-eabi)"; else bad "firmware builds"; tally; exit; fi
+if cargo build --quiet --release; then ok "firmware builds (thumbv7m-none-eabi)"; else bad "firmware builds"; tally firmware; exit; fi
 if command -v qemu-system-arm >/dev/null; then
     out=$(timeout 60 "${QEMU[@]}" "$ELF" 2>&1); rc=$?
     echo "$out"
@@ -55,10 +49,10 @@ else
 fi
 
 # ---------------------------------------------------------------- defmt firmware
-if cargo build --quiet --release --features defmt; then ok "defmt firmware builds"; else bad "defmt firmware builds"; tally; exit; fi
-DEFMT_PRINT=$(command -v defmt-print || echo "$root/target/tools/bin/defmt-print")
+if cargo build --quiet --release --features defmt; then ok "defmt firmware builds"; else bad "defmt firmware builds"; tally firmware; exit; fi
+DEFMT_PRINT=$(command -v defmt-print || echo "$ROOT/target/tools/bin/defmt-print")
 if [ ! -x "$DEFMT_PRINT" ]; then
-    cargo install --quiet --locked --root "$root/target/tools" defmt-print >/dev/null 2>&1 || true
+    cargo install --quiet --locked --root "$ROOT/target/tools" defmt-print >/dev/null 2>&1 || true
 fi
 if ! command -v qemu-system-arm >/dev/null; then
     skip "defmt log under QEMU" "qemu-system-arm not installed"
@@ -76,4 +70,4 @@ else
         bad "defmt firmware under QEMU (exit $rc, or decoded lines missing)"
     fi
 fi
-tally
+tally firmware

@@ -25,6 +25,16 @@ step() { # step "name" command...
     fi
 }
 skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIPPED: $1 ($2)"; }
+suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
+    # lines and leaves target/NAME-tally (scripts/lib.sh); no tally means it
+    # died early, which counts as a failure.
+    local name=$1 script=$2 rc p f s
+    rm -f "target/$name-tally"
+    "$script"; rc=$?
+    read -r p f s < "target/$name-tally" 2>/dev/null || { p=0 f=1 s=0; }
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+    [ "$rc" = 0 ] || FAILURES+=("$name")
+}
 
 # ---------------------------------------------------------------- tools
 have_target() { rustup target list --installed 2>/dev/null | grep -qx "$1" || rustup target add "$1" >/dev/null 2>&1; }
@@ -64,29 +74,15 @@ else
 fi
 
 # ---------------------------------------------------------------- no_std cross-builds
-rm -f target/cross-tally
-scripts/cross.sh; rc=$?
-# cross.sh prints its own PASS/FAIL/SKIPPED lines and leaves its tally here;
-# no tally means it died early, which counts as a failure.
-read -r p f s < target/cross-tally 2>/dev/null || { p=0 f=1 s=0; }
-PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-[ "$rc" = 0 ] || FAILURES+=("no_std cross-builds")
+suite cross scripts/cross.sh
 
 # ---------------------------------------------------------------- firmware under QEMU
 # firmware.sh installs qemu-system-arm (and defmt-print, cached under
 # target/tools) when missing, and prints SKIPPED where it cannot.
-rm -f target/firmware-tally
-scripts/firmware.sh; rc=$?
-read -r p f s < target/firmware-tally 2>/dev/null || { p=0 f=1 s=0; }
-PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-[ "$rc" = 0 ] || FAILURES+=("firmware under QEMU")
+suite firmware scripts/firmware.sh
 
 # ---------------------------------------------------------------- export: promtool and a real Prometheus
-rm -f target/export-tally
-scripts/export.sh; rc=$?
-read -r p f s < target/export-tally 2>/dev/null || { p=0 f=1 s=0; }
-PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-[ "$rc" = 0 ] || FAILURES+=("export checks")
+suite export scripts/export.sh
 
 # ---------------------------------------------------------------- summary
 echo
