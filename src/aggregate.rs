@@ -28,7 +28,7 @@
 //! Readers of one aggregate must be serialised (the slot's reader lock does
 //! it); writers need nothing.
 
-use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn, spin_wait};
+use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
 use crate::totals::{Cells, Totals};
 
 const HOT_BIT: u64 = 1 << 63;
@@ -177,10 +177,10 @@ impl Aggregate {
         let hot = &self.halves[cold_idx ^ 1];
         // Bounded by the writers in flight at the flip: every later writer
         // lands in the other half.
-        let mut step = 0u32;
+        let mut backoff = Backoff::new();
         // Acquire: pairs with the Release in `record` and `absorb`.
         while cold.completed.load(Ordering::Acquire) != total {
-            spin_wait(&mut step);
+            backoff.snooze();
         }
         let totals = cold.read(total);
         hot.absorb(&totals);

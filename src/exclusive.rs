@@ -9,14 +9,31 @@
 //! A writer that finds the claim held never waits: it records through the
 //! shard's [`Aggregate`](crate::aggregate::Aggregate) instead (the hot/cold
 //! path, wait-free under any contention). The claim can be held by another
-//! writer on the same shard, by an interrupt handler's preempted victim, or by
-//! a reader taking a snapshot.
+//! writer on the same shard, or by an interrupt handler's preempted victim.
 //!
-//! A reader takes the same claim, so the totals it copies are one set of whole
-//! records with no retry loop at all. If new writers keep winning the claim
-//! before it, the reader raises `pending`, which sends every later writer to
-//! the hot/cold path: its wait is then bounded by the writers already in
-//! flight (I6).
+//! # Technique: two versions of the totals, read as a seqlock
+//!
+//! The totals live twice. Hold number `k` (the claim going from `2k` to
+//! `2k + 1` and back to `2k + 2`) reads version `k % 2`, which holds every
+//! record before it, and writes version `k % 2 + 1` (mod 2) as that plus its
+//! own record. So whatever the claim's value, the version it points at holds
+//! whole records, and only hold `k + 1` will write it again.
+//!
+//! A reader never takes the claim. It loads the claim, copies the version the
+//! claim points at, and loads the claim again: if no hold *after* the one in
+//! flight has started, the copy is whole (the validity rule is in
+//! [`Exclusive::try_read`]). So a writer that the scheduler stops in the middle
+//! of a record (more threads than cores, or an interrupt handler's victim)
+//! never holds a reader up: the claim does not move, and the first copy is
+//! good. This costs the writer nothing but copying the fields it does not
+//! change (the version swap replaces the old read-modify-write in place).
+//!
+//! Only a writer that keeps recording can make copies fail. After
+//! [`READER_TRIES`] failures the reader raises `pending`, which sends every
+//! later writer to the hot/cold path: its wait is then bounded by the writers
+//! already in flight (I6). `pending` is up only while the reader is on a core
+//! and spinning: it is lowered before every thread yield, so a reader that the
+//! scheduler parks does not leave a writer on the slower path meanwhile.
 //!
 //! The ring is written only here, while the claim is held: one writer at a
 //! time, in stream order, so entries need no CAS (see `ring.rs`). Records that
@@ -24,21 +41,43 @@
 
 use crate::aggregate::Raw;
 use crate::ring::{Ring, Slot};
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, const_fn, spin_wait};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, fence};
 use crate::totals::{Cells, Totals};
 
-pub(crate) struct Exclusive<const RING: usize> {
-    /// Even: free; odd: held. Each hold adds 2.
-    claim: AtomicU32,
-    /// Set by a reader that keeps losing the claim to new writers.
-    pending: AtomicBool,
+/// One version of the totals: a count and its cells.
+struct Version {
     count: AtomicU64,
     cells: Cells,
+}
+
+impl Version {
+    const_fn! {
+        const fn new() -> Self {
+            Self { count: AtomicU64::new(0), cells: Cells::new() }
+        }
+    }
+}
+
+pub(crate) struct Exclusive<const RING: usize> {
+    /// Even: free; odd: held. Each hold adds 2, so `claim / 2` numbers the
+    /// holds.
+    claim: AtomicU32,
+    /// Set by a reader whose copies keep failing because writers keep
+    /// recording.
+    pending: AtomicBool,
+    /// Hold `k` reads `versions[k % 2]` and writes the other one.
+    versions: [Version; 2],
     ring: Ring<RING>,
 }
 
-/// Reader attempts before it raises `pending`.
+/// Failed copies before a reader raises `pending`.
 const READER_TRIES: u32 = 16;
+
+/// The version that holds every record finished before hold `claim / 2`.
+#[inline]
+fn settled(claim: u32) -> usize {
+    ((claim >> 1) & 1) as usize
+}
 
 impl<const RING: usize> Exclusive<RING> {
     const_fn! {
@@ -46,41 +85,37 @@ impl<const RING: usize> Exclusive<RING> {
             Self {
                 claim: AtomicU32::new(0),
                 pending: AtomicBool::new(false),
-                count: AtomicU64::new(0),
-                cells: Cells::new(),
+                versions: [Version::new(), Version::new()],
                 ring: Ring::new(),
             }
         }
     }
 
-    /// Takes the claim if it is free: one CAS, never a wait. Shared by
-    /// writers (`try_claim`) and the reader (`snapshot`).
-    #[inline]
-    fn claim_if_free(&self) -> Option<u32> {
-        let c = self.claim.load(Ordering::Relaxed);
-        if c & 1 == 1 {
-            return None;
-        }
-        // Acquire: pairs with the Release in `release`, so this holder sees
-        // the totals the previous holder left.
-        self.claim.compare_exchange(c, c.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).ok()
-    }
-
-    /// A writer's claim: `None` means "take the hot/cold path". Writers also
-    /// stand aside while a reader has raised `pending`.
+    /// A writer's claim: one CAS, never a wait. `None` means "take the
+    /// hot/cold path": the shard is held, or a reader has raised `pending`.
     #[inline]
     fn try_claim(&self) -> Option<u32> {
         // Relaxed: only a hint; the CAS decides.
         if self.pending.load(Ordering::Relaxed) {
             return None;
         }
-        self.claim_if_free()
-    }
-
-    #[inline]
-    fn release(&self, c: u32) {
-        // Release: pairs with the Acquire CAS in `try_claim`/`snapshot`.
-        self.claim.store(c.wrapping_add(2), Ordering::Release);
+        let c = self.claim.load(Ordering::Relaxed);
+        if c & 1 == 1 {
+            return None;
+        }
+        // Acquire: pairs with the Release in `try_record`, so this holder
+        // sees the version the previous holder wrote.
+        // On success the claim was `c`: returning the value loaded above (not
+        // the CAS's output) lets the version index be computed before the
+        // locked CAS completes.
+        if self.claim.compare_exchange(c, c.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return None;
+        }
+        // Release fence: a reader that sees any store this hold makes (all
+        // after the fence) then sees the claim odd, or later, in its second
+        // claim load (pairs with the Acquire fence in `try_read`).
+        fence(Ordering::Release);
+        Some(c)
     }
 
     /// Records `r` if the shard is free; returns false (recording nothing)
@@ -89,47 +124,72 @@ impl<const RING: usize> Exclusive<RING> {
     pub(crate) fn try_record(&self, r: &Raw) -> bool {
         let Some(c) = self.try_claim() else { return false };
         // Exclusive from here: plain loads and stores, no RMW.
-        let seq = self.count.load(Ordering::Relaxed);
+        let old = &self.versions[settled(c)];
+        let new = &self.versions[settled(c) ^ 1];
+        let seq = old.count.load(Ordering::Relaxed);
         self.ring.write(seq, r);
-        self.count.store(seq.saturating_add(1), Ordering::Relaxed);
-        let cells = &self.cells;
-        bump(&cells.total_ns, r.ns);
-        bump(&cells.total_mem, r.mem);
-        if r.ns < cells.min_ns.load(Ordering::Relaxed) {
-            cells.min_ns.store(r.ns, Ordering::Relaxed);
-        }
-        if r.ns > cells.max_ns.load(Ordering::Relaxed) {
-            cells.max_ns.store(r.ns, Ordering::Relaxed);
-        }
-        if let Some(cpu) = r.cpu_ns {
-            bump(&cells.cpu_ns, cpu);
-            bump(&cells.cpu_count, 1);
-        }
-        self.release(c);
+        new.count.store(seq.saturating_add(1), Ordering::Relaxed);
+        let (o, n) = (&old.cells, &new.cells);
+        set(&n.total_ns, o.total_ns.load(Ordering::Relaxed).saturating_add(r.ns));
+        set(&n.total_mem, o.total_mem.load(Ordering::Relaxed).saturating_add(r.mem));
+        set(&n.min_ns, o.min_ns.load(Ordering::Relaxed).min(r.ns));
+        set(&n.max_ns, o.max_ns.load(Ordering::Relaxed).max(r.ns));
+        let (cpu, cpu_count) = match r.cpu_ns {
+            Some(cpu) => (cpu, 1),
+            None => (0, 0),
+        };
+        set(&n.cpu_ns, o.cpu_ns.load(Ordering::Relaxed).saturating_add(cpu));
+        set(&n.cpu_count, o.cpu_count.load(Ordering::Relaxed).saturating_add(cpu_count));
+        // Release: pairs with the Acquire CAS in `try_claim` and the Acquire
+        // claim load in `try_read`.
+        self.claim.store(c.wrapping_add(2), Ordering::Release);
         true
+    }
+
+    /// One attempt to copy the totals without disturbing writers: `None` if
+    /// a writer overwrote the version while it was being copied.
+    #[inline]
+    fn try_read(&self) -> Option<Totals> {
+        // Acquire: pairs with the Release store that ended the last finished
+        // hold (an odd value comes from a CAS, which continues that store's
+        // release sequence), so the version it wrote is visible.
+        let c1 = self.claim.load(Ordering::Acquire);
+        let v = &self.versions[settled(c1)];
+        let t = v.cells.load(v.count.load(Ordering::Relaxed));
+        // Acquire fence: if the copy saw any store of a later hold, the load
+        // below sees that hold's claim (pairs with the fence in `try_claim`).
+        fence(Ordering::Acquire);
+        let c2 = self.claim.load(Ordering::Relaxed);
+        copy_is_whole(c1, c2).then_some(t)
     }
 
     /// The totals recorded here so far: one set of whole records.
     ///
-    /// Waits only for the writer holding the claim (a few dozen instructions)
-    /// and, through `pending`, for writers that had already read the claim as
-    /// free. The caller holds the slot's reader lock, so readers never race
-    /// each other for `pending`.
+    /// Never waits for a writer that is stopped mid-record. A writer that keeps
+    /// recording is sent to the hot/cold path through `pending` after
+    /// [`READER_TRIES`] failed copies. The caller holds the slot's reader
+    /// lock, so readers never race each other for `pending`.
     pub(crate) fn snapshot(&self) -> Totals {
-        let mut step = 0u32;
+        let mut backoff = Backoff::new();
         let mut tries = 0u32;
-        let c = loop {
-            if let Some(c) = self.claim_if_free() {
-                break c;
+        let t = loop {
+            if let Some(t) = self.try_read() {
+                break t;
             }
             tries += 1;
             if tries == READER_TRIES {
                 self.pending.store(true, Ordering::Relaxed);
             }
-            spin_wait(&mut step);
+            if backoff.yields_next() {
+                if tries >= READER_TRIES {
+                    self.pending.store(false, Ordering::Relaxed);
+                }
+                tries = 0;
+            }
+            backoff.snooze();
         };
-        let t = self.cells.load(self.count.load(Ordering::Relaxed));
-        self.release(c);
+        // `tries` is reset only with `pending` lowered, so this is exactly
+        // "pending is up".
         if tries >= READER_TRIES {
             self.pending.store(false, Ordering::Relaxed);
         }
@@ -140,7 +200,8 @@ impl<const RING: usize> Exclusive<RING> {
     pub(crate) fn window(&self) -> (u64, u64) {
         // A stale `count` only narrows the window; entries are validated by
         // their stamps.
-        let hi = self.count.load(Ordering::Relaxed);
+        let c = self.claim.load(Ordering::Relaxed);
+        let hi = self.versions[settled(c)].count.load(Ordering::Relaxed);
         (hi.saturating_sub(Ring::<RING>::CAPACITY as u64), hi)
     }
 
@@ -149,8 +210,73 @@ impl<const RING: usize> Exclusive<RING> {
     }
 }
 
-/// `*v += x`, saturating, for a value only the claim holder writes.
+/// Whether a version copied between claim loads `c1` and `c2` is whole.
+///
+/// With `c1` = 2k or 2k + 1, the version read is the one hold k + 1 writes
+/// next; hold k (the one in flight, if any) writes the other. So the copy is
+/// whole while hold k + 1 has not begun: `c2 <= 2k + 2`, in wrapping terms.
+/// (A reader parked across 2^31 holds between its two loads could be fooled,
+/// as with any 32-bit seqlock.)
 #[inline]
-fn bump(v: &AtomicU64, x: u64) {
-    v.store(v.load(Ordering::Relaxed).saturating_add(x), Ordering::Relaxed);
+fn copy_is_whole(c1: u32, c2: u32) -> bool {
+    c2.wrapping_sub(c1 & !1) <= 2
+}
+
+/// Stores `v` into a cell of the version being written, skipping the store
+/// when the cell already holds it (the version written two holds ago often
+/// does: the same extremes, no CPU time). Fewer stores means less for the
+/// next claim's locked CAS to drain.
+#[inline]
+fn set(cell: &AtomicU64, v: u64) {
+    if cell.load(Ordering::Relaxed) != v {
+        cell.store(v, Ordering::Relaxed);
+    }
+}
+
+#[cfg(all(test, not(perftrack_loom)))]
+mod tests {
+    use super::*;
+
+    fn raw(ns: u64) -> Raw {
+        Raw { ns, mem: 3 * ns + 1, cpu_ns: None, ticks: None }
+    }
+
+    #[test]
+    fn snapshot_does_not_wait_for_a_writer_stopped_mid_record() {
+        let e: Exclusive<4> = Exclusive::new();
+        assert!(e.try_record(&raw(5)));
+        assert!(e.try_record(&raw(7)));
+        // A writer takes the claim and stops halfway through its record (the
+        // scheduler parked it, or an interrupt came): part of the next
+        // version is written, and the claim stays odd.
+        let c = e.try_claim().expect("the shard is free");
+        let next = &e.versions[settled(c) ^ 1];
+        next.count.store(3, Ordering::Relaxed);
+        next.cells.total_ns.store(999, Ordering::Relaxed);
+        // The reader's first copy is whole: exactly the two finished records.
+        let t = e.try_read().expect("the first copy succeeds while the claim does not move");
+        assert_eq!((t.count, t.total_ns, t.total_mem, t.min_ns, t.max_ns), (2, 12, 38, 5, 7));
+        assert_eq!(e.snapshot(), t);
+        // The reader left nothing behind that diverts writers.
+        assert!(!e.pending.load(Ordering::Relaxed));
+        // Another writer arriving meanwhile does not wait either: it is told
+        // to take the contended path.
+        assert!(!e.try_record(&raw(1)));
+    }
+
+    #[test]
+    fn a_copy_is_whole_until_the_hold_after_the_one_in_flight_begins() {
+        // Read at claim 2k (free) or 2k + 1 (hold k in flight): the copy is of
+        // the version hold k + 1 rewrites, so claims up to 2k + 2 keep it.
+        for k in [0u32, 1, 7, u32::MAX / 2] {
+            let free = k.wrapping_mul(2);
+            for c1 in [free, free.wrapping_add(1)] {
+                for later in 0..=2 {
+                    assert!(copy_is_whole(c1, free.wrapping_add(later)), "k={k} c1={c1} +{later}");
+                }
+                assert!(!copy_is_whole(c1, free.wrapping_add(3)), "k={k} c1={c1}: hold k+1 began");
+                assert!(!copy_is_whole(c1, free.wrapping_add(4)), "k={k} c1={c1}: hold k+1 ended");
+            }
+        }
+    }
 }

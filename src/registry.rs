@@ -18,7 +18,7 @@
 use crate::TrackerError;
 use crate::name::{Encoded, NameCell};
 use crate::shard::{Shard, ShardCore};
-use crate::sync::{AtomicBool, AtomicU8, Ordering, array_of, const_fn, spin_wait};
+use crate::sync::{AtomicBool, AtomicU8, Backoff, Ordering, array_of, const_fn};
 use crate::totals::Totals;
 
 const FREE: u8 = 0;
@@ -55,11 +55,11 @@ impl<const RING: usize, const SHARDS: usize> Slot<RING, SHARDS> {
     /// one set of whole records, and the shards hold disjoint records, so
     /// their sum is one set of whole records too (I2 across shards).
     pub(crate) fn totals(&self) -> Totals {
-        let mut step = 0u32;
+        let mut backoff = Backoff::new();
         // Acquire: pairs with the Release below from the previous reader, so
         // this reader sees its clearing of the cold halves.
         while self.reading.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            spin_wait(&mut step);
+            backoff.snooze();
         }
         let mut t = Totals::EMPTY;
         for shard in &self.shards {
@@ -84,7 +84,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
     /// Finds `name`, registering it in the next free slot if it is new.
     pub(crate) fn resolve(&self, name: &Encoded) -> Result<&Slot<RING, SHARDS>, TrackerError> {
         for slot in &self.slots {
-            let mut step = 0u32;
+            let mut backoff = Backoff::new();
             loop {
                 // Acquire: pairs with the Release publish below, so the name
                 // words are visible once READY is.
@@ -99,7 +99,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
                             return Ok(slot);
                         }
                     }
-                    _ => spin_wait(&mut step),
+                    _ => backoff.snooze(),
                 }
             }
         }

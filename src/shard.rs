@@ -26,8 +26,9 @@ impl<const RING: usize> ShardCore<RING> {
     }
 
     /// The whole record path. Uncontended: one CAS, plain stores, one
-    /// Release store. Contended (another writer or a reader holds the
-    /// shard): four RMWs on the hot/cold aggregate. Either way: one more RMW
+    /// Release store. Contended (another writer holds the shard, or a reader
+    /// has asked writers to stand aside): four RMWs on the hot/cold
+    /// aggregate. Either way: one more RMW
     /// for a new min or max on the contended path, two for a CPU time.
     #[inline]
     pub(crate) fn record(&self, r: &Raw) {

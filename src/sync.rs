@@ -9,16 +9,16 @@
 //!
 //! It also holds the two helpers whose behaviour differs under loom: building
 //! arrays of atomics (`const` outside loom, a runtime loop inside it) and
-//! spinning (a CPU hint outside loom, a loom yield inside it).
+//! backing off in a wait loop (a CPU hint outside loom, a loom yield inside it).
 
 #[cfg(perftrack_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 
 #[cfg(all(not(perftrack_loom), target_has_atomic = "64"))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 
 #[cfg(all(not(perftrack_loom), not(target_has_atomic = "64")))]
-pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 
 // A target without compare-and-swap (Cortex-M0, RISC-V without the A
 // extension) gets its RMWs from portable-atomic, which needs the final binary
@@ -69,23 +69,49 @@ macro_rules! array_of {
 }
 pub(crate) use array_of;
 
-/// One step of a reader's wait loop.
+/// A wait loop's back-off (crossbeam's `Backoff`, cut down to what the readers
+/// here need).
 ///
-/// Outside loom this is a CPU spin hint; with `std` it also yields the thread
-/// every 64 steps, so that a reader waiting for a descheduled writer gives the
-/// writer the core back. Under loom it is `loom::thread::yield_now`, which
-/// loom needs to explore a spin loop at all.
-#[inline]
-pub(crate) fn spin_wait(step: &mut u32) {
-    *step = step.wrapping_add(1);
-    #[cfg(perftrack_loom)]
-    loom::thread::yield_now();
-    #[cfg(not(perftrack_loom))]
-    {
-        core::hint::spin_loop();
-        #[cfg(feature = "std")]
-        if *step % 64 == 0 {
-            std::thread::yield_now();
+/// Outside loom each step is a CPU spin hint; with `std` every
+/// [`Backoff::YIELD_EVERY`]th step also yields the thread, so that a reader
+/// waiting for a descheduled writer gives the writer the core back. Under loom
+/// each step is `loom::thread::yield_now`, which loom needs to explore a spin
+/// loop at all.
+pub(crate) struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    /// Steps between thread yields (with `std`, outside loom).
+    pub(crate) const YIELD_EVERY: u32 = 64;
+
+    pub(crate) const fn new() -> Self {
+        Self { step: 0 }
+    }
+
+    /// Whether the next [`snooze`](Self::snooze) will give the core to
+    /// another thread. Always false under loom and without `std`, where no
+    /// step leaves the core.
+    #[inline]
+    pub(crate) fn yields_next(&self) -> bool {
+        cfg!(all(feature = "std", not(perftrack_loom))) && self.step.wrapping_add(1) % Self::YIELD_EVERY == 0
+    }
+
+    /// One step of the wait.
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        #[cfg(all(feature = "std", not(perftrack_loom)))]
+        let yields = self.yields_next();
+        self.step = self.step.wrapping_add(1);
+        #[cfg(perftrack_loom)]
+        loom::thread::yield_now();
+        #[cfg(not(perftrack_loom))]
+        {
+            core::hint::spin_loop();
+            #[cfg(feature = "std")]
+            if yields {
+                std::thread::yield_now();
+            }
         }
     }
 }

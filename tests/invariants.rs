@@ -360,7 +360,7 @@ fn i5_lapped_ring_writers_lose_no_aggregate() {
 fn footprint(ops: usize, ring: usize, shards: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
-    let shard = round(200 + 32 * ring);
+    let shard = round(256 + 32 * ring);
     let slot_header = round(40);
     ops * (slot_header + shards * shard)
 }

@@ -57,10 +57,12 @@ fn eight_threads_for_two_seconds_stay_consistent_and_end_exact() {
     assert_eq!(count, sent_count.load(Ordering::Relaxed), "lost records");
     assert_eq!(ns, sent_ns.load(Ordering::Relaxed), "lost time");
     // The reader never livelocks: it finishes rounds while writers never stop.
-    // Each round can still wait for an in-flight writer that the scheduler
-    // preempted (8 writers on the 2-core CI machine), which is why the floor
-    // is low: 17 to 1,869 rounds were measured there across release runs.
-    assert!(snapshots >= 5, "the reader made too little progress: {snapshots} rounds in 2 s");
+    // A writer parked mid-record on the exclusive path no longer holds it up
+    // (the totals are versioned); one parked on the contended path still can,
+    // and here every shard has two writers on a 2-core machine. Measured on
+    // that machine: 4,510 to 7,158 rounds in debug builds, 56,182 to 224,757
+    // in release (before the totals were versioned: 14 to 746 in release).
+    assert!(snapshots >= 500, "the reader made too little progress: {snapshots} rounds in 2 s");
     println!("reader rounds in 2 s: {snapshots}");
     for s in t.summaries() {
         assert_eq!(s.max_duration, Duration::from_nanos(4095));
