@@ -130,16 +130,23 @@ impl<const RING: usize> Exclusive<RING> {
         self.ring.write(seq, r);
         new.count.store(seq.saturating_add(1), Ordering::Relaxed);
         let (o, n) = (&old.cells, &new.cells);
-        set(&n.total_ns, o.total_ns.load(Ordering::Relaxed).saturating_add(r.ns));
-        set(&n.total_mem, o.total_mem.load(Ordering::Relaxed).saturating_add(r.mem));
+        // Sums that change with every record: plain stores.
+        n.total_ns.store(o.total_ns.load(Ordering::Relaxed).saturating_add(r.ns), Ordering::Relaxed);
+        n.total_mem.store(o.total_mem.load(Ordering::Relaxed).saturating_add(r.mem), Ordering::Relaxed);
+        // Cells that seldom change: stored only when the version being
+        // written differs.
         set(&n.min_ns, o.min_ns.load(Ordering::Relaxed).min(r.ns));
         set(&n.max_ns, o.max_ns.load(Ordering::Relaxed).max(r.ns));
-        let (cpu, cpu_count) = match r.cpu_ns {
-            Some(cpu) => (cpu, 1),
-            None => (0, 0),
-        };
-        set(&n.cpu_ns, o.cpu_ns.load(Ordering::Relaxed).saturating_add(cpu));
-        set(&n.cpu_count, o.cpu_count.load(Ordering::Relaxed).saturating_add(cpu_count));
+        match r.cpu_ns {
+            Some(cpu) => {
+                n.cpu_ns.store(o.cpu_ns.load(Ordering::Relaxed).saturating_add(cpu), Ordering::Relaxed);
+                n.cpu_count.store(o.cpu_count.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
+            }
+            None => {
+                set(&n.cpu_ns, o.cpu_ns.load(Ordering::Relaxed));
+                set(&n.cpu_count, o.cpu_count.load(Ordering::Relaxed));
+            }
+        }
         // Release: pairs with the Acquire CAS in `try_claim` and the Acquire
         // claim load in `try_read`.
         self.claim.store(c.wrapping_add(2), Ordering::Release);

@@ -422,6 +422,33 @@ fn report_columns_are_aligned_under_their_headers() {
 }
 
 #[test]
+fn cpu_totals_stay_exact_when_records_with_and_without_cpu_time_mix() {
+    // One shard, one thread: every record takes the uncontended path, whose
+    // totals alternate between two versions. A pattern of CPU and no-CPU
+    // records that is not periodic in 2 exercises every carry-over.
+    let t: Tracker<1, 4, 1> = Tracker::new();
+    let op = t.operation("mixed").unwrap();
+    let pattern = [true, false, false, true, true, false, true, false, false, false, true];
+    let (mut cpu_ns, mut cpu_n) = (0u64, 0u64);
+    for (i, &with_cpu) in pattern.iter().enumerate() {
+        let mut s = Sample::new(Duration::from_nanos(10 + i as u64), 0);
+        if with_cpu {
+            s = s.with_cpu_time(Duration::from_nanos(100 * (i as u64 + 1)));
+            cpu_ns += 100 * (i as u64 + 1);
+            cpu_n += 1;
+        }
+        op.record_sample(&s);
+        let sum = op.summary();
+        assert_eq!(sum.count, i as u64 + 1);
+        assert_eq!((sum.total_cpu_time, sum.cpu_samples), (Duration::from_nanos(cpu_ns), cpu_n), "after record {i}");
+        assert_eq!(
+            (sum.min_duration, sum.max_duration),
+            (Duration::from_nanos(10), Duration::from_nanos(10 + i as u64))
+        );
+    }
+}
+
+#[test]
 fn report_shows_a_cpu_column_only_when_cpu_time_was_recorded() {
     let t: Tracker<2, 8> = Tracker::new();
     t.record("plain", Duration::from_millis(1), 0).unwrap();
