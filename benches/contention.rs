@@ -6,6 +6,7 @@
 //! cargo bench --bench contention                    # the whole table
 //! PERFTRACK_ITERS=200000 cargo bench --bench contention
 //! PERFTRACK_TABLE_OUT=table.md cargo bench --bench contention
+//! PERFTRACK_REPS=3 cargo bench --bench contention   # runs per cell (median; default 5)
 //! ```
 //!
 //! Each thread times itself; a run's span is from the first thread's start to
@@ -76,10 +77,105 @@ fn ns(i: u64) -> u64 {
     i & 1023
 }
 
+const WORKLOADS: [&str; 8] = [
+    "perftrack same operation",
+    "perftrack distinct operations",
+    "shared fetch_add",
+    "per-thread padded fetch_add",
+    "metrics-util AtomicBucket",
+    "prometheus-client Histogram",
+    "Mutex<hdrhistogram::Histogram>",
+    "Mutex<Vec<record>>",
+];
+
+/// One run of workload `w` on `t` threads; returns its span. perftrack's runs
+/// add their reader's snapshot count and their span to `reader`.
+fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Duration {
+    type Work<'a> = Box<dyn Fn(usize, u64) + Sync + 'a>;
+    match w {
+        "perftrack same operation" | "perftrack distinct operations" => {
+            let tracker = Wide::new();
+            let same = w == "perftrack same operation";
+            let ops: Vec<_> = (0..t)
+                .map(|i| {
+                    let name = if same { "op0".to_string() } else { format!("op{i}") };
+                    tracker.operation(&name).unwrap()
+                })
+                .collect();
+            let work: Work = Box::new(|i, n| {
+                let op = ops[i];
+                for k in 0..n {
+                    let d = ns(k);
+                    op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
+                }
+            });
+            let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
+            reader.0 += snaps;
+            reader.1 += span;
+            let total: u64 = tracker.summaries().iter().map(|s| s.count).sum();
+            assert_eq!(total, t as u64 * iters, "perftrack lost records");
+            span
+        }
+        "shared fetch_add" => {
+            let c = AtomicU64::new(0);
+            let span = run(t, iters, &|_, n| {
+                for k in 0..n {
+                    c.fetch_add(black_box(ns(k)), Ordering::Relaxed);
+                }
+            });
+            black_box(c.load(Ordering::Relaxed));
+            span
+        }
+        "per-thread padded fetch_add" => {
+            let cs: Vec<Padded> = (0..t).map(|_| Padded(AtomicU64::new(0))).collect();
+            run(t, iters, &|i, n| {
+                for k in 0..n {
+                    cs[i].0.fetch_add(black_box(ns(k)), Ordering::Relaxed);
+                }
+            })
+        }
+        "metrics-util AtomicBucket" => {
+            let b = metrics_util::storage::AtomicBucket::new();
+            run(t, iters, &|_, n| {
+                for k in 0..n {
+                    b.push(black_box(ns(k)));
+                }
+            })
+        }
+        "prometheus-client Histogram" => {
+            let h = prometheus_client::metrics::histogram::Histogram::new(
+                prometheus_client::metrics::histogram::exponential_buckets(1.0, 2.0, 11),
+            );
+            run(t, iters, &|_, n| {
+                for k in 0..n {
+                    h.observe(black_box(ns(k)) as f64);
+                }
+            })
+        }
+        "Mutex<hdrhistogram::Histogram>" => {
+            let h = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1 << 40, 3).unwrap());
+            run(t, iters, &|_, n| {
+                for k in 0..n {
+                    let _ = h.lock().unwrap().record(black_box(ns(k)));
+                }
+            })
+        }
+        _ => {
+            let v: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+            run(t, iters, &|_, n| {
+                for k in 0..n {
+                    v.lock().unwrap().push((black_box(ns(k)), 64));
+                }
+            })
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; ignore arguments.
     let cores = thread::available_parallelism().map_or(2, |n| n.get());
     let iters: u64 = std::env::var("PERFTRACK_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
+    let reps: usize = std::env::var("PERFTRACK_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     let mut ts = vec![];
     let mut t = 1;
     while t < cores {
@@ -88,103 +184,37 @@ fn main() {
     }
     ts.push(cores);
 
-    let names: Vec<String> = (0..cores.max(16)).map(|i| format!("op{i}")).collect();
-    type Work<'a> = Box<dyn Fn(usize, u64) + Sync + 'a>;
-    let mut rows: Vec<(&str, Vec<(f64, f64)>)> = vec![];
-    let mut snapshots = 0u64;
-
-    // Each workload is built fresh per T, so no run inherits another's state.
-    let workloads: Vec<&str> = vec![
-        "perftrack same operation",
-        "perftrack distinct operations",
-        "shared fetch_add",
-        "per-thread padded fetch_add",
-        "metrics-util AtomicBucket",
-        "prometheus-client Histogram",
-        "Mutex<hdrhistogram::Histogram>",
-        "Mutex<Vec<record>>",
-    ];
-    for &w in &workloads {
-        let mut cells = vec![];
-        for &t in &ts {
-            let span = match w {
-                "perftrack same operation" | "perftrack distinct operations" => {
-                    let tracker = Wide::new();
-                    let same = w == "perftrack same operation";
-                    let ops: Vec<_> =
-                        (0..t).map(|i| tracker.operation(if same { "op0" } else { &names[i] }).unwrap()).collect();
-                    let work: Work = Box::new(|i, n| {
-                        let op = ops[i];
-                        for k in 0..n {
-                            let d = ns(k);
-                            op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
-                        }
-                    });
-                    let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
-                    snapshots += snaps;
-                    let total: u64 = tracker.summaries().iter().map(|s| s.count).sum();
-                    assert_eq!(total, t as u64 * iters, "perftrack lost records");
-                    span
-                }
-                "shared fetch_add" => {
-                    let c = AtomicU64::new(0);
-                    let span = run(t, iters, &|_, n| {
-                        for k in 0..n {
-                            c.fetch_add(black_box(ns(k)), Ordering::Relaxed);
-                        }
-                    });
-                    black_box(c.load(Ordering::Relaxed));
-                    span
-                }
-                "per-thread padded fetch_add" => {
-                    let cs: Vec<Padded> = (0..t).map(|_| Padded(AtomicU64::new(0))).collect();
-                    run(t, iters, &|i, n| {
-                        for k in 0..n {
-                            cs[i].0.fetch_add(black_box(ns(k)), Ordering::Relaxed);
-                        }
-                    })
-                }
-                "metrics-util AtomicBucket" => {
-                    let b = metrics_util::storage::AtomicBucket::new();
-                    run(t, iters, &|_, n| {
-                        for k in 0..n {
-                            b.push(black_box(ns(k)));
-                        }
-                    })
-                }
-                "prometheus-client Histogram" => {
-                    let h = prometheus_client::metrics::histogram::Histogram::new(
-                        prometheus_client::metrics::histogram::exponential_buckets(1.0, 2.0, 11),
-                    );
-                    run(t, iters, &|_, n| {
-                        for k in 0..n {
-                            h.observe(black_box(ns(k)) as f64);
-                        }
-                    })
-                }
-                "Mutex<hdrhistogram::Histogram>" => {
-                    let h = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1 << 40, 3).unwrap());
-                    run(t, iters, &|_, n| {
-                        for k in 0..n {
-                            let _ = h.lock().unwrap().record(black_box(ns(k)));
-                        }
-                    })
-                }
-                _ => {
-                    let v: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
-                    run(t, iters, &|_, n| {
-                        for k in 0..n {
-                            v.lock().unwrap().push((black_box(ns(k)), 64));
-                        }
-                    })
-                }
-            };
-            let per_op = span.as_nanos() as f64 / iters as f64; // wall ns per op per thread
-            let mops = (t as u64 * iters) as f64 / span.as_secs_f64() / 1e6;
-            cells.push((per_op, mops));
+    // Each run builds its structure fresh, so no run inherits another's state.
+    // Workloads take turns within each round, so a noisy stretch of the
+    // machine lands on all of them alike; each cell is the median of `reps`.
+    let mut spans = vec![vec![vec![]; ts.len()]; WORKLOADS.len()];
+    let mut reader = (0u64, Duration::ZERO);
+    for (ti, &t) in ts.iter().enumerate() {
+        for _ in 0..reps {
+            for (wi, w) in WORKLOADS.iter().enumerate() {
+                spans[wi][ti].push(measure(w, t, iters, &mut reader));
+            }
         }
-        rows.push((w, cells));
     }
+    let (snapshots, reader_time) = reader;
+    let rows: Vec<(&str, Vec<(f64, f64)>)> = WORKLOADS
+        .iter()
+        .zip(&mut spans)
+        .map(|(&w, cells)| {
+            let cells = cells
+                .iter_mut()
+                .zip(&ts)
+                .map(|(runs, &t)| {
+                    runs.sort();
+                    let span: Duration = runs[runs.len() / 2];
+                    let per_op = span.as_nanos() as f64 / iters as f64; // wall ns per op per thread
+                    let mops = (t as u64 * iters) as f64 / span.as_secs_f64() / 1e6;
+                    (per_op, mops)
+                })
+                .collect();
+            (w, cells)
+        })
+        .collect();
 
     // ---- the table, in PEERS.md's shape
     let mut out = String::new();
@@ -196,7 +226,10 @@ fn main() {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
         .unwrap_or_default();
-    let _ = writeln!(out, "# {cores} cores ({cpu}); iters/thread={iters}; wall ns per op per thread [total Mops/s]");
+    let _ = writeln!(
+        out,
+        "# {cores} cores ({cpu}); iters/thread={iters}; median of {reps} runs; wall ns per op per thread [total Mops/s]"
+    );
     let _ = write!(out, "{:<34}", "workload");
     for t in &ts {
         let _ = write!(out, " {:>16}", format!("T={t}"));
@@ -234,7 +267,13 @@ fn main() {
             mops("perftrack same operation", last) / mops(peer, last)
         );
     }
-    let _ = writeln!(out, "reader snapshots taken during perftrack runs: {snapshots}");
+    // The reader sleeps 1 ms between snapshots, so about one per ms means
+    // writers never held it up.
+    let _ = writeln!(
+        out,
+        "reader snapshots during perftrack runs: {snapshots} in {:.0} ms of runs",
+        reader_time.as_secs_f64() * 1e3
+    );
 
     // ---- snapshot cost: summaries() on 32 operations, by shard count
     let _ = writeln!(out);
