@@ -120,7 +120,9 @@ impl<const RING: usize> Exclusive<RING> {
 
     /// Records `r` if the shard is free; returns false (recording nothing)
     /// if it is held.
-    #[inline]
+    // Inlined with `Operation::record_on` (see there).
+    #[cfg_attr(target_has_atomic = "64", inline(always))]
+    #[cfg_attr(not(target_has_atomic = "64"), inline)]
     pub(crate) fn try_record(&self, r: &Raw) -> bool {
         let Some(c) = self.try_claim() else { return false };
         // Exclusive from here: plain loads and stores, no RMW.

@@ -99,7 +99,13 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// op.record_on(1, &Sample::new(Duration::from_micros(3), 0));
     /// assert_eq!(op.recent()[0].shard, 1);
     /// ```
-    #[inline]
+    // Always inlined where 64-bit atomics are native: with several call sites
+    // LLVM otherwise kept this out of line at some of them, a call per
+    // record (8.5 instead of 6.8 ns on the 2-core machine). Where they are
+    // not (portable-atomic's interrupt-free sections), the path is about
+    // 1 KB of code, so there the compiler decides.
+    #[cfg_attr(target_has_atomic = "64", inline(always))]
+    #[cfg_attr(not(target_has_atomic = "64"), inline)]
     pub fn record_on(&self, shard: usize, sample: &Sample) {
         // `% SHARDS` is never a division by zero: `Tracker::new` rejects
         // `SHARDS == 0` at compile time.

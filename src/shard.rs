@@ -30,7 +30,9 @@ impl<const RING: usize> ShardCore<RING> {
     /// has asked writers to stand aside): four RMWs on the hot/cold
     /// aggregate. Either way: one more RMW
     /// for a new min or max on the contended path, two for a CPU time.
-    #[inline]
+    // Inlined with `Operation::record_on` (see there).
+    #[cfg_attr(target_has_atomic = "64", inline(always))]
+    #[cfg_attr(not(target_has_atomic = "64"), inline)]
     pub(crate) fn record(&self, r: &Raw) {
         if !self.exclusive.try_record(r) {
             self.aggregate.record(r);
