@@ -21,15 +21,15 @@
 //!
 //! A reader never takes the claim. It loads the claim, copies the version the
 //! claim points at, and loads the claim again: if no hold *after* the one in
-//! flight has started, the copy is whole (the validity rule is in
-//! [`Exclusive::try_read`]). So a writer that the scheduler stops in the middle
-//! of a record (more threads than cores, or an interrupt handler's victim)
-//! never holds a reader up: the claim does not move, and the first copy is
-//! good. This costs the writer nothing but copying the fields it does not
-//! change (the version swap replaces the old read-modify-write in place).
+//! flight has started, the copy is whole (the rule is `copy_is_whole`). So a
+//! writer that the scheduler stops in the middle of a record (more threads
+//! than cores, or an interrupt handler's victim) never holds a reader up: the
+//! claim does not move, and the first copy is good. The writer pays a few more
+//! loads, to carry over the cells its record does not change (stored only if
+//! the version being written differs): 2–4% on the 2-core machine.
 //!
 //! Only a writer that keeps recording can make copies fail. After
-//! [`READER_TRIES`] failures the reader raises `pending`, which sends every
+//! `READER_TRIES` failures the reader raises `pending`, which sends every
 //! later writer to the hot/cold path: its wait is then bounded by the writers
 //! already in flight (I6). `pending` is up only while the reader is on a core
 //! and spinning: it is lowered before every thread yield, so a reader that the
