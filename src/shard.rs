@@ -28,8 +28,7 @@ impl<const RING: usize> ShardCore<RING> {
     /// The whole record path. Uncontended: one CAS, plain stores, one
     /// Release store. Contended (another writer holds the shard, or a reader
     /// has asked writers to stand aside): four RMWs on the hot/cold
-    /// aggregate. Either way: one more RMW
-    /// for a new min or max on the contended path, two for a CPU time.
+    /// aggregate, one more for a new min or max, two more for a CPU time.
     // Inlined with `Operation::record_on` (see there).
     #[cfg_attr(target_has_atomic = "64", inline(always))]
     #[cfg_attr(not(target_has_atomic = "64"), inline)]
