@@ -7,6 +7,7 @@
 //! PERFTRACK_ITERS=200000 cargo bench --bench contention
 //! PERFTRACK_TABLE_OUT=table.md cargo bench --bench contention
 //! PERFTRACK_REPS=3 cargo bench --bench contention   # runs per cell (median; default 5)
+//! PERFTRACK_THREADS=1,2,16 cargo bench --bench contention   # thread counts (default 1, 2, 4, … cores)
 //! ```
 //!
 //! Each thread times itself; a run's span is from the first thread's start to
@@ -26,6 +27,10 @@ use perftrack::Tracker;
 
 /// 16 shards: one per thread up to 16 threads.
 type Wide = Tracker<32, 64, 16>;
+
+/// The most threads a run may use: "distinct operations" gives each thread
+/// one of `Wide`'s 32 operations.
+const MAX_THREADS: usize = 32;
 
 #[repr(align(128))]
 struct Padded(AtomicU64);
@@ -180,11 +185,20 @@ fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Durat
     }
 }
 
-fn main() {
-    // `cargo bench` passes --bench; ignore arguments.
-    let cores = thread::available_parallelism().map_or(2, |n| n.get());
-    let iters: u64 = std::env::var("PERFTRACK_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
-    let reps: usize = std::env::var("PERFTRACK_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+/// The thread counts to measure: `list` (comma-separated, e.g. `1,2,16`; the
+/// first is the scaling baseline) when it parses, else 1, 2, 4, … up to
+/// `cores` (at most [`MAX_THREADS`]).
+fn thread_counts(cores: usize, list: Option<&str>) -> Vec<usize> {
+    if let Some(list) = list {
+        let ts: Result<Vec<usize>, _> = list.split(',').map(|t| t.trim().parse::<usize>()).collect();
+        match ts {
+            Ok(ts) if !ts.is_empty() && ts.iter().all(|&t| t > 0) => return ts,
+            _ => eprintln!(
+                "PERFTRACK_THREADS={list:?} is not a comma-separated list of thread counts; using the default"
+            ),
+        }
+    }
+    let cores = cores.min(MAX_THREADS);
     let mut ts = vec![];
     let mut t = 1;
     while t < cores {
@@ -192,6 +206,15 @@ fn main() {
         t *= 2;
     }
     ts.push(cores);
+    ts
+}
+
+fn main() {
+    // `cargo bench` passes --bench; ignore arguments.
+    let cores = thread::available_parallelism().map_or(2, |n| n.get());
+    let iters: u64 = std::env::var("PERFTRACK_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
+    let reps: usize = std::env::var("PERFTRACK_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+    let ts = thread_counts(cores, std::env::var("PERFTRACK_THREADS").ok().as_deref());
 
     // Each run builds its structure fresh, so no run inherits another's state.
     // Workloads take turns within each round, so a noisy stretch of the
@@ -258,7 +281,8 @@ fn main() {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "scaling T={tmax} vs T=1 (same operation): perftrack {:.2}x; per-thread padded fetch_add {:.2}x; perftrack/padded {:.2}",
+        "scaling T={tmax} vs T={} (same operation): perftrack {:.2}x; per-thread padded fetch_add {:.2}x; perftrack/padded {:.2}",
+        ts[0],
         scale("perftrack same operation"),
         scale("per-thread padded fetch_add"),
         scale("perftrack same operation") / scale("per-thread padded fetch_add")

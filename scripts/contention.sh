@@ -7,6 +7,8 @@
 #                                    `bench-bin/contention` there: it needs no toolchain)
 #
 # PERFTRACK_ITERS sets records per thread (default 500000);
+# PERFTRACK_REPS the runs per cell, whose median is shown (default 5);
+# PERFTRACK_THREADS the thread counts, e.g. 1,2,16 (default 1, 2, 4, ... cores);
 # PERFTRACK_TABLE_OUT=path also writes the table to a file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
