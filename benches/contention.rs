@@ -192,9 +192,10 @@ fn thread_counts(cores: usize, list: Option<&str>) -> Vec<usize> {
     if let Some(list) = list {
         let ts: Result<Vec<usize>, _> = list.split(',').map(|t| t.trim().parse::<usize>()).collect();
         match ts {
-            Ok(ts) if !ts.is_empty() && ts.iter().all(|&t| t > 0) => return ts,
+            Ok(ts) if !ts.is_empty() && ts.iter().all(|&t| (1..=MAX_THREADS).contains(&t)) => return ts,
             _ => eprintln!(
-                "PERFTRACK_THREADS={list:?} is not a comma-separated list of thread counts; using the default"
+                "PERFTRACK_THREADS={list:?} is not a comma-separated list of thread counts from 1 to {MAX_THREADS}; \
+                 using the default"
             ),
         }
     }
