@@ -74,3 +74,85 @@ fn a_missing_file_is_an_io_error() {
     let err = read_json_lines(temp_file("missing")).unwrap_err();
     assert!(matches!(err, HistoryError::Io(ref e) if e.kind() == std::io::ErrorKind::NotFound), "{err}");
 }
+
+#[test]
+fn a_line_cut_inside_a_multibyte_name_is_named_and_earlier_snapshots_kept() {
+    let path = temp_file("utf8");
+    let t: Tracker<4, 8> = Tracker::new();
+    t.record("größe ✓ 測定", Duration::from_micros(3), 7).unwrap();
+    append_json_lines(&path, &Snapshot::take(&t)).unwrap();
+    append_json_lines(&path, &Snapshot::take(&t)).unwrap();
+    // A crash mid-append cuts the third line inside the 3-byte '測'.
+    let line = Snapshot::take(&t).to_json_line();
+    let cut = line.find('測').unwrap() + 1;
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut f, &line.as_bytes()[..cut]).unwrap();
+    drop(f);
+    match read_json_lines(&path) {
+        Err(HistoryError::Line { line, read, message }) => {
+            assert_eq!(line, 3);
+            assert_eq!(read.len(), 2);
+            assert!(message.contains("UTF-8"), "{message}");
+        }
+        other => panic!("expected line 3 to be named, got {other:?}"),
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// A small deterministic generator (xorshift), so the fuzz cases are the same
+/// on every run.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn fuzzed_histories_never_panic_and_keep_every_line_before_the_damage() {
+    let t = busy_tracker();
+    let good = Snapshot::take(&t).to_json_line();
+    let file = format!("{good}\n{good}\n{good}\n");
+    let bytes = file.as_bytes();
+    let ends: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    // Whole lines that lie entirely before byte `at`.
+    let whole_before = |at: usize| ends.iter().filter(|&&e| e < at).count();
+
+    // 1. Truncation at every byte: the whole lines before the cut are read
+    //    (a cut just before a newline leaves that line whole); a cut line is
+    //    named by its number.
+    for cut in 0..=bytes.len() {
+        let before = whole_before(cut);
+        let whole = before + usize::from(ends.contains(&cut));
+        match Snapshot::from_json_line_bytes(&bytes[..cut]) {
+            Ok(read) => assert_eq!(read.len(), whole, "cut at {cut}"),
+            Err(HistoryError::Line { line, read, .. }) => {
+                assert_eq!((line, read.len()), (before + 1, before), "cut at {cut}");
+            }
+            Err(e) => panic!("cut at {cut}: {e}"),
+        }
+    }
+
+    // 2. Garbage and invalid UTF-8 written over one place: every line before
+    //    the damaged one is kept, and the damaged one (or none) is named.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    for case in 0..2000 {
+        let mut b = bytes.to_vec();
+        let at = (xorshift(&mut rng) as usize) % b.len();
+        let len = 1 + (xorshift(&mut rng) as usize) % 4;
+        for k in at..(at + len).min(b.len()) {
+            // Bytes 0x80..=0xFF are never valid alone in UTF-8; mix them with
+            // ASCII garbage.
+            b[k] = if case % 2 == 0 { 0x80 | (xorshift(&mut rng) as u8) } else { xorshift(&mut rng) as u8 };
+        }
+        let before = whole_before(at);
+        match Snapshot::from_json_line_bytes(&b) {
+            Ok(read) => assert!(read.len() >= before, "case {case}"),
+            Err(HistoryError::Line { line, read, .. }) => {
+                assert!(line > before, "case {case}: line {line} named, but the damage starts after line {before}");
+                assert_eq!(read.len(), line - 1, "case {case}");
+            }
+            Err(e) => panic!("case {case}: {e}"),
+        }
+    }
+}

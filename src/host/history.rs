@@ -10,7 +10,8 @@ use std::string::{String, ToString};
 use std::time::{SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
-use crate::{MetricsSummary, Tracker};
+use crate::summary::MetricsSummary;
+use crate::tracker::Tracker;
 
 /// Every operation's summary at one moment.
 ///
@@ -106,14 +107,33 @@ impl Snapshot {
     /// [`HistoryError::Line`] at the first line that is not a snapshot, with
     /// every snapshot before it.
     pub fn from_json_lines(text: &str) -> Result<Vec<Self>, HistoryError> {
+        Self::from_json_line_bytes(text.as_bytes())
+    }
+
+    /// Parses JSON lines from raw bytes, one line at a time, so that a line
+    /// that is not valid UTF-8 (a multi-byte name cut by a crash mid-append)
+    /// fails only itself: it is named by its number, and every snapshot
+    /// before it is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::Line`] at the first line that is not a snapshot
+    /// (invalid UTF-8, corrupt or cut-short JSON), with every snapshot before
+    /// it.
+    pub fn from_json_line_bytes(bytes: &[u8]) -> Result<Vec<Self>, HistoryError> {
         let mut read = Vec::new();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let bad = |message: String, read| HistoryError::Line { line: i + 1, message, read };
+            let line = match core::str::from_utf8(line) {
+                Ok(l) => l,
+                Err(e) => return Err(bad(std::format!("not UTF-8: {e}"), read)),
+            };
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str(line) {
                 Ok(s) => read.push(s),
-                Err(e) => return Err(HistoryError::Line { line: i + 1, message: e.to_string(), read }),
+                Err(e) => return Err(bad(e.to_string(), read)),
             }
         }
         Ok(read)
@@ -139,8 +159,9 @@ pub fn append_json_lines(path: impl AsRef<Path>, snapshot: &Snapshot) -> io::Res
 /// # Errors
 ///
 /// [`HistoryError::Io`] if the file cannot be read; [`HistoryError::Line`]
-/// naming the first bad line (corrupt, or truncated by a crash mid-write),
-/// with the snapshots before it.
+/// naming the first bad line (corrupt, not UTF-8, or truncated by a crash
+/// mid-write), with the snapshots before it. The file is decoded line by
+/// line, so a bad line never costs the lines before it.
 pub fn read_json_lines(path: impl AsRef<Path>) -> Result<Vec<Snapshot>, HistoryError> {
-    Snapshot::from_json_lines(&std::fs::read_to_string(path)?)
+    Snapshot::from_json_line_bytes(&std::fs::read(path)?)
 }
