@@ -104,14 +104,21 @@ pub fn try_thread_cpu_time() -> io::Result<Duration> {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use std::fs::File;
+    use core::sync::atomic::{AtomicU64, Ordering};
     use std::io;
-    use std::os::unix::fs::FileExt;
     use std::sync::OnceLock;
 
-    /// `/proc/self/statm`, opened once and re-read with `pread` at offset 0,
-    /// which makes the kernel regenerate it: no open/close per call.
-    static STATM: OnceLock<File> = OnceLock::new();
+    /// `/proc/self/statm`, opened once per process and re-read with `pread`
+    /// at offset 0, which makes the kernel regenerate it: no open/close per
+    /// call. Packed as `pid << 32 | fd`, 0 when none is open.
+    ///
+    /// The pid is kept because a descriptor survives `fork()` but keeps
+    /// naming the process that opened it: a child would read its parent's
+    /// figures, and a daemonised grandchild, whose opener has exited, would
+    /// get `ESRCH` forever. A process that finds another pid here opens its
+    /// own. Opening uses `libc::open` with a static path, which allocates
+    /// nothing, so it is safe in a child of a multi-threaded parent.
+    static STATM: AtomicU64 = AtomicU64::new(0);
     static PAGE: OnceLock<u64> = OnceLock::new();
 
     fn page_size() -> io::Result<u64> {
@@ -124,19 +131,57 @@ mod linux {
         Ok(*PAGE.get_or_init(|| p))
     }
 
-    fn statm() -> io::Result<&'static File> {
-        if let Some(f) = STATM.get() {
-            return Ok(f);
+    fn pack(pid: u32, fd: i32) -> u64 {
+        (u64::from(pid) << 32) | u64::from(fd as u32)
+    }
+
+    fn fd_of(packed: u64) -> i32 {
+        packed as u32 as i32
+    }
+
+    /// This process's descriptor for `/proc/self/statm`.
+    fn statm() -> io::Result<i32> {
+        let pid = std::process::id();
+        loop {
+            // Acquire: pairs with the Release CAS below, so the descriptor is
+            // open before another thread uses it.
+            let cur = STATM.load(Ordering::Acquire);
+            if cur != 0 && (cur >> 32) as u32 == pid {
+                return Ok(fd_of(cur));
+            }
+            // SAFETY: the path is a valid NUL-terminated string; the flags
+            // are valid for `open`.
+            let fd = unsafe { libc::open(c"/proc/self/statm".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if STATM.compare_exchange(cur, pack(pid, fd), Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                if cur != 0 {
+                    // Inherited from the process we were forked from. No
+                    // thread of this process reads it: every reader checks
+                    // the pid first.
+                    // SAFETY: the descriptor was inherited and is used by
+                    // nobody here (see above); closing it affects no other
+                    // process.
+                    unsafe { libc::close(fd_of(cur)) };
+                }
+                return Ok(fd);
+            }
+            // Another thread of this process got there first: use its.
+            // SAFETY: `fd` was opened just above and never shared.
+            unsafe { libc::close(fd) };
         }
-        let f = File::open("/proc/self/statm")?;
-        Ok(STATM.get_or_init(|| f))
     }
 
     /// Resident set size in bytes: field 2 of `/proc/self/statm` × page size.
     pub(super) fn rss() -> io::Result<u64> {
         let mut buf = [0u8; 128];
-        let n = statm()?.read_at(&mut buf, 0)?;
-        let pages = buf[..n]
+        let fd = statm()?;
+        // SAFETY: `buf` is valid for writes of its length; `fd` is an open
+        // descriptor of this process (see `statm`), never closed while in use.
+        let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+        let pages = buf[..n.min(buf.len())]
             .split(|b| *b == b' ')
             .nth(1)
             .and_then(|f| core::str::from_utf8(f).ok())
@@ -149,7 +194,8 @@ mod linux {
 /// Current resident set size of the process, in bytes.
 ///
 /// * Linux: `/proc/self/statm` (resident pages × `sysconf(_SC_PAGESIZE)`),
-///   with the file kept open and re-read by `pread`.
+///   with the file kept open and re-read by `pread`; reopened after `fork()`,
+///   so a child reads its own figures.
 /// * Other unix: `getrusage`'s `ru_maxrss` (the OS offers no cheap current
 ///   figure there, so this is the peak).
 ///
