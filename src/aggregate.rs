@@ -29,7 +29,7 @@
 //! it); writers need nothing.
 
 use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
-use crate::totals::{Cells, Totals};
+use crate::totals::{Cells, Raw, Totals};
 
 const HOT_BIT: u64 = 1 << 63;
 const COUNT_MASK: u64 = HOT_BIT - 1;
@@ -37,15 +37,6 @@ const COUNT_MASK: u64 = HOT_BIT - 1;
 const SAT_NS: u8 = 1;
 const SAT_MEM: u8 = 2;
 const SAT_CPU: u8 = 4;
-
-/// One record as the aggregate sees it, already saturated to `u64` units.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Raw {
-    pub(crate) ns: u64,
-    pub(crate) mem: u64,
-    pub(crate) cpu_ns: Option<u64>,
-    pub(crate) ticks: Option<u64>,
-}
 
 struct Half {
     completed: AtomicU64,
@@ -71,23 +62,27 @@ impl Half {
         }
     }
 
+    /// Adds a set of records (one record, or a cold half being moved) with
+    /// atomic RMWs, so that racing writers lose nothing: each cell moves the
+    /// way `Totals::merge` says. The count is the caller's (`completed`).
     #[inline]
-    fn add(&self, r: &Raw) {
+    fn add(&self, t: &Totals) {
         let c = &self.cells;
-        add_saturating(&c.total_ns, r.ns, &self.saturated, SAT_NS);
-        add_saturating(&c.total_mem, r.mem, &self.saturated, SAT_MEM);
-        // min/max are RMWs only when this record sets a new extreme. The
-        // pre-check is safe: a half's min only falls and its max only rises
-        // while writers can reach it (it is reset only while cold and idle).
-        if r.ns < c.min_ns.load(Ordering::Relaxed) {
-            c.min_ns.fetch_min(r.ns, Ordering::Relaxed);
+        add_saturating(&c.total_ns, t.total_ns, &self.saturated, SAT_NS);
+        add_saturating(&c.total_mem, t.total_mem, &self.saturated, SAT_MEM);
+        // min/max are RMWs only when this set has a new extreme (the minimum
+        // is kept inverted, so it rises too: see `Cells`). The pre-check is
+        // safe: both cells only rise while writers can reach them (they are
+        // reset only while cold and idle).
+        if !t.min_ns > c.min_inv.load(Ordering::Relaxed) {
+            c.min_inv.fetch_max(!t.min_ns, Ordering::Relaxed);
         }
-        if r.ns > c.max_ns.load(Ordering::Relaxed) {
-            c.max_ns.fetch_max(r.ns, Ordering::Relaxed);
+        if t.max_ns > c.max_ns.load(Ordering::Relaxed) {
+            c.max_ns.fetch_max(t.max_ns, Ordering::Relaxed);
         }
-        if let Some(cpu) = r.cpu_ns {
-            add_saturating(&c.cpu_ns, cpu, &self.saturated, SAT_CPU);
-            c.cpu_count.fetch_add(1, Ordering::Relaxed);
+        if t.cpu_count > 0 {
+            add_saturating(&c.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
+            c.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
         }
     }
 
@@ -104,23 +99,11 @@ impl Half {
         t
     }
 
-    /// Adds a cold half's totals into this (hot, live) half with atomic RMWs,
-    /// so that writers racing with the merge lose nothing.
+    /// Moves a cold half's totals into this (hot, live) half. A sum that
+    /// read as saturated there wraps here (or lands on `u64::MAX`), so it
+    /// stays saturated.
     fn absorb(&self, t: &Totals) {
-        let c = &self.cells;
-        add_saturating(&c.total_ns, t.total_ns, &self.saturated, SAT_NS);
-        add_saturating(&c.total_mem, t.total_mem, &self.saturated, SAT_MEM);
-        add_saturating(&c.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
-        c.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
-        c.min_ns.fetch_min(t.min_ns, Ordering::Relaxed);
-        c.max_ns.fetch_max(t.max_ns, Ordering::Relaxed);
-        // A saturated sum must stay saturated after the move.
-        let sat = (if t.total_ns == u64::MAX { SAT_NS } else { 0 })
-            | (if t.total_mem == u64::MAX { SAT_MEM } else { 0 })
-            | (if t.cpu_ns == u64::MAX { SAT_CPU } else { 0 });
-        if sat != 0 {
-            self.saturated.fetch_or(sat, Ordering::Relaxed);
-        }
+        self.add(t);
         // Release: the next reader's Acquire wait on this `completed` then sees
         // the sums above (pairs with the Acquire load in `Aggregate::snapshot`).
         self.completed.fetch_add(t.count, Ordering::Release);
@@ -157,7 +140,7 @@ impl Aggregate {
         // half sees the clearing stores.
         let n = self.started.fetch_add(1, Ordering::Acquire);
         let half = &self.halves[(n >> 63) as usize & 1];
-        half.add(r);
+        half.add(&Totals::of(r));
         // Release: pairs with the Acquire wait in `snapshot`, which then sees
         // every update above.
         half.completed.fetch_add(1, Ordering::Release);

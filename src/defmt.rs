@@ -5,8 +5,10 @@
 
 use defmt::{Format, Formatter, write};
 
+use crate::error::TrackerError;
+use crate::report::Report;
 use crate::summary::saturating_ns;
-use crate::{MetricsSummary, PerformanceMetrics, Report, Sample, TrackerError};
+use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 
 impl Format for TrackerError {
     fn format(&self, f: Formatter<'_>) {

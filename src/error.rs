@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::name::{BadName, MAX_NAME_LEN};
+
 /// Why a name could not be turned into an operation slot.
 ///
 /// Every error leaves the tracker unchanged: what was recorded before stays
@@ -21,7 +23,7 @@ use core::fmt;
 pub enum TrackerError {
     /// Every operation slot holds another name; the tracker's `OPS` is too small.
     Full,
-    /// The name is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes (UTF-8).
+    /// The name is longer than [`MAX_NAME_LEN`] bytes (UTF-8).
     NameTooLong,
     /// The name is the empty string.
     EmptyName,
@@ -31,10 +33,19 @@ impl fmt::Display for TrackerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full => f.write_str("tracker is full: every operation slot is taken by another name"),
-            Self::NameTooLong => write!(f, "operation name is longer than {} bytes", crate::MAX_NAME_LEN),
+            Self::NameTooLong => write!(f, "operation name is longer than {} bytes", MAX_NAME_LEN),
             Self::EmptyName => f.write_str("operation name is empty"),
         }
     }
 }
 
 impl core::error::Error for TrackerError {}
+
+impl From<BadName> for TrackerError {
+    fn from(e: BadName) -> Self {
+        match e {
+            BadName::Empty => Self::EmptyName,
+            BadName::TooLong => Self::NameTooLong,
+        }
+    }
+}

@@ -26,7 +26,7 @@
 //! than cores, or an interrupt handler's victim) never holds a reader up: the
 //! claim does not move, and the first copy is good. The writer pays a few more
 //! loads, to carry over the cells its record does not change (stored only if
-//! the version being written differs): 2–4% on the 2-core machine.
+//! the version being written differs); the README gives the measured cost.
 //!
 //! Only a writer that keeps recording can make copies fail. After
 //! `READER_TRIES` failures the reader raises `pending`, which sends every
@@ -39,10 +39,9 @@
 //! time, in stream order, so entries need no CAS (see `ring.rs`). Records that
 //! took the hot/cold path are counted exactly but do not enter the ring.
 
-use crate::aggregate::Raw;
-use crate::ring::{Ring, Slot};
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, fence};
-use crate::totals::{Cells, Totals};
+use crate::ring::{Record, Ring};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, epoch, fence, hot_fn};
+use crate::totals::{Cells, Raw, Totals};
 
 /// One version of the totals: a count and its cells.
 struct Version {
@@ -70,8 +69,9 @@ pub(crate) struct Exclusive<const RING: usize> {
     ring: Ring<RING>,
 }
 
-/// Failed copies before a reader raises `pending`.
-const READER_TRIES: u32 = 16;
+/// Failed copies before a reader raises `pending`. Small under loom, so that
+/// the models (a writer records twice at most) reach the `pending` branch.
+const READER_TRIES: u32 = if cfg!(perftrack_loom) { 1 } else { 16 };
 
 /// The version that holds every record finished before hold `claim / 2`.
 #[inline]
@@ -118,41 +118,27 @@ impl<const RING: usize> Exclusive<RING> {
         Some(c)
     }
 
-    /// Records `r` if the shard is free; returns false (recording nothing)
-    /// if it is held.
-    // Inlined with `Operation::record_on` (see there).
-    #[cfg_attr(target_has_atomic = "64", inline(always))]
-    #[cfg_attr(not(target_has_atomic = "64"), inline)]
-    pub(crate) fn try_record(&self, r: &Raw) -> bool {
-        let Some(c) = self.try_claim() else { return false };
-        // Exclusive from here: plain loads and stores, no RMW.
-        let old = &self.versions[settled(c)];
-        let new = &self.versions[settled(c) ^ 1];
-        let seq = old.count.load(Ordering::Relaxed);
-        self.ring.write(seq, r);
-        new.count.store(seq.saturating_add(1), Ordering::Relaxed);
-        let (o, n) = (&old.cells, &new.cells);
-        // Sums that change with every record: plain stores.
-        n.total_ns.store(o.total_ns.load(Ordering::Relaxed).saturating_add(r.ns), Ordering::Relaxed);
-        n.total_mem.store(o.total_mem.load(Ordering::Relaxed).saturating_add(r.mem), Ordering::Relaxed);
-        // Cells that seldom change: stored only when the version being
-        // written differs.
-        set(&n.min_ns, o.min_ns.load(Ordering::Relaxed).min(r.ns));
-        set(&n.max_ns, o.max_ns.load(Ordering::Relaxed).max(r.ns));
-        match r.cpu_ns {
-            Some(cpu) => {
-                n.cpu_ns.store(o.cpu_ns.load(Ordering::Relaxed).saturating_add(cpu), Ordering::Relaxed);
-                n.cpu_count.store(o.cpu_count.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
-            }
-            None => {
-                set(&n.cpu_ns, o.cpu_ns.load(Ordering::Relaxed));
-                set(&n.cpu_count, o.cpu_count.load(Ordering::Relaxed));
-            }
+    hot_fn! {
+        /// Records `r` if the shard is free; returns false (recording nothing)
+        /// if it is held.
+        pub(crate) fn try_record(&self, r: &Raw) -> bool {
+            // Read before the claim: after its locked CAS a load would wait
+            // for the CAS to finish. A hint, so it may be one epoch stale.
+            let epoch = epoch();
+            let Some(c) = self.try_claim() else { return false };
+            // Exclusive from here: plain loads and stores, no RMW.
+            let old = &self.versions[settled(c)];
+            let new = &self.versions[settled(c) ^ 1];
+            let seq = old.count.load(Ordering::Relaxed);
+            self.ring.write(seq, r, epoch);
+            let t = Totals::of(r);
+            new.count.store(seq.saturating_add(t.count), Ordering::Relaxed);
+            old.cells.fold(&new.cells, &t);
+            // Release: pairs with the Acquire CAS in `try_claim` and the Acquire
+            // claim load in `try_read`.
+            self.claim.store(c.wrapping_add(2), Ordering::Release);
+            true
         }
-        // Release: pairs with the Acquire CAS in `try_claim` and the Acquire
-        // claim load in `try_read`.
-        self.claim.store(c.wrapping_add(2), Ordering::Release);
-        true
     }
 
     /// One attempt to copy the totals without disturbing writers: `None` if
@@ -189,13 +175,13 @@ impl<const RING: usize> Exclusive<RING> {
             if tries == READER_TRIES {
                 self.pending.store(true, Ordering::Relaxed);
             }
-            if backoff.yields_next() {
+            // Never leave writers diverted while this thread is parked.
+            backoff.snooze_or(|| {
                 if tries >= READER_TRIES {
                     self.pending.store(false, Ordering::Relaxed);
                 }
                 tries = 0;
-            }
-            backoff.snooze();
+            });
         };
         // `tries` is reset only with `pending` lowered, so this is exactly
         // "pending is up".
@@ -214,7 +200,7 @@ impl<const RING: usize> Exclusive<RING> {
         (hi.saturating_sub(Ring::<RING>::CAPACITY as u64), hi)
     }
 
-    pub(crate) fn read(&self, seq: u64) -> Option<Slot> {
+    pub(crate) fn read(&self, seq: u64) -> Option<Record> {
         self.ring.read(seq)
     }
 }
@@ -229,17 +215,6 @@ impl<const RING: usize> Exclusive<RING> {
 #[inline]
 fn copy_is_whole(c1: u32, c2: u32) -> bool {
     c2.wrapping_sub(c1 & !1) <= 2
-}
-
-/// Stores `v` into a cell of the version being written, skipping the store
-/// when the cell already holds it (the version written two holds ago often
-/// does: the same extremes, no CPU time). Fewer stores means less for the
-/// next claim's locked CAS to drain.
-#[inline]
-fn set(cell: &AtomicU64, v: u64) {
-    if cell.load(Ordering::Relaxed) != v {
-        cell.store(v, Ordering::Relaxed);
-    }
 }
 
 #[cfg(all(test, not(perftrack_loom)))]

@@ -23,8 +23,27 @@
 //! # Ok::<(), perftrack::TrackerError>(())
 //! ```
 //!
-//! See the README for the guarantees (I1–I7), the feature flags, the
-//! footprint formula and the benchmarks.
+//! # Guarantees
+//!
+//! These hold for every tracker; `docs/DESIGN.md` in the repository gives the
+//! protocols behind them, and the README names the test, loom model or miri
+//! run that shows each one.
+//!
+//! * **I1 Exact at rest.** Once writers are done, count, total, min, max and
+//!   memory are exact; no update is lost.
+//! * **I2 Consistent snapshot.** A summary taken while writers run describes
+//!   exactly one set of whole records, across all shards.
+//! * **I3 Whole records in the window.** [`Operation::recent`] returns at most
+//!   `RING` records, never torn, each really recorded.
+//! * **I4 One slot per name.** Racing registrations of one name end in one
+//!   slot; a full tracker answers [`TrackerError::Full`].
+//! * **I5 Writers are wait-free.** A record on a resolved [`Operation`] takes
+//!   a bounded number of steps, never blocks, allocates or panics, and
+//!   saturates instead of overflowing.
+//! * **I6 Readers never block writers**, and a reader's own wait is bounded
+//!   by the writers already in flight.
+//! * **I7 Fixed memory.** `size_of::<Tracker<OPS, RING, SHARDS>>()` is the
+//!   whole footprint ([`Tracker::FOOTPRINT`]).
 #![no_std]
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -47,56 +66,34 @@ mod registry;
 mod report;
 mod ring;
 mod shard;
+mod slot;
 mod summary;
 mod sync;
 mod totals;
 mod tracker;
-mod window;
 
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]
-pub use host::MetricsBridge;
+pub use host::bridge::MetricsBridge;
 #[cfg(feature = "std")]
-pub use host::{
-    CpuUsage, ScopeGuard, Timed, Timer, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage,
-    try_estimate_memory_usage, try_peak_memory_usage, try_thread_cpu_time,
-};
+pub use host::future::Timed;
+#[cfg(feature = "std")]
+pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
-pub use host::{HistoryError, Snapshot, append_json_lines, read_json_lines};
+pub use host::history::{HistoryError, Snapshot, append_json_lines, read_json_lines};
+#[cfg(feature = "std")]
+pub use host::os::{
+    CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
+    try_peak_memory_usage, try_thread_cpu_time,
+};
+#[cfg(feature = "std")]
+pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};
 pub use openmetrics::OPENMETRICS_CONTENT_TYPE;
 pub use operation::Operation;
 pub use report::Report;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};
-pub use tracker::Tracker;
-
-/// Default number of operation slots in [`PerformanceTracker`].
-pub const DEFAULT_OPS: usize = 32;
-
-/// Default recent-window length (per shard) in [`PerformanceTracker`].
-pub const DEFAULT_RING: usize = 64;
-
-/// Default shards per operation: 8 with `std` (threads pick one each), 1
-/// without (an MCU has one core, or passes its core index explicitly).
-///
-/// For more than 8 threads hammering one operation, name the shard count:
-/// `Tracker<OPS, RING, 16>`.
-pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
-
-/// The tracker at the default capacity: [`DEFAULT_OPS`] operations,
-/// [`DEFAULT_RING`] recent records, [`DEFAULT_SHARDS`] shards.
-///
-/// `PerformanceTracker::new()` needs no type annotations:
-///
-/// ```
-/// use perftrack::PerformanceTracker;
-/// use core::time::Duration;
-///
-/// let tracker = PerformanceTracker::new();
-/// tracker.record("operation", Duration::from_millis(3), 1024).unwrap();
-/// assert_eq!(tracker.summary("operation").unwrap().count, 1);
-/// ```
-pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker, Tracker};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,7 +1,6 @@
 //! Operation names: validation, and storage in atomic words so that a slot's
 //! name can be published without `unsafe`.
 
-use crate::TrackerError;
 use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
 
 /// Longest operation name, in UTF-8 bytes.
@@ -13,22 +12,33 @@ pub type Name = heapless::String<MAX_NAME_LEN>;
 
 const WORDS: usize = MAX_NAME_LEN / 4;
 
-/// A validated name, by value: `Copy`, so handles can carry it.
+/// Why a string is not a valid operation name (`TrackerError` says it to
+/// the user: `error.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadName {
+    /// The empty string.
+    Empty,
+    /// Longer than [`MAX_NAME_LEN`] bytes.
+    TooLong,
+}
+
+/// A validated name, by value in a fixed buffer: `Copy`, so handles can
+/// carry it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Encoded {
+pub(crate) struct NameBuf {
     len: u8,
     bytes: [u8; MAX_NAME_LEN],
 }
 
-impl Encoded {
+impl NameBuf {
     /// Checks the bad-input rules and copies `name`.
-    pub(crate) fn new(name: &str) -> Result<Self, TrackerError> {
+    pub(crate) fn new(name: &str) -> Result<Self, BadName> {
         let src = name.as_bytes();
         if src.is_empty() {
-            return Err(TrackerError::EmptyName);
+            return Err(BadName::Empty);
         }
         if src.len() > MAX_NAME_LEN {
-            return Err(TrackerError::NameTooLong);
+            return Err(BadName::TooLong);
         }
         let mut bytes = [0u8; MAX_NAME_LEN];
         bytes[..src.len()].copy_from_slice(src);
@@ -57,7 +67,7 @@ impl Encoded {
     }
 }
 
-impl core::fmt::Debug for Encoded {
+impl core::fmt::Debug for NameBuf {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         core::fmt::Debug::fmt(self.as_str(), f)
     }
@@ -80,22 +90,22 @@ impl NameCell {
         }
     }
 
-    pub(crate) fn store(&self, name: &Encoded) {
+    pub(crate) fn store(&self, name: &NameBuf) {
         for (i, cell) in self.words.iter().enumerate() {
             cell.store(name.word(i), Ordering::Relaxed);
         }
         self.len.store(name.len, Ordering::Relaxed);
     }
 
-    pub(crate) fn load(&self) -> Encoded {
+    pub(crate) fn load(&self) -> NameBuf {
         let mut bytes = [0u8; MAX_NAME_LEN];
         for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
             chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
         }
-        Encoded { len: self.len.load(Ordering::Relaxed), bytes }
+        NameBuf { len: self.len.load(Ordering::Relaxed), bytes }
     }
 
-    pub(crate) fn matches(&self, name: &Encoded) -> bool {
+    pub(crate) fn matches(&self, name: &NameBuf) -> bool {
         self.len.load(Ordering::Relaxed) == name.len
             && self.words.iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == name.word(i))
     }

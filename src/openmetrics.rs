@@ -25,7 +25,8 @@
 use core::fmt::{self, Write};
 use core::time::Duration;
 
-use crate::{MetricsSummary, Tracker};
+use crate::summary::MetricsSummary;
+use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_openmetrics`] output with.
 pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -5,13 +5,13 @@ use core::time::Duration;
 
 use heapless::Vec;
 
-use crate::name::Encoded;
-use crate::registry::Slot;
-use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
-use crate::{sync, window};
+use crate::name::NameBuf;
+use crate::slot::OpSlot;
+use crate::summary::{MetricsSummary, PerformanceMetrics, Sample, saturating_ns};
+use crate::sync::{hot_fn, shard_hint};
 
 /// A handle to one operation of a tracker, resolved once by
-/// [`Tracker::operation`](crate::Tracker::operation).
+/// [`Tracker::operation`](crate::tracker::Tracker::operation).
 ///
 /// Recording through it is wait-free (I5): a bounded number of atomic steps,
 /// no lock, no allocation, no panic, no name lookup. It is `Copy`, `Send` and
@@ -38,8 +38,8 @@ use crate::{sync, window};
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
 pub struct Operation<'t, const RING: usize, const SHARDS: usize> {
-    slot: &'t Slot<RING, SHARDS>,
-    name: Encoded,
+    slot: &'t OpSlot<RING, SHARDS>,
+    name: NameBuf,
 }
 
 impl<const RING: usize, const SHARDS: usize> Clone for Operation<'_, RING, SHARDS> {
@@ -56,7 +56,7 @@ impl<const RING: usize, const SHARDS: usize> fmt::Debug for Operation<'_, RING, 
 }
 
 impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
-    pub(crate) fn new(slot: &'t Slot<RING, SHARDS>, name: Encoded) -> Self {
+    pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS>, name: NameBuf) -> Self {
         Self { slot, name }
     }
 
@@ -83,34 +83,25 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// [`record_on`](Self::record_on).
     #[inline]
     pub fn record_sample(&self, sample: &Sample) {
-        self.record_on(sync::shard_hint(), sample);
+        self.record_on(shard_hint(), sample);
     }
 
-    /// Records a [`Sample`] on an explicit shard (taken modulo `SHARDS`): for
-    /// multi-core MCUs, pass the core number; for pinned worker threads, the
-    /// worker index.
-    ///
-    /// ```
-    /// use perftrack::{Sample, Tracker};
-    /// use core::time::Duration;
-    ///
-    /// let t: Tracker<1, 8, 2> = Tracker::new();
-    /// let op = t.operation("irq").unwrap();
-    /// op.record_on(1, &Sample::new(Duration::from_micros(3), 0));
-    /// assert_eq!(op.recent()[0].shard, 1);
-    /// ```
-    // Always inlined where 64-bit atomics are native: with several call sites
-    // LLVM otherwise kept this out of line at some of them, a call per
-    // record (8.5 instead of 6.8 ns on the 2-core machine). Where they are
-    // not (portable-atomic's interrupt-free sections), the path is about
-    // 1 KB of code, so there the compiler decides.
-    #[cfg_attr(target_has_atomic = "64", inline(always))]
-    #[cfg_attr(not(target_has_atomic = "64"), inline)]
-    pub fn record_on(&self, shard: usize, sample: &Sample) {
-        // `% SHARDS` is never a division by zero: `Tracker::new` rejects
-        // `SHARDS == 0` at compile time.
-        if let Some(s) = self.slot.shards.get(shard % SHARDS) {
-            s.record(&sample.raw());
+    hot_fn! {
+        /// Records a [`Sample`] on an explicit shard (taken modulo `SHARDS`): for
+        /// multi-core MCUs, pass the core number; for pinned worker threads, the
+        /// worker index.
+        ///
+        /// ```
+        /// use perftrack::{Sample, Tracker};
+        /// use core::time::Duration;
+        ///
+        /// let t: Tracker<1, 8, 2> = Tracker::new();
+        /// let op = t.operation("irq").unwrap();
+        /// op.record_on(1, &Sample::new(Duration::from_micros(3), 0));
+        /// assert_eq!(op.recent()[0].shard, 1);
+        /// ```
+        pub fn record_on(&self, shard: usize, sample: &Sample) {
+            self.slot.record_on(shard, &sample.raw());
         }
     }
 
@@ -119,15 +110,15 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     pub fn summary(&self) -> MetricsSummary {
         let totals = self.slot.totals();
         let recent = self.recent();
-        let mut durations: Vec<u64, RING> = recent.iter().map(|m| crate::summary::saturating_ns(m.duration)).collect();
+        let mut durations: Vec<u64, RING> = recent.iter().map(|m| saturating_ns(m.duration)).collect();
         MetricsSummary::from_parts(self.name.to_name(), &totals, &mut durations)
     }
 
     /// The recent window: at most `RING` whole records, the newest ones,
-    /// oldest first. See [`Tracker::recent`](crate::Tracker::recent).
+    /// oldest first. See [`Tracker::recent`](crate::tracker::Tracker::recent).
     #[must_use]
     pub fn recent(&self) -> Vec<PerformanceMetrics, RING> {
-        window::recent(self.slot)
+        self.slot.recent()
     }
 
     /// The operation's name.

@@ -15,106 +15,86 @@
 //! already registered are found without waiting, so a full tracker keeps
 //! recording them. Recording on a resolved `Operation` never comes here.
 
-use crate::TrackerError;
-use crate::name::{Encoded, NameCell};
-use crate::shard::{Shard, ShardCore};
-use crate::sync::{AtomicBool, AtomicU8, Backoff, Ordering, array_of, const_fn};
-use crate::totals::Totals;
+use crate::name::{NameBuf, NameCell};
+use crate::slot::OpSlot;
+use crate::sync::{AtomicU8, Backoff, Ordering, array_of, const_fn};
 
 const FREE: u8 = 0;
 const CLAIMED: u8 = 1;
 const READY: u8 = 2;
 
-/// One operation: its name and its shards.
-pub(crate) struct Slot<const RING: usize, const SHARDS: usize> {
+/// One slot's registration: its state and its name.
+struct Entry {
     state: AtomicU8,
     name: NameCell,
-    /// Serialises readers: the hot/cold snapshot swaps halves, and two readers
-    /// must not swap the same shard at once. Writers never touch it.
-    reading: AtomicBool,
-    pub(crate) shards: [Shard<RING>; SHARDS],
 }
 
-impl<const RING: usize, const SHARDS: usize> Slot<RING, SHARDS> {
+impl Entry {
     const_fn! {
         const fn new() -> Self {
-            Self {
-                state: AtomicU8::new(FREE),
-                name: NameCell::new(),
-                reading: AtomicBool::new(false),
-                shards: array_of![Shard::new(ShardCore::new()); SHARDS],
-            }
+            Self { state: AtomicU8::new(FREE), name: NameCell::new() }
         }
     }
 
-    pub(crate) fn name(&self) -> Encoded {
-        self.name.load()
-    }
-
-    /// A consistent snapshot of the whole operation: each shard's snapshot is
-    /// one set of whole records, and the shards hold disjoint records, so
-    /// their sum is one set of whole records too (I2 across shards).
-    pub(crate) fn totals(&self) -> Totals {
-        let mut backoff = Backoff::new();
-        // Acquire: pairs with the Release below from the previous reader, so
-        // this reader sees its clearing of the cold halves.
-        while self.reading.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            backoff.snooze();
-        }
-        let mut t = Totals::EMPTY;
-        for shard in &self.shards {
-            t.merge(&shard.snapshot());
-        }
-        self.reading.store(false, Ordering::Release);
-        t
+    fn is_ready(&self) -> bool {
+        // Acquire: pairs with the Release publish in `resolve`, so the name
+        // words are visible once READY is.
+        self.state.load(Ordering::Acquire) == READY
     }
 }
 
+/// Names to slots: `OPS` entries, each naming the operation slot beside it.
 pub(crate) struct Registry<const OPS: usize, const RING: usize, const SHARDS: usize> {
-    slots: [Slot<RING, SHARDS>; OPS],
+    entries: [Entry; OPS],
+    slots: [OpSlot<RING, SHARDS>; OPS],
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RING, SHARDS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { slots: array_of![Slot::new(); OPS] }
+            Self { entries: array_of![Entry::new(); OPS], slots: array_of![OpSlot::new(); OPS] }
         }
     }
 
-    /// Finds `name`, registering it in the next free slot if it is new.
-    pub(crate) fn resolve(&self, name: &Encoded) -> Result<&Slot<RING, SHARDS>, TrackerError> {
-        for slot in &self.slots {
+    /// Finds `name`, registering it in the next free slot if it is new;
+    /// `None` when every slot holds another name.
+    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS>> {
+        for (entry, slot) in self.entries.iter().zip(&self.slots) {
             let mut backoff = Backoff::new();
             loop {
-                // Acquire: pairs with the Release publish below, so the name
-                // words are visible once READY is.
-                match slot.state.load(Ordering::Acquire) {
-                    READY if slot.name.matches(name) => return Ok(slot),
+                // Acquire: as in `Entry::is_ready`.
+                match entry.state.load(Ordering::Acquire) {
+                    READY if entry.name.matches(name) => return Some(slot),
                     READY => break,
                     FREE => {
-                        if slot.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                            slot.name.store(name);
-                            // Release: pairs with the Acquire loads above.
-                            slot.state.store(READY, Ordering::Release);
-                            return Ok(slot);
+                        if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                            entry.name.store(name);
+                            // Release: pairs with the Acquire loads above and in `is_ready`.
+                            entry.state.store(READY, Ordering::Release);
+                            return Some(slot);
                         }
                     }
                     _ => backoff.snooze(),
                 }
             }
         }
-        Err(TrackerError::Full)
+        None
     }
 
     /// Finds `name` without registering it.
-    pub(crate) fn find(&self, name: &Encoded) -> Option<&Slot<RING, SHARDS>> {
-        self.ready().find(|s| s.name.matches(name))
+    pub(crate) fn find(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS>> {
+        self.entries
+            .iter()
+            .zip(&self.slots)
+            .take_while(|(e, _)| e.is_ready())
+            .find(|(e, _)| e.name.matches(name))
+            .map(|(_, slot)| slot)
     }
 
-    /// Published slots, in registration order. Stops at the first slot not yet
-    /// published: slots are claimed in order, so later ones are newer still.
-    pub(crate) fn ready(&self) -> impl Iterator<Item = &Slot<RING, SHARDS>> {
-        // Acquire: as in `resolve`.
-        self.slots.iter().take_while(|s| s.state.load(Ordering::Acquire) == READY)
+    /// Published names and their slots, in registration order. Stops at the
+    /// first slot not yet published: slots are claimed in order, so later
+    /// ones are newer still.
+    pub(crate) fn ready(&self) -> impl Iterator<Item = (NameBuf, &OpSlot<RING, SHARDS>)> {
+        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready()).map(|(e, slot)| (e.name.load(), slot))
     }
 }

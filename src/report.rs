@@ -2,8 +2,8 @@
 
 use core::fmt::{self, Write};
 
-use crate::Tracker;
-use crate::summary::MetricsSummary;
+use crate::summary::{MetricsSummary, saturating_ns};
+use crate::tracker::Tracker;
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///
@@ -35,11 +35,27 @@ pub struct Report<'t, const OPS: usize, const RING: usize, const SHARDS: usize> 
     tracker: &'t Tracker<OPS, RING, SHARDS>,
 }
 
-impl<'t, const OPS: usize, const RING: usize, const SHARDS: usize> Report<'t, OPS, RING, SHARDS> {
-    pub(crate) fn new(tracker: &'t Tracker<OPS, RING, SHARDS>) -> Self {
-        Self { tracker }
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+    /// A printable report of every operation (`core::fmt::Display`).
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// T.record("render", Duration::from_millis(16), 2048)?;
+    /// let text = format!("{}", T.report());
+    /// assert!(text.starts_with("=== Performance Report ==="));
+    /// assert!(text.contains("render"));
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> Report<'_, OPS, RING, SHARDS> {
+        Report { tracker: self }
     }
+}
 
+impl<const OPS: usize, const RING: usize, const SHARDS: usize> Report<'_, OPS, RING, SHARDS> {
     /// The summaries this report prints, in registration order.
     #[must_use]
     pub fn summaries(&self) -> heapless::Vec<MetricsSummary, OPS> {
@@ -58,7 +74,7 @@ pub(crate) fn fixed2(num: u64, den: u64) -> heapless::String<32> {
 }
 
 pub(crate) fn ms(d: core::time::Duration) -> heapless::String<32> {
-    fixed2(crate::summary::saturating_ns(d), 1_000_000)
+    fixed2(saturating_ns(d), 1_000_000)
 }
 
 pub(crate) fn kb(bytes: u64) -> heapless::String<32> {

@@ -13,19 +13,16 @@
 //! * `2·seq + 2`: holds the whole record `seq`.
 //!
 //! A reader accepts an entry only if its stamp is "holds `seq`" both before
-//! and after copying the data words.
+//! and after copying the data words. Besides the record, an entry keeps the
+//! epoch it was made in (`sync::epoch`), which orders the window across
+//! shards (`slot.rs`).
 
-use crate::aggregate::Raw;
-use crate::sync::{AtomicU64, Ordering, array_of, const_fn};
-
-#[inline]
-const fn writing(seq: u64) -> u64 {
-    seq.wrapping_mul(2).wrapping_add(1)
-}
+use crate::sync::{AtomicU32, AtomicU64, Ordering, array_of, const_fn};
+use crate::totals::Raw;
 
 #[inline]
-const fn done(seq: u64) -> u64 {
-    seq.wrapping_mul(2).wrapping_add(2)
+const fn stamp(seq: u64, done: bool) -> u64 {
+    seq.wrapping_mul(2).wrapping_add(if done { 2 } else { 1 })
 }
 
 /// `Option<u64>` in one word: `0` is `None`, `t + 1` is `Some(t)`
@@ -48,6 +45,7 @@ struct Entry {
     ns: AtomicU64,
     mem: AtomicU64,
     ticks: AtomicU64,
+    epoch: AtomicU32,
 }
 
 impl Entry {
@@ -58,6 +56,7 @@ impl Entry {
                 ns: AtomicU64::new(0),
                 mem: AtomicU64::new(0),
                 ticks: AtomicU64::new(0),
+                epoch: AtomicU32::new(0),
             }
         }
     }
@@ -65,11 +64,12 @@ impl Entry {
 
 /// One whole record read back from a ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Slot {
+pub(crate) struct Record {
     pub(crate) seq: u64,
     pub(crate) ns: u64,
     pub(crate) mem: u64,
     pub(crate) ticks: Option<u64>,
+    pub(crate) epoch: u32,
 }
 
 pub(crate) struct Ring<const RING: usize> {
@@ -94,27 +94,28 @@ impl<const RING: usize> Ring<RING> {
     /// Stores record `seq`. The caller holds the shard's claim, so no other
     /// writer touches the ring meanwhile.
     #[inline]
-    pub(crate) fn write(&self, seq: u64, r: &Raw) {
+    pub(crate) fn write(&self, seq: u64, r: &Raw, epoch: u32) {
         let Some(e) = self.entry(seq) else { return };
         // Relaxed: the data stores below are Release, so any reader that sees
         // new data also sees this stamp (pairs with the Acquire data loads in
         // `read`).
-        e.stamp.store(writing(seq), Ordering::Relaxed);
+        e.stamp.store(stamp(seq, false), Ordering::Relaxed);
         e.ns.store(r.ns, Ordering::Release);
         e.mem.store(r.mem, Ordering::Release);
         e.ticks.store(encode_ticks(r.ticks), Ordering::Release);
+        e.epoch.store(epoch, Ordering::Release);
         // Release: pairs with the Acquire stamp load in `read`.
-        e.stamp.store(done(seq), Ordering::Release);
+        e.stamp.store(stamp(seq, true), Ordering::Release);
     }
 
     /// Copies record `seq` if the ring still holds it whole.
     #[inline]
-    pub(crate) fn read(&self, seq: u64) -> Option<Slot> {
+    pub(crate) fn read(&self, seq: u64) -> Option<Record> {
         let e = self.entry(seq)?;
-        let want = done(seq);
         // Acquire: pairs with the final Release store in `write`, so the data
         // loads see that record's words (or a later writer's).
-        if e.stamp.load(Ordering::Acquire) != want {
+        let want = e.stamp.load(Ordering::Acquire);
+        if want != stamp(seq, true) {
             return None;
         }
         // Acquire: pairs with the Release data stores of any later writer;
@@ -122,10 +123,11 @@ impl<const RING: usize> Ring<RING> {
         let ns = e.ns.load(Ordering::Acquire);
         let mem = e.mem.load(Ordering::Acquire);
         let ticks = e.ticks.load(Ordering::Acquire);
+        let epoch = e.epoch.load(Ordering::Acquire);
         if e.stamp.load(Ordering::Relaxed) != want {
             return None;
         }
-        Some(Slot { seq, ns, mem, ticks: decode_ticks(ticks) })
+        Some(Record { seq, ns, mem, ticks: decode_ticks(ticks), epoch })
     }
 }
 

@@ -1,12 +1,12 @@
 //! `Shard`: one stripe of an operation, its aggregates and its ring on their
 //! own cache lines, so that threads on different shards never share a line.
 
-use crate::aggregate::{Aggregate, Raw};
+use crate::aggregate::Aggregate;
 use crate::exclusive::Exclusive;
 use crate::padded::CachePadded;
-use crate::ring::Slot;
-use crate::sync::const_fn;
-use crate::totals::Totals;
+use crate::ring::Record;
+use crate::sync::{const_fn, hot_fn};
+use crate::totals::{Raw, Totals};
 
 pub(crate) struct ShardCore<const RING: usize> {
     /// The uncontended path, with the ring: one RMW per record.
@@ -25,16 +25,15 @@ impl<const RING: usize> ShardCore<RING> {
         }
     }
 
-    /// The whole record path. Uncontended: one CAS, plain stores, one
-    /// Release store. Contended (another writer holds the shard, or a reader
-    /// has asked writers to stand aside): four RMWs on the hot/cold
-    /// aggregate, one more for a new min or max, two more for a CPU time.
-    // Inlined with `Operation::record_on` (see there).
-    #[cfg_attr(target_has_atomic = "64", inline(always))]
-    #[cfg_attr(not(target_has_atomic = "64"), inline)]
-    pub(crate) fn record(&self, r: &Raw) {
-        if !self.exclusive.try_record(r) {
-            self.aggregate.record(r);
+    hot_fn! {
+        /// The whole record path. Uncontended: one CAS, plain stores, one
+        /// Release store. Contended (another writer holds the shard, or a reader
+        /// has asked writers to stand aside): four RMWs on the hot/cold
+        /// aggregate, one more for a new min or max, two more for a CPU time.
+        pub(crate) fn record(&self, r: &Raw) {
+            if !self.exclusive.try_record(r) {
+                self.aggregate.record(r);
+            }
         }
     }
 
@@ -52,7 +51,7 @@ impl<const RING: usize> ShardCore<RING> {
         self.exclusive.window()
     }
 
-    pub(crate) fn read(&self, seq: u64) -> Option<Slot> {
+    pub(crate) fn read(&self, seq: u64) -> Option<Record> {
         self.exclusive.read(seq)
     }
 }

@@ -3,9 +3,8 @@
 
 use core::time::Duration;
 
-use crate::aggregate::Raw;
 use crate::name::Name;
-use crate::totals::Totals;
+use crate::totals::{Raw, Totals};
 
 /// Converts a `Duration` to whole nanoseconds, saturating at `u64::MAX`
 /// (about 584 years), so `Duration::MAX` records as `u64::MAX` ns.
@@ -117,7 +116,9 @@ pub struct PerformanceMetrics {
 /// window (at most `RING`), by nearest rank.
 ///
 /// When a sum saturates at `u64::MAX` (nanoseconds or bytes) it stays there,
-/// and the average derived from it is a lower bound.
+/// [`saturated`](Self::saturated) is set, and the average derived from it is
+/// a lower bound, kept within `min..=max` so that `min <= avg <= max` always
+/// holds.
 ///
 /// ```
 /// use perftrack::Tracker;
@@ -166,6 +167,10 @@ pub struct MetricsSummary {
     pub cpu_samples: u64,
     /// Sum of the CPU times carried by records (saturating).
     pub total_cpu_time: Duration,
+    /// Whether a sum (time, memory or CPU time) or the count reached
+    /// `u64::MAX` and stayed there: the averages are then lower bounds.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub saturated: bool,
 }
 
 impl MetricsSummary {
@@ -201,12 +206,16 @@ impl MetricsSummary {
         };
         let avg = |sum: u64| sum.checked_div(t.count).unwrap_or(0);
         let empty = t.count == 0;
+        let min_ns = if empty { 0 } else { t.min_ns };
+        // A saturated total gives an average below the true one, even below
+        // the minimum; an average is never outside min..=max.
+        let avg_ns = avg(t.total_ns).clamp(min_ns, t.max_ns.max(min_ns));
         Self {
             name,
             count: t.count,
             total_duration: Duration::from_nanos(t.total_ns),
-            avg_duration: Duration::from_nanos(avg(t.total_ns)),
-            min_duration: Duration::from_nanos(if empty { 0 } else { t.min_ns }),
+            avg_duration: Duration::from_nanos(avg_ns),
+            min_duration: Duration::from_nanos(min_ns),
             max_duration: Duration::from_nanos(t.max_ns),
             total_memory: t.total_mem,
             avg_memory: avg(t.total_mem),
@@ -216,6 +225,7 @@ impl MetricsSummary {
             window: window.len(),
             cpu_samples: t.cpu_count,
             total_cpu_time: Duration::from_nanos(t.cpu_ns),
+            saturated: t.saturated(),
         }
     }
 }

@@ -7,9 +7,11 @@
 //!    (Cortex-M0/M3/M4, RISC-V without the A extension);
 //! 3. `core`, everywhere else.
 //!
-//! It also holds the two helpers whose behaviour differs under loom: building
-//! arrays of atomics (`const` outside loom, a runtime loop inside it) and
-//! backing off in a wait loop (a CPU hint outside loom, a loom yield inside it).
+//! It also holds the target rules that the rest of the code would otherwise
+//! repeat: building arrays of atomics (`const` outside loom, a runtime loop
+//! inside it), inlining the record path (`hot_fn!`), backing off in a wait
+//! loop (a CPU hint outside loom, a loom yield inside it), the thread's shard
+//! hint and the coarse epoch that orders the recent window.
 
 #[cfg(perftrack_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
@@ -69,11 +71,28 @@ macro_rules! array_of {
 }
 pub(crate) use array_of;
 
+/// Marks a function on the record path: always inlined where 64-bit atomics
+/// are native, left to the compiler elsewhere.
+///
+/// With several call sites LLVM otherwise kept the record path out of line at
+/// some of them, a call per record (README, "Benchmarks"). Where 64-bit
+/// atomics are not native (portable-atomic's interrupt-free sections) the path
+/// is about a kilobyte of code, so there the compiler decides.
+macro_rules! hot_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        $(#[$attr])*
+        #[cfg_attr(target_has_atomic = "64", inline(always))]
+        #[cfg_attr(not(target_has_atomic = "64"), inline)]
+        $vis fn $($rest)*
+    };
+}
+pub(crate) use hot_fn;
+
 /// A wait loop's back-off (crossbeam's `Backoff`, cut down to what the readers
 /// here need).
 ///
 /// Outside loom each step is a CPU spin hint; with `std` every
-/// [`Backoff::YIELD_EVERY`]th step also yields the thread, so that a reader
+/// `Backoff::YIELD_EVERY`th step also yields the thread, so that a reader
 /// waiting for a descheduled writer gives the writer the core back. Under loom
 /// each step is `loom::thread::yield_now`, which loom needs to explore a spin
 /// loop at all.
@@ -83,35 +102,42 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     /// Steps between thread yields (with `std`, outside loom).
+    #[cfg(all(feature = "std", not(perftrack_loom)))]
     pub(crate) const YIELD_EVERY: u32 = 64;
 
     pub(crate) const fn new() -> Self {
         Self { step: 0 }
     }
 
-    /// Whether the next [`snooze`](Self::snooze) will give the core to
-    /// another thread. Always false under loom and without `std`, where no
-    /// step leaves the core.
-    #[inline]
-    pub(crate) fn yields_next(&self) -> bool {
-        cfg!(all(feature = "std", not(perftrack_loom))) && self.step.wrapping_add(1) % Self::YIELD_EVERY == 0
-    }
-
     /// One step of the wait.
     #[inline]
     pub(crate) fn snooze(&mut self) {
-        #[cfg(all(feature = "std", not(perftrack_loom)))]
-        let yields = self.yields_next();
+        self.snooze_or(|| {});
+    }
+
+    /// One step of the wait; runs `before_yield` first if this step gives the
+    /// core to another thread. A waiter that holds something up (a flag that
+    /// diverts writers) lets go of it there, so that it never holds it while
+    /// parked. Never runs under loom or without `std`, where no step leaves
+    /// the core.
+    #[inline]
+    pub(crate) fn snooze_or(&mut self, before_yield: impl FnOnce()) {
         self.step = self.step.wrapping_add(1);
         #[cfg(perftrack_loom)]
-        loom::thread::yield_now();
+        {
+            let _ = before_yield;
+            loom::thread::yield_now();
+        }
         #[cfg(not(perftrack_loom))]
         {
             core::hint::spin_loop();
             #[cfg(feature = "std")]
-            if yields {
+            if self.step % Self::YIELD_EVERY == 0 {
+                before_yield();
                 std::thread::yield_now();
             }
+            #[cfg(not(feature = "std"))]
+            let _ = before_yield;
         }
     }
 }
@@ -142,6 +168,9 @@ pub(crate) fn shard_hint() -> usize {
             // Relaxed: the value is only a spreading hint; no data hangs on it.
             let v = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) & (UNSET >> 1);
             h.set(v);
+            // A thread that starts recording starts a new epoch, so that its
+            // records sort after those of threads that came before it.
+            advance_epoch();
             v
         })
         // During thread-local destruction there is no hint left: shard 0 is
@@ -152,4 +181,31 @@ pub(crate) fn shard_hint() -> usize {
     {
         0
     }
+}
+
+/// The process-wide epoch: a coarse clock that orders the recent window
+/// across shards (docs/DESIGN.md, "The recent window").
+///
+/// Writers only read it (one shared, read-mostly cache line) and stamp it
+/// into their ring entries. It moves forward when a reader takes a window and
+/// when a thread records for the first time, so records made after either
+/// sort after records made before it. It is a hint for ordering, never for
+/// safety, so under loom it is an ordinary atomic that loom does not explore.
+#[cfg(not(perftrack_loom))]
+static EPOCH: AtomicU32 = AtomicU32::new(0);
+#[cfg(perftrack_loom)]
+static EPOCH: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// The current epoch (see [`EPOCH`]).
+#[inline]
+pub(crate) fn epoch() -> u32 {
+    // Relaxed: an ordering hint; no data hangs on it.
+    EPOCH.load(Ordering::Relaxed)
+}
+
+/// Starts a new epoch. An RMW, so that racing advances never move it back.
+#[inline]
+pub(crate) fn advance_epoch() {
+    // Relaxed: an ordering hint; no data hangs on it.
+    EPOCH.fetch_add(1, Ordering::Relaxed);
 }

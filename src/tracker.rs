@@ -1,16 +1,45 @@
-//! `Tracker`: the fixed-capacity container of operations.
+//! `Tracker`: the fixed-capacity container of operations, and its default
+//! capacity, `PerformanceTracker`.
 
 use core::fmt;
 use core::time::Duration;
 
 use heapless::Vec;
 
-use crate::name::Encoded;
+use crate::error::TrackerError;
+use crate::name::NameBuf;
+use crate::operation::Operation;
 use crate::registry::Registry;
-use crate::report::Report;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::const_fn;
-use crate::{DEFAULT_SHARDS, Operation, TrackerError};
+
+/// Default number of operation slots in [`PerformanceTracker`].
+pub const DEFAULT_OPS: usize = 32;
+
+/// Default recent-window length (per shard) in [`PerformanceTracker`].
+pub const DEFAULT_RING: usize = 64;
+
+/// Default shards per operation: 8 with `std` (threads pick one each), 1
+/// without (an MCU has one core, or passes its core index explicitly).
+///
+/// For more than 8 threads hammering one operation, name the shard count:
+/// `Tracker<OPS, RING, 16>`.
+pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
+
+/// The tracker at the default capacity: [`DEFAULT_OPS`] operations,
+/// [`DEFAULT_RING`] recent records, [`DEFAULT_SHARDS`] shards.
+///
+/// `PerformanceTracker::new()` needs no type annotations:
+///
+/// ```
+/// use perftrack::PerformanceTracker;
+/// use core::time::Duration;
+///
+/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
+/// TRACKER.record("operation", Duration::from_millis(3), 1024).unwrap();
+/// assert_eq!(TRACKER.summary("operation").unwrap().count, 1);
+/// ```
+pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
 
 /// A fixed-capacity, lock-free performance tracker.
 ///
@@ -90,7 +119,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Errors
     ///
     /// [`TrackerError::EmptyName`], [`TrackerError::NameTooLong`] (over
-    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes), or [`TrackerError::Full`].
+    /// [`MAX_NAME_LEN`](crate::name::MAX_NAME_LEN) bytes), or [`TrackerError::Full`].
     ///
     /// ```
     /// use perftrack::{Tracker, TrackerError};
@@ -103,12 +132,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Ok::<(), TrackerError>(())
     /// ```
     pub fn operation(&self, name: &str) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
-        self.resolve(Encoded::new(name)?)
+        self.resolve(NameBuf::new(name)?)
     }
 
-    /// `operation` for a name already validated and encoded (a `Timer`'s).
-    pub(crate) fn resolve(&self, name: Encoded) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
-        let slot = self.registry.resolve(&name)?;
+    /// `operation` for a name already validated (a `Timer`'s).
+    pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+        let slot = self.registry.resolve(&name).ok_or(TrackerError::Full)?;
         Ok(Operation::new(slot, name))
     }
 
@@ -133,7 +162,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
 
     /// Every registered operation, in registration order.
     pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS>> {
-        self.registry.ready().map(|slot| Operation::new(slot, slot.name()))
+        self.registry.ready().map(|(name, slot)| Operation::new(slot, name))
     }
 
     /// The number of registered operations.
@@ -148,27 +177,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
         self.len() == 0
     }
 
-    /// A printable report of every operation (`core::fmt::Display`).
-    ///
-    /// ```
-    /// use perftrack::Tracker;
-    /// use core::time::Duration;
-    ///
-    /// let t: Tracker<4, 8> = Tracker::new();
-    /// t.record("render", Duration::from_millis(16), 2048)?;
-    /// let text = format!("{}", t.report());
-    /// assert!(text.starts_with("=== Performance Report ==="));
-    /// assert!(text.contains("render"));
-    /// # Ok::<(), perftrack::TrackerError>(())
-    /// ```
-    #[must_use]
-    pub fn report(&self) -> Report<'_, OPS, RING, SHARDS> {
-        Report::new(self)
-    }
-
     fn find(&self, name: &str) -> Option<Operation<'_, RING, SHARDS>> {
-        let encoded = Encoded::new(name).ok()?;
-        self.registry.find(&encoded).map(|slot| Operation::new(slot, encoded))
+        let name = NameBuf::new(name).ok()?;
+        self.registry.find(&name).map(|slot| Operation::new(slot, name))
     }
 }
 

@@ -18,7 +18,7 @@ use perftrack::{PerformanceTracker, Timer, Tracker, cpu_usage, try_thread_cpu_ti
 
 #[test]
 fn test_performance_tracker_creation() {
-    let tracker = PerformanceTracker::new();
+    let tracker = PerformanceTracker::boxed();
     assert!(tracker.is_empty());
     assert!(tracker.get_summary().is_empty());
     assert_eq!(PerformanceTracker::CAPACITY, perftrack::DEFAULT_OPS);
@@ -26,7 +26,7 @@ fn test_performance_tracker_creation() {
 
 #[test]
 fn test_record_metric() {
-    let tracker = PerformanceTracker::new();
+    let tracker = PerformanceTracker::boxed();
     tracker.record("test_op", Duration::from_millis(100), 1024).unwrap();
     let summary = tracker.get_summary();
     let s = &summary["test_op"];
@@ -40,7 +40,7 @@ fn test_record_metric() {
 
 #[test]
 fn test_metrics_summary() {
-    let tracker = PerformanceTracker::new();
+    let tracker = PerformanceTracker::boxed();
     tracker.record("test_op", Duration::from_millis(100), 1000).unwrap();
     tracker.record("test_op", Duration::from_millis(200), 2000).unwrap();
     tracker.record("test_op", Duration::from_millis(300), 3000).unwrap();
@@ -294,7 +294,7 @@ fn timed_future_dropped_before_completion_records_nothing() {
 
 #[test]
 fn get_summary_maps_every_name_to_its_summary() {
-    let t = PerformanceTracker::new();
+    let t = PerformanceTracker::boxed();
     for (n, ms) in [("a", 1), ("b", 2), ("c", 3)] {
         t.record(n, Duration::from_millis(ms), 0).unwrap();
     }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use metrics::{Counter, Gauge, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 
-use crate::{Operation, Tracker};
+use crate::operation::Operation;
+use crate::tracker::Tracker;
 
 /// A `metrics::Recorder` over a `'static` tracker.
 ///
@@ -17,7 +18,7 @@ use crate::{Operation, Tracker};
 ///   records 2 ms. Negative and NaN values record zero; values too large for
 ///   a `Duration` saturate.
 /// * A histogram whose name perftrack cannot register (empty, longer than
-///   [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes, or a full tracker) is
+///   [`MAX_NAME_LEN`](crate::name::MAX_NAME_LEN) bytes, or a full tracker) is
 ///   dropped: its handle is a no-op.
 /// * **Counters and gauges are ignored** (no-op handles): perftrack tracks
 ///   durations and memory per operation, not free-standing numbers.

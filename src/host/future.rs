@@ -6,8 +6,10 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 use std::time::Instant;
 
+use crate::error::TrackerError;
+use crate::operation::Operation;
 use crate::summary::Sample;
-use crate::{Operation, Tracker, TrackerError};
+use crate::tracker::Tracker;
 
 pin_project_lite::pin_project! {
     /// A future that records, when its inner future completes:

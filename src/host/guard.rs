@@ -4,8 +4,10 @@
 use core::time::Duration;
 use std::time::Instant;
 
+use crate::error::TrackerError;
+use crate::operation::Operation;
 use crate::summary::Sample;
-use crate::{Operation, Tracker, TrackerError};
+use crate::tracker::Tracker;
 
 /// Records the time from its creation to its drop into an operation.
 ///
@@ -15,7 +17,7 @@ use crate::{Operation, Tracker, TrackerError};
 /// ```
 /// use perftrack::PerformanceTracker;
 ///
-/// let tracker = PerformanceTracker::new();
+/// let tracker = PerformanceTracker::boxed();
 /// {
 ///     let _g = tracker.time("section")?;
 ///     // ... work ...

@@ -3,9 +3,10 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::name::Encoded;
+use crate::error::TrackerError;
+use crate::name::{Name, NameBuf};
 use crate::summary::Sample;
-use crate::{Name, Tracker, TrackerError};
+use crate::tracker::Tracker;
 
 use super::os;
 
@@ -19,7 +20,7 @@ use super::os;
 /// ```
 /// use perftrack::{PerformanceTracker, Timer};
 ///
-/// let tracker = PerformanceTracker::new();
+/// let tracker = PerformanceTracker::boxed();
 /// let timer = Timer::new("load_config");
 /// // ... work ...
 /// let took = timer.record(&tracker)?;
@@ -28,7 +29,7 @@ use super::os;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Timer {
-    name: Result<Encoded, TrackerError>,
+    name: Result<NameBuf, TrackerError>,
     start: Instant,
     cpu_start: Option<Duration>,
     mem_start: Option<u64>,
@@ -39,7 +40,12 @@ impl Timer {
     /// [`record`](Self::record).
     #[must_use]
     pub fn new(name: &str) -> Self {
-        Self { name: Encoded::new(name), start: Instant::now(), cpu_start: None, mem_start: None }
+        Self {
+            name: NameBuf::new(name).map_err(TrackerError::from),
+            start: Instant::now(),
+            cpu_start: None,
+            mem_start: None,
+        }
     }
 
     /// Starts timing `name`, and also measures the change in the process's
@@ -62,7 +68,7 @@ impl Timer {
     /// The name this timer records under (empty if it was invalid).
     #[must_use]
     pub fn name(&self) -> Name {
-        self.name.map(Encoded::to_name).unwrap_or_default()
+        self.name.map(NameBuf::to_name).unwrap_or_default()
     }
 
     /// Wall time since the timer started.

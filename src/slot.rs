@@ -1,0 +1,194 @@
+//! `OpSlot`: one operation's storage, its shards and its reader lock; and how
+//! a reader puts the shards back together (the totals and the recent window).
+//!
+//! # The recent window across shards
+//!
+//! Each shard's ring is in its own stream order. The window is a k-way merge
+//! that walks every shard from its newest record backwards and repeatedly
+//! takes the newest head, until `RING` records are taken. Entries that are
+//! being written or were overwritten while the merge ran are skipped (I3).
+//!
+//! "Newest" across shards (docs/DESIGN.md, "The recent window"), in order of
+//! precedence:
+//! 1. the **epoch** the record was made in: a process-wide counter that moves
+//!    when a reader takes a window and when a thread records for the first
+//!    time. Records of a later epoch are newer.
+//! 2. within an epoch, the caller's **timestamp**, if the records carry one,
+//!    compared as wrapping serial numbers relative to the newest timestamp
+//!    among the shards' newest records (so a counter that wraps still sorts
+//!    right, as long as the window spans less than half its range).
+//! 3. then the position in its own shard's stream.
+//!
+//! A shard's own records are never reordered: they come back in the order
+//! they were recorded, whatever their timestamps.
+
+use core::time::Duration;
+
+use heapless::Vec;
+
+use crate::padded::CachePadded;
+use crate::ring::Record;
+use crate::shard::{Shard, ShardCore};
+use crate::summary::PerformanceMetrics;
+use crate::sync::{AtomicBool, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
+use crate::totals::{Raw, Totals};
+
+/// One operation: its shards, and the lock that serialises its readers.
+pub(crate) struct OpSlot<const RING: usize, const SHARDS: usize> {
+    /// Serialises readers: the hot/cold snapshot swaps halves, and two readers
+    /// must not swap the same shard at once. Writers never touch it.
+    reading: AtomicBool,
+    shards: [Shard<RING>; SHARDS],
+}
+
+impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { reading: AtomicBool::new(false), shards: array_of![CachePadded::new(ShardCore::new()); SHARDS] }
+        }
+    }
+
+    hot_fn! {
+        /// Records `r` on shard `shard % SHARDS`.
+        pub(crate) fn record_on(&self, shard: usize, r: &Raw) {
+            // `% SHARDS` is never a division by zero: `Tracker::new` rejects
+            // `SHARDS == 0` at compile time.
+            if let Some(s) = self.shards.get(shard % SHARDS) {
+                s.record(r);
+            }
+        }
+    }
+
+    /// A consistent snapshot of the whole operation: each shard's snapshot is
+    /// one set of whole records, and the shards hold disjoint records, so
+    /// their sum is one set of whole records too (I2 across shards).
+    pub(crate) fn totals(&self) -> Totals {
+        let mut backoff = Backoff::new();
+        // Acquire: pairs with the Release below from the previous reader, so
+        // this reader sees its clearing of the cold halves.
+        while self.reading.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            backoff.snooze();
+        }
+        let mut t = Totals::EMPTY;
+        for shard in &self.shards {
+            t.merge(&shard.snapshot());
+        }
+        self.reading.store(false, Ordering::Release);
+        t
+    }
+
+    /// The recent window: the newest `RING` whole records, oldest first (see
+    /// the module docs for "newest"). Starts a new epoch, so that records
+    /// made after this call sort after every record it returned.
+    pub(crate) fn recent(&self) -> Vec<PerformanceMetrics, RING> {
+        advance_epoch();
+        let mut heads: [Head; SHARDS] = [Head::EMPTY; SHARDS];
+        for (head, shard) in heads.iter_mut().zip(&self.shards) {
+            (head.lo, head.cursor) = shard.window();
+            head.next(shard);
+        }
+        // The newest epoch and timestamp among the shards' newest records:
+        // the points from which the others are measured back.
+        let newest_epoch = heads.iter().filter_map(|h| h.record.map(|r| r.epoch)).reduce(later_epoch).unwrap_or(0);
+        let newest_tick = heads.iter().filter_map(|h| h.record.and_then(|r| r.ticks)).reduce(later);
+        let age = |r: &Record| Age::of(r, newest_epoch, newest_tick);
+        let mut out: Vec<PerformanceMetrics, RING> = Vec::new();
+        while !out.is_full() {
+            let Some(i) =
+                (0..SHARDS).filter(|&i| heads[i].record.is_some()).min_by_key(|&i| heads[i].record.as_ref().map(age))
+            else {
+                break;
+            };
+            let Some(r) = heads[i].record.take() else { break };
+            let m = PerformanceMetrics {
+                duration: Duration::from_nanos(r.ns),
+                memory_used: r.mem,
+                seq: r.seq,
+                // Shard counts are small const parameters; saturate rather than truncate.
+                shard: u32::try_from(i).unwrap_or(u32::MAX),
+                timestamp: r.ticks,
+            };
+            if out.push(m).is_err() {
+                break;
+            }
+            if let Some(shard) = self.shards.get(i) {
+                heads[i].next(shard);
+            }
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// A shard's cursor in the merge: the next record to offer, and where its
+/// ring's window starts.
+#[derive(Clone, Copy)]
+struct Head {
+    record: Option<Record>,
+    cursor: u64,
+    lo: u64,
+}
+
+impl Head {
+    const EMPTY: Self = Self { record: None, cursor: 0, lo: 0 };
+
+    /// Walks the ring backwards to the next whole record.
+    fn next<const RING: usize>(&mut self, shard: &Shard<RING>) {
+        self.record = None;
+        while self.cursor > self.lo {
+            self.cursor -= 1;
+            if let Some(r) = shard.read(self.cursor) {
+                self.record = Some(r);
+                return;
+            }
+        }
+    }
+}
+
+/// The later of two timestamps, as wrapping serial numbers: `b` is later if
+/// it lies less than half the range after `a`.
+fn later(a: u64, b: u64) -> u64 {
+    if b.wrapping_sub(a) < 1 << 63 { b } else { a }
+}
+
+/// [`later`] for epochs.
+fn later_epoch(a: u32, b: u32) -> u32 {
+    if b.wrapping_sub(a) < 1 << 31 { b } else { a }
+}
+
+/// How far back a record lies; the smallest is the newest.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Age {
+    /// Epochs since the record's (wrapping).
+    epochs: u32,
+    /// Ticks back from the newest timestamp; records without one come last.
+    ticks: u64,
+    /// Position in its shard's stream, counted back.
+    seq_back: u64,
+}
+
+impl Age {
+    fn of(r: &Record, newest_epoch: u32, newest_tick: Option<u64>) -> Self {
+        let ticks = match (r.ticks, newest_tick) {
+            (Some(t), Some(n)) => n.wrapping_sub(t),
+            _ => u64::MAX,
+        };
+        Self { epochs: newest_epoch.wrapping_sub(r.epoch), ticks, seq_back: u64::MAX - r.seq }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::later;
+
+    #[test]
+    fn later_compares_timestamps_as_wrapping_serial_numbers() {
+        assert_eq!(later(5, 9), 9);
+        assert_eq!(later(9, 5), 9);
+        // A 32-bit counter in the high bits, just before and after its wrap.
+        let before = 0xFFFF_FFF0u64 << 32;
+        let after = 0x0000_0010u64 << 32;
+        assert_eq!(later(before, after), after);
+        assert_eq!(later(after, before), after);
+    }
+}
