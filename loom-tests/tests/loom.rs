@@ -3,11 +3,21 @@
 //! Run with `scripts/loom.sh` (`--cfg perftrack_loom`, release,
 //! `LOOM_MAX_PREEMPTIONS=2`). Models are small on purpose: 2–3 threads, 1–2
 //! records each, capacities 1–2.
+//!
+//! Two rules keep every model able to fail:
+//! * every reader that races writers runs on a **spawned** thread: a reader on
+//!   the model's main thread, after it spawned the writers, is never run
+//!   between the writers' steps;
+//! * every model asserts a **minimum number of explored executions**, so a
+//!   model that explores nothing cannot pass quietly.
+//!
+//! `scripts/mutants.sh` breaks the protocols one at a time and shows which
+//! model (or stress test) catches each break.
 #![cfg(perftrack_loom)]
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 
-use loom::sync::Arc;
 use loom::thread;
 use perftrack::{MetricsSummary, Sample, Tracker, TrackerError};
 
@@ -24,6 +34,27 @@ fn assert_consistent(s: &MetricsSummary) {
     }
 }
 
+/// Runs `body` under loom and asserts that loom explored at least
+/// `min_executions` executions; prints the count for the README. Each
+/// minimum is about a quarter of what the model explored at
+/// `LOOM_MAX_PREEMPTIONS=2` when it was written.
+fn explore(name: &str, min_executions: usize, body: impl Fn() + Sync + Send + 'static) {
+    // A std atomic, not a loom one: it counts executions from outside the
+    // model, one counter per model (models run in parallel).
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    loom::model(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        body();
+    });
+    let runs = runs.load(Ordering::Relaxed);
+    println!("loom model {name}: {runs} executions explored");
+    assert!(
+        runs >= min_executions,
+        "model {name} explored only {runs} executions (at least {min_executions} expected)"
+    );
+}
+
 /// A tracker for one model execution. loom threads need `'static`, and
 /// resolving the `Operation` once here keeps name lookups (ten atomic loads
 /// each, not what these models are about) out of the explored threads. One
@@ -32,12 +63,14 @@ fn leak<const O: usize, const R: usize, const S: usize>() -> &'static Tracker<O,
     Box::leak(Box::new(Tracker::new()))
 }
 
-/// (a) Two writers and one reader on one operation (one shard, so the writers
-/// really share the hot/cold halves): every snapshot is one set of whole
-/// records, and the final state is exact.
+/// (a) Two writers on one shard and a reader: the exclusive claim *and* the
+/// hot/cold path in one model. One writer takes the claim and the other,
+/// finding it held, takes the hot/cold path, in the executions where they
+/// overlap; the reader copies the claim's version and flips the halves. Every snapshot is one set of whole records, and the final state is
+/// exact. Cited for I1, I2, I5 and I6.
 #[test]
 fn two_writers_one_reader_snapshots_are_consistent_and_final_state_exact() {
-    loom::model(|| {
+    explore("a: two writers, one reader, one shard", 100_000, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("op").unwrap();
         let writers: Vec<_> =
@@ -59,48 +92,73 @@ fn two_writers_one_reader_snapshots_are_consistent_and_final_state_exact() {
     });
 }
 
-/// (b) The ring: a writer overwrites a 1-entry ring while a reader copies it.
-/// The reader gets nothing or one whole record, never a mix.
+/// (p) The `pending` branch: a reader whose copy is spoiled by a writer that
+/// keeps recording raises `pending` (after 1 failure under loom), which sends
+/// the writer to the hot/cold path; the snapshot is still whole, and once the
+/// reader is done `pending` is down again: the next record takes the claim
+/// path, which is the only path that fills the ring. Cited for I6.
+#[test]
+fn pending_diverts_writers_only_while_a_reader_needs_it() {
+    explore("p: pending raised and lowered", 2_000, || {
+        let t = leak::<1, 4, 1>();
+        let op = t.operation("op").unwrap();
+        let w = thread::spawn(move || {
+            op.record_sample(&rec(1));
+            op.record_sample(&rec(2));
+        });
+        let reader = thread::spawn(move || {
+            let s = op.summary();
+            assert_consistent(&s);
+            let ns = s.total_duration.as_nanos() as u64;
+            assert!([0, 1, 3].contains(&ns), "not a whole prefix: {s:?}");
+        });
+        w.join().unwrap();
+        reader.join().unwrap();
+        op.record_sample(&rec(9));
+        let recent = op.recent();
+        assert_eq!(recent.last().map(|m| m.duration), Some(Duration::from_nanos(9)), "pending left up: {recent:?}");
+        assert_eq!(op.summary().count, 3);
+    });
+}
+
+/// (b) The ring: a writer overwrites a 1-entry ring while a reader (on its
+/// own thread) copies it. The reader gets nothing or one whole record, never a
+/// mix. Cited for I3.
 #[test]
 fn ring_overwrite_during_copy_never_yields_a_torn_record() {
-    loom::model(|| {
-        let t: Arc<Tracker<1, 1, 1>> = Arc::new(Tracker::new());
+    explore("b: ring overwrite during copy", 10_000, || {
+        let t = leak::<1, 1, 1>();
         let op = t.operation("ring").unwrap();
         op.record_sample(&rec(1));
-        let writer = {
-            let t = t.clone();
-            thread::spawn(move || {
-                let op = t.operation("ring").unwrap();
-                op.record_sample(&rec(2));
-                op.record_sample(&rec(3));
-            })
-        };
-        let recent = t.recent("ring");
-        assert!(recent.len() <= 1);
-        for m in &recent {
-            let ns = m.duration.as_nanos() as u64;
-            assert!((1..=3).contains(&ns), "invented record {m:?}");
-            assert_eq!(m.memory_used, 3 * ns + 1, "torn record {m:?}");
-            assert_eq!(m.seq, ns - 1, "record does not match its position {m:?}");
-        }
+        let writer = thread::spawn(move || {
+            op.record_sample(&rec(2));
+            op.record_sample(&rec(3));
+        });
+        let reader = thread::spawn(move || {
+            let recent = op.recent();
+            assert!(recent.len() <= 1);
+            for m in &recent {
+                let ns = m.duration.as_nanos() as u64;
+                assert!((1..=3).contains(&ns), "invented record {m:?}");
+                assert_eq!(m.memory_used, 3 * ns + 1, "torn record {m:?}");
+                assert_eq!(m.seq, ns - 1, "record does not match its position {m:?}");
+            }
+        });
         writer.join().unwrap();
-        let last = t.recent("ring");
+        reader.join().unwrap();
+        let last = op.recent();
         assert_eq!(last.len(), 1);
         assert_eq!(last[0].duration, Duration::from_nanos(3));
     });
 }
 
-/// (c1) Two threads registering the same name end with one slot.
+/// (c1) Two threads registering the same name end with one slot. Cited for I4.
 #[test]
 fn two_threads_registering_one_name_get_one_slot() {
-    loom::model(|| {
-        let t: Arc<Tracker<2, 1, 1>> = Arc::new(Tracker::new());
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                let t = t.clone();
-                thread::spawn(move || t.record("same", Duration::from_nanos(1), 0).unwrap())
-            })
-            .collect();
+    explore("c1: one name registered twice", 100, || {
+        let t = leak::<2, 1, 1>();
+        let hs: Vec<_> =
+            (0..2).map(|_| thread::spawn(move || t.record("same", Duration::from_nanos(1), 0).unwrap())).collect();
         for h in hs {
             h.join().unwrap();
         }
@@ -110,16 +168,15 @@ fn two_threads_registering_one_name_get_one_slot() {
 }
 
 /// (c2) Two threads race for the last free slot: exactly one wins, the other
-/// gets `Full`, and the name already there keeps recording.
+/// gets `Full`, and the name already there keeps recording. Cited for I4.
 #[test]
 fn race_for_the_last_free_slot_has_exactly_one_winner() {
-    loom::model(|| {
-        let t: Arc<Tracker<2, 1, 1>> = Arc::new(Tracker::new());
+    explore("c2: race for the last slot", 100, || {
+        let t = leak::<2, 1, 1>();
         t.record("old", Duration::from_nanos(1), 0).unwrap();
         let hs: Vec<_> = ["x", "y"]
             .into_iter()
             .map(|name| {
-                let t = t.clone();
                 thread::spawn(move || {
                     let r = t.operation(name).map(|_| ());
                     t.record("old", Duration::from_nanos(1), 0).unwrap();
@@ -134,23 +191,50 @@ fn race_for_the_last_free_slot_has_exactly_one_winner() {
     });
 }
 
-/// Cross-shard snapshot (issue 4): two writers on different shards and one
-/// reader. Each snapshot merges both shards and must still be one set of
-/// whole records.
+/// (c3) Registration racing a reader: a reader listing every operation sees
+/// the new name either not at all or whole, with a consistent summary.
+/// Cited for I4.
+#[test]
+fn a_reader_listing_operations_sees_a_racing_registration_whole_or_not_at_all() {
+    explore("c3: registration racing a reader", 500, || {
+        let t = leak::<2, 1, 1>();
+        t.record("old", Duration::from_nanos(1), 4).unwrap();
+        let registrar = thread::spawn(move || t.record("new", Duration::from_nanos(2), 7).unwrap());
+        let reader = thread::spawn(move || {
+            let names: Vec<String> = t.summaries().iter().map(|s| s.name.to_string()).collect();
+            assert!(names == ["old"] || names == ["old", "new"], "{names:?}");
+            for s in t.summaries() {
+                assert!(s.count <= 1);
+            }
+        });
+        registrar.join().unwrap();
+        reader.join().unwrap();
+        assert_eq!(t.len(), 2);
+    });
+}
+
+/// (d) Cross-shard snapshot: two writers on different shards and a reader on
+/// its own thread. Each snapshot merges both shards and must still be one set
+/// of whole records. Cited for I2 across shards.
 #[test]
 fn cross_shard_snapshot_with_writers_on_two_shards_is_consistent() {
-    loom::model(|| {
+    explore("d: cross-shard snapshot", 10_000, || {
         let t = leak::<1, 1, 2>();
         let op = t.operation("op").unwrap();
         let writers: Vec<_> = [(0usize, 3u64), (1, 4)]
             .into_iter()
             .map(|(shard, ns)| thread::spawn(move || op.record_on(shard, &rec(ns))))
             .collect();
-        let s = op.summary();
-        assert_consistent(&s);
+        let reader = thread::spawn(move || {
+            let s = op.summary();
+            assert_consistent(&s);
+            let ns = s.total_duration.as_nanos() as u64;
+            assert!([0, 3, 4, 7].contains(&ns), "not a set of whole records: {s:?}");
+        });
         for w in writers {
             w.join().unwrap();
         }
+        reader.join().unwrap();
         let s = op.summary();
         assert_eq!(s.count, 2);
         assert_eq!(s.total_duration, Duration::from_nanos(7));
