@@ -1,26 +1,6 @@
-//! OpenMetrics 1.0 text exposition, for Prometheus-compatible scrapers.
-//!
-//! Written to any `core::fmt::Write`, so an MCU can serve it over a UART or a
-//! small network stack. Three families, each labelled by `operation`:
-//!
-//! * `perftrack_operation_duration_seconds`, a **summary**: `quantile` 0.5, 0.9
-//!   and 0.99 over the recent window (omitted while the window is empty),
-//!   `_sum` and `_count` over the operation's lifetime;
-//! * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
-//!   **gauges**;
-//! * `perftrack_operation_memory_bytes`, a **summary** without quantiles:
-//!   `_sum` is the total memory recorded, `_count` the number of records.
-//!
-//! Total memory is a summary rather than an OpenMetrics counter on purpose: a
-//! counter's `_total` sample is read as a separate, undocumented family by
-//! parsers of the older Prometheus text format 0.0.4 (`promtool check metrics`
-//! among them), while a summary reads the same in both formats.
-//!
-//! Seconds are written as exact decimals from integer nanoseconds (no floating
-//! point, which matters on an MCU). Label values are escaped per the spec
-//! (backslash, double quote, newline); other UTF-8 passes through. The output
-//! ends with `# EOF`. Serve it as
-//! `application/openmetrics-text; version=1.0.0; charset=utf-8`.
+//! OpenMetrics 1.0 text exposition, for Prometheus-compatible scrapers: the
+//! families and their format are documented on [`Tracker::write_openmetrics`],
+//! where users look.
 
 use core::fmt::{self, Write};
 use core::time::Duration;
@@ -111,9 +91,29 @@ fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary]) -> fmt::Result {
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
-    /// Writes every operation as OpenMetrics 1.0 text (see the module docs of
-    /// `openmetrics.rs` in the README, "Exporting"). Allocates nothing; works
-    /// without `std`. Serve it with [`OPENMETRICS_CONTENT_TYPE`].
+    /// Writes every operation as OpenMetrics 1.0 text. Allocates nothing;
+    /// works without `std` (any `core::fmt::Write`: a `String`, a UART, a
+    /// small network stack). Serve it with [`OPENMETRICS_CONTENT_TYPE`].
+    ///
+    /// Three families, each labelled by `operation`:
+    ///
+    /// * `perftrack_operation_duration_seconds`, a **summary**: `quantile`
+    ///   0.5, 0.9 and 0.99 over the recent window (omitted while the window is
+    ///   empty), `_sum` and `_count` over the operation's lifetime;
+    /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
+    ///   **gauges** of the lifetime extremes (omitted before the first record);
+    /// * `perftrack_operation_memory_bytes`, a **summary** without quantiles:
+    ///   `_sum` is the total memory recorded, `_count` the number of records.
+    ///
+    /// Total memory is a summary rather than an OpenMetrics counter on purpose:
+    /// a counter's `_total` sample is read as a separate, undocumented family by
+    /// parsers of the older Prometheus text format 0.0.4 (`promtool check
+    /// metrics` among them), while a summary reads the same in both formats.
+    ///
+    /// Seconds are exact decimals from integer nanoseconds (no floating point,
+    /// which matters on an MCU). Label values are escaped per the spec
+    /// (backslash, double quote, newline); other UTF-8 passes through. The
+    /// output ends with `# EOF`.
     ///
     /// # Errors
     ///

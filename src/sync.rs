@@ -1,6 +1,6 @@
 //! The one place that names `loom`, `portable_atomic` or `core::sync`.
 //!
-//! Order of choice (DESIGN.md, "The sync shim"):
+//! Order of choice (docs/DESIGN.md, "The sync shim"):
 //! 1. loom, under this crate's own `--cfg perftrack_loom`, so that `RUSTFLAGS`
 //!    never switches a dependency into loom mode;
 //! 2. `portable-atomic`, on targets without native 64-bit atomics with CAS
@@ -143,7 +143,7 @@ impl Backoff {
 }
 
 /// This thread's shard hint: a small number assigned round-robin the first
-/// time a thread records, then reused (DESIGN.md, "Contention").
+/// time a thread records, then reused (docs/DESIGN.md, "Shards").
 ///
 /// Without `std` there are no threads to tell apart, so the hint is 0: a
 /// `no_std` tracker defaults to one shard, and a multi-core MCU passes an

@@ -1,4 +1,4 @@
-//! DESIGN.md's invariants I1–I7, each shown through the public API.
+//! The invariants I1–I7 (docs/DESIGN.md), each shown through the public API.
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use core::time::Duration;
@@ -261,7 +261,7 @@ fn i3_records_after_a_window_was_taken_sort_after_it_across_shards() {
 #[test]
 fn i3_a_wrapping_32_bit_counter_in_the_high_bits_orders_shards_across_its_wrap() {
     // An MCU's 32-bit cycle counter, given as `u64::from(cyccnt) << 32`
-    // (README, "Timestamps"): timestamps compare as wrapping serial numbers.
+    // (docs/DESIGN.md, "The recent window"): timestamps compare as wrapping serial numbers.
     let t: Tracker<1, 4, 2> = Tracker::new();
     let op = t.operation("cyc").unwrap();
     let cyc = |c: u32| u64::from(c) << 32;
