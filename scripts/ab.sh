@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Before/after cost of one record, in ONE process: the working tree's
+# perftrack against the one at REV (default HEAD), linked side by side into
+# one small benchmark binary, timed in alternating blocks.
+#
+#   scripts/ab.sh [REV]
+#
+# The copy of REV is renamed `perftrack-base` so both can be linked at once.
+# Prints each side's median ns per record over PERFTRACK_AB_ROUNDS rounds
+# (default 15) and the ratio after/before. Record-path changes quote this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rev=${1:-HEAD}
+root=$PWD
+work=target/ab
+rm -rf "$work/base" && mkdir -p "$work/base" "$work/bench/src"
+git archive "$rev" | tar -x -C "$work/base"
+# Only the library is needed from the old tree.
+sed -i -e 's/^name = "perftrack"$/name = "perftrack-base"/' -e '/^\[workspace\]/,/^$/d' \
+    -e '/^\[\[example\]\]/,/^$/d' -e '/^\[\[bench\]\]/,/^$/d' -e '/^\[dev-dependencies\]/,/^$/d' "$work/base/Cargo.toml"
+sed -i 's/^workspace = true$/# workspace lints dropped/' "$work/base/Cargo.toml"
+sed -i '/^\[lints\]$/d' "$work/base/Cargo.toml"
+cat > "$work/bench/Cargo.toml" <<TOML
+[package]
+name = "perftrack-ab"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[workspace]
+
+[dependencies]
+after = { package = "perftrack", path = "$root" }
+before = { package = "perftrack-base", path = "$root/$work/base" }
+
+[profile.release]
+debug = false
+TOML
+cat > "$work/bench/src/main.rs" <<'RS'
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const N: u64 = 20_000_000;
+
+macro_rules! block {
+    ($krate:ident) => {{
+        static T: $krate::Tracker<4, 64, 8> = $krate::Tracker::new();
+        let op = T.operation("ab").unwrap();
+        let t0 = Instant::now();
+        for i in 0..N {
+            op.record(Duration::from_nanos(black_box(i) & 1023), 64);
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / N as f64;
+        assert!(op.summary().count >= N);
+        ns
+    }};
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds: usize = std::env::var("PERFTRACK_AB_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
+    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        // Alternate which side goes first, so drift hits both alike.
+        let (x, y) = if i % 2 == 0 { (block!(before), block!(after)) } else { let y = block!(after); (block!(before), y) };
+        b.push(x);
+        a.push(y);
+        r.push(y / x);
+    }
+    println!("Operation::record, 1 thread, {rounds} rounds of {N} records each side (same process):");
+    println!("  before ({}): {:.2} ns/record (median)", std::env::var("AB_REV").unwrap_or_default(), median(&mut b));
+    println!("  after  (working tree): {:.2} ns/record (median)", median(&mut a));
+    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+}
+RS
+cd "$work/bench"
+cargo build --release --quiet 2>/dev/null || cargo build --release
+AB_REV=$(git -C "$root" rev-parse --short "$rev") ./target/release/perftrack-ab
