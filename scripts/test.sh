@@ -65,7 +65,7 @@ run_hot_loop() {
 }
 step "main job: cargo run --release --example hot_loop" run_hot_loop
 
-step "loom models (release, LOOM_MAX_PREEMPTIONS=2)" scripts/loom.sh
+step "loom models (release, LOOM_MAX_PREEMPTIONS=2, floors of explored executions)" scripts/loom.sh --nocapture
 
 if [ "$HAVE_MIRI" = 1 ]; then
     step "miri: unit + invariant + no-alloc tests" cargo +nightly miri test --lib --test invariants --test no_alloc

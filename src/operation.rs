@@ -7,7 +7,7 @@ use heapless::Vec;
 
 use crate::name::NameBuf;
 use crate::slot::OpSlot;
-use crate::summary::{MetricsSummary, PerformanceMetrics, Sample, saturating_ns};
+use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::{hot_fn, shard_hint};
 
 /// A handle to one operation of a tracker, resolved once by
@@ -109,8 +109,7 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     #[must_use]
     pub fn summary(&self) -> MetricsSummary {
         let totals = self.slot.totals();
-        let recent = self.recent();
-        let mut durations: Vec<u64, RING> = recent.iter().map(|m| saturating_ns(m.duration)).collect();
+        let mut durations: Vec<u64, RING> = self.slot.recent().iter().map(|(_, r)| r.ns).collect();
         MetricsSummary::from_parts(self.name.to_name(), &totals, &mut durations)
     }
 
@@ -118,7 +117,7 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// oldest first. See [`Tracker::recent`](crate::tracker::Tracker::recent).
     #[must_use]
     pub fn recent(&self) -> Vec<PerformanceMetrics, RING> {
-        self.slot.recent()
+        self.slot.recent().iter().map(|(shard, r)| PerformanceMetrics::from_record(*shard, r)).collect()
     }
 
     /// The operation's name.

@@ -22,14 +22,11 @@
 //! A shard's own records are never reordered: they come back in the order
 //! they were recorded, whatever their timestamps.
 
-use core::time::Duration;
-
 use heapless::Vec;
 
 use crate::padded::CachePadded;
 use crate::ring::Record;
 use crate::shard::{Shard, ShardCore};
-use crate::summary::PerformanceMetrics;
 use crate::sync::{AtomicBool, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
 use crate::totals::{Raw, Totals};
 
@@ -77,10 +74,11 @@ impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
         t
     }
 
-    /// The recent window: the newest `RING` whole records, oldest first (see
-    /// the module docs for "newest"). Starts a new epoch, so that records
-    /// made after this call sort after every record it returned.
-    pub(crate) fn recent(&self) -> Vec<PerformanceMetrics, RING> {
+    /// The recent window: the newest `RING` whole records with their shard
+    /// numbers, oldest first (see the module docs for "newest"), in the
+    /// core's integer units. Starts a new epoch, so that records made after
+    /// this call sort after every record it returned.
+    pub(crate) fn recent(&self) -> Vec<(usize, Record), RING> {
         advance_epoch();
         let mut heads: [Head; SHARDS] = [Head::EMPTY; SHARDS];
         for (head, shard) in heads.iter_mut().zip(&self.shards) {
@@ -92,7 +90,7 @@ impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
         let newest_epoch = heads.iter().filter_map(|h| h.record.map(|r| r.epoch)).reduce(later_epoch).unwrap_or(0);
         let newest_tick = heads.iter().filter_map(|h| h.record.and_then(|r| r.ticks)).reduce(later);
         let age = |r: &Record| Age::of(r, newest_epoch, newest_tick);
-        let mut out: Vec<PerformanceMetrics, RING> = Vec::new();
+        let mut out: Vec<(usize, Record), RING> = Vec::new();
         while !out.is_full() {
             let Some(i) =
                 (0..SHARDS).filter(|&i| heads[i].record.is_some()).min_by_key(|&i| heads[i].record.as_ref().map(age))
@@ -100,15 +98,7 @@ impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
                 break;
             };
             let Some(r) = heads[i].record.take() else { break };
-            let m = PerformanceMetrics {
-                duration: Duration::from_nanos(r.ns),
-                memory_used: r.mem,
-                seq: r.seq,
-                // Shard counts are small const parameters; saturate rather than truncate.
-                shard: u32::try_from(i).unwrap_or(u32::MAX),
-                timestamp: r.ticks,
-            };
-            if out.push(m).is_err() {
+            if out.push((i, r)).is_err() {
                 break;
             }
             if let Some(shard) = self.shards.get(i) {

@@ -4,6 +4,7 @@
 use core::time::Duration;
 
 use crate::name::Name;
+use crate::ring::Record;
 use crate::totals::{Raw, Totals};
 
 /// Converts a `Duration` to whole nanoseconds, saturating at `u64::MAX`
@@ -106,6 +107,20 @@ pub struct PerformanceMetrics {
     pub shard: u32,
     /// The caller's timestamp, if the record was made with one.
     pub timestamp: Option<u64>,
+}
+
+impl PerformanceMetrics {
+    /// A record read from shard `shard`'s ring, in the public units.
+    pub(crate) fn from_record(shard: usize, r: &Record) -> Self {
+        Self {
+            duration: Duration::from_nanos(r.ns),
+            memory_used: r.mem,
+            seq: r.seq,
+            // Shard counts are small const parameters; saturate rather than truncate.
+            shard: u32::try_from(shard).unwrap_or(u32::MAX),
+            timestamp: r.ticks,
+        }
+    }
 }
 
 /// Everything known about one operation, copied out of the tracker.
