@@ -325,7 +325,7 @@ fn main() {
 fn snapshot_cost<const S: usize>(out: &mut String) {
     let t: Tracker<32, 64, S> = Tracker::new();
     for i in 0..32 {
-        let op = t.operation(&format!("op{i}")).unwrap();
+        let op = t.operation(format!("op{i}")).unwrap();
         for s in 0..S {
             for k in 0..64 {
                 op.record_on(s, &perftrack::Sample::new(Duration::from_nanos(k), 1));

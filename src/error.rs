@@ -20,6 +20,7 @@ use crate::name::{BadName, MAX_NAME_LEN};
 /// assert_eq!(t.summary("a").unwrap().count, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrackerError {
     /// Every operation slot holds another name; the tracker's `OPS` is too small.
     Full,

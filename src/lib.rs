@@ -46,6 +46,8 @@
 //!   whole footprint ([`Tracker::FOOTPRINT`]).
 #![no_std]
 #![deny(unsafe_code)]
+// Every example in these docs and in the README compiles warning-free.
+#![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(feature = "std", test))]
@@ -71,6 +73,12 @@ mod summary;
 mod sync;
 mod totals;
 mod tracker;
+mod units;
+
+/// The `heapless` crate whose types appear in this API (`heapless::Vec`,
+/// `heapless::String`), re-exported so that users need no matching
+/// dependency of their own.
+pub use heapless;
 
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]

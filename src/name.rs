@@ -3,8 +3,10 @@
 
 use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
 
-/// Longest operation name, in UTF-8 bytes.
-pub const MAX_NAME_LEN: usize = 32;
+/// Longest operation name, in UTF-8 bytes: room for Prometheus-style names
+/// such as `http_server_request_duration_seconds` (36). Each operation slot
+/// spends this much on its name (README, "Footprint").
+pub const MAX_NAME_LEN: usize = 64;
 
 /// An operation name as copied out of a tracker: a fixed-capacity string of
 /// at most [`MAX_NAME_LEN`] bytes that derefs to `str`.
@@ -42,7 +44,7 @@ impl NameBuf {
         }
         let mut bytes = [0u8; MAX_NAME_LEN];
         bytes[..src.len()].copy_from_slice(src);
-        // src.len() <= MAX_NAME_LEN = 32, so it fits a u8.
+        // src.len() <= MAX_NAME_LEN = 64, so it fits a u8.
         Ok(Self { len: src.len() as u8, bytes })
     }
 

@@ -4,13 +4,15 @@ use core::fmt::{self, Write};
 
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
+use crate::units::{Bytes, Nanos};
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///
-/// Columns: Operation, Count, Avg (ms), Min (ms), Max (ms), p50 (ms),
-/// p99 (ms), Avg Mem (KB), and CPU (ms) when any record carried a CPU time.
-/// Times are milliseconds with 2 decimals, rounded to nearest; memory is
-/// KiB (1024 bytes) with 2 decimals. Integer arithmetic only, so it costs no
+/// Columns: Operation, Count, Avg, Min, Max (lifetime), p50 and p99 (over
+/// the recent window), Avg Mem, and CPU (the average CPU time of the records
+/// that carried one) when any record did. Each figure is shown in the unit
+/// that fits it, with three significant digits: times in ns, µs, ms or s,
+/// memory in B, KiB, MiB or GiB. Integer arithmetic only, so it costs no
 /// floating point on an MCU.
 ///
 /// Each row is taken from one consistent snapshot; rows are taken one after
@@ -27,8 +29,8 @@ use crate::tracker::Tracker;
 /// assert_eq!(lines[0], "=== Performance Report ===");
 /// assert!(lines[1].starts_with("Operation"));
 /// assert!(lines[3].starts_with("parse"));
-/// assert!(lines[3].contains("1.50")); // ms
-/// assert!(lines[3].contains("2.00")); // KB
+/// assert!(lines[3].contains("1.50 ms"));
+/// assert!(lines[3].contains("2.00 KiB"));
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
 pub struct Report<'t, const OPS: usize, const RING: usize, const SHARDS: usize> {
@@ -63,27 +65,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Report<'_, OPS, R
     }
 }
 
-/// `num / den` with two decimals, rounded to nearest, as text.
-pub(crate) fn fixed2(num: u64, den: u64) -> heapless::String<32> {
-    let mut s = heapless::String::new();
-    let den = u128::from(den.max(1));
-    let hundredths = (u128::from(num) * 100 + den / 2) / den;
-    // At most 22 characters for u64-sized inputs, so it fits.
-    let _ = write!(s, "{}.{:02}", hundredths / 100, hundredths % 100);
-    s
-}
-
-pub(crate) fn ms(d: core::time::Duration) -> heapless::String<32> {
-    fixed2(saturating_ns(d), 1_000_000)
-}
-
-pub(crate) fn kb(bytes: u64) -> heapless::String<32> {
-    fixed2(bytes, 1024)
-}
-
 const HEADER: &str = "=== Performance Report ===";
-const COLS: [&str; 7] = ["Count", "Avg (ms)", "Min (ms)", "Max (ms)", "p50 (ms)", "p99 (ms)", "Avg Mem (KB)"];
-const CPU_COL: &str = "CPU (ms)";
+const COLS: [&str; 7] = ["Count", "Avg", "Min", "Max", "p50 (recent)", "p99 (recent)", "Avg Mem"];
+const CPU_COL: &str = "CPU";
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Display for Report<'_, OPS, RING, SHARDS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,36 +97,17 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Display for 
         for r in &rows {
             write!(f, "{:<name_w$} {:>W$}", r.name.as_str(), r.count)?;
             for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99] {
-                write!(f, " {:>W$}", ms(d).as_str())?;
+                write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
             }
-            write!(f, " {:>W$}", kb(r.avg_memory).as_str())?;
+            write!(f, " {:>W$}", Bytes(r.avg_memory))?;
             if show_cpu {
                 match r.avg_cpu_time() {
-                    Some(c) => write!(f, " {:>W$}", ms(c).as_str())?,
+                    Some(c) => write!(f, " {:>W$}", Nanos(saturating_ns(c)))?,
                     None => write!(f, " {:>W$}", "-")?,
                 }
             }
             writeln!(f)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fixed2;
-
-    #[test]
-    fn fixed2_rounds_to_nearest_hundredth() {
-        assert_eq!(fixed2(1_234_567, 1_000_000).as_str(), "1.23");
-        assert_eq!(fixed2(1_235_000, 1_000_000).as_str(), "1.24");
-        assert_eq!(fixed2(0, 1_000_000).as_str(), "0.00");
-        assert_eq!(fixed2(1536, 1024).as_str(), "1.50");
-    }
-
-    #[test]
-    fn fixed2_handles_u64_max_without_overflow() {
-        assert_eq!(fixed2(u64::MAX, 1).as_str(), "18446744073709551615.00");
-        assert_eq!(fixed2(5, 0).as_str(), "5.00"); // a zero divisor is treated as 1
     }
 }

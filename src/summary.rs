@@ -95,6 +95,7 @@ impl Sample {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PerformanceMetrics {
     /// How long the operation took.
     pub duration: Duration,
@@ -152,9 +153,10 @@ impl PerformanceMetrics {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct MetricsSummary {
     /// The operation's name: a `heapless::String` of capacity
-    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (32 bytes) that derefs to `str`.
+    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (64 bytes) that derefs to `str`.
     pub name: Name,
     /// Number of records.
     pub count: u64,

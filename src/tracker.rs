@@ -128,11 +128,33 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// let a = t.operation("a")?;
     /// assert_eq!(t.operation("a")?.name(), a.name()); // same slot
     /// assert_eq!(t.operation("b").unwrap_err(), TrackerError::Full);
-    /// assert_eq!(t.operation(&"x".repeat(33)).unwrap_err(), TrackerError::NameTooLong);
+    /// assert_eq!(t.operation("x".repeat(65)).unwrap_err(), TrackerError::NameTooLong);
     /// # Ok::<(), TrackerError>(())
     /// ```
-    pub fn operation(&self, name: &str) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
-        self.resolve(NameBuf::new(name)?)
+    pub fn operation(&self, name: impl AsRef<str>) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+        self.resolve(NameBuf::new(name.as_ref())?)
+    }
+
+    /// Looks `name` up **without registering it**: `None` if it was never
+    /// registered (or is not a valid name). Unlike [`operation`](Self::operation),
+    /// a lookup claims no slot, so it never shows up as an empty row in the
+    /// report or the export.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// assert!(T.get("parse").is_none());
+    /// assert!(T.is_empty(), "a lookup registers nothing");
+    /// T.record("parse", Duration::from_micros(5), 0)?;
+    /// assert_eq!(T.get("parse").unwrap().summary().count, 1);
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn get(&self, name: impl AsRef<str>) -> Option<Operation<'_, RING, SHARDS>> {
+        let name = NameBuf::new(name.as_ref()).ok()?;
+        self.registry.find(&name).map(|slot| Operation::new(slot, name))
     }
 
     /// `operation` for a name already validated (a `Timer`'s).
@@ -141,13 +163,19 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
         Ok(Operation::new(slot, name))
     }
 
-    /// The summary of `name`, or `None` if it was never recorded.
+    /// The summary of `name`, or `None` if it was never registered.
+    ///
+    /// Why `Option` here and `Result` in [`operation`](Self::operation): a
+    /// read never registers a name, so the only thing it can find out is
+    /// whether the name is there; [`operation`](Self::operation) registers,
+    /// and can fail for a reason worth telling apart ([`TrackerError`]).
     #[must_use]
-    pub fn summary(&self, name: &str) -> Option<MetricsSummary> {
-        self.find(name).map(|op| op.summary())
+    pub fn summary(&self, name: impl AsRef<str>) -> Option<MetricsSummary> {
+        self.get(name).map(|op| op.summary())
     }
 
-    /// Summaries of every operation, in registration order.
+    /// Summaries of every operation, in registration order: the primary way
+    /// to read a tracker (no allocation, works without `std`).
     #[must_use]
     pub fn summaries(&self) -> Vec<MetricsSummary, OPS> {
         self.operations().map(|op| op.summary()).collect()
@@ -156,8 +184,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// The recent window of `name`: at most `RING` whole records, the newest
     /// ones, oldest first; empty if the name is unknown. Never torn (I3).
     #[must_use]
-    pub fn recent(&self, name: &str) -> Vec<PerformanceMetrics, RING> {
-        self.find(name).map(|op| op.recent()).unwrap_or_default()
+    pub fn recent(&self, name: impl AsRef<str>) -> Vec<PerformanceMetrics, RING> {
+        self.get(name).map(|op| op.recent()).unwrap_or_default()
     }
 
     /// Every registered operation, in registration order.
@@ -175,11 +203,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    fn find(&self, name: &str) -> Option<Operation<'_, RING, SHARDS>> {
-        let name = NameBuf::new(name).ok()?;
-        self.registry.find(&name).map(|slot| Operation::new(slot, name))
     }
 }
 

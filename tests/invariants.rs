@@ -319,7 +319,7 @@ fn i4_race_for_the_last_free_slot_has_one_winner_and_old_names_keep_recording() 
             let (t, barrier, wins) = (&t, &barrier, &wins);
             s.spawn(move || {
                 barrier.wait();
-                match t.operation(&format!("new{i}")) {
+                match t.operation(format!("new{i}")) {
                     Ok(_) => {
                         wins.fetch_add(1, Ordering::Relaxed);
                     }
@@ -347,16 +347,17 @@ fn i5_empty_name_is_rejected_and_nothing_is_lost() {
 }
 
 #[test]
-fn i5_name_longer_than_32_bytes_is_rejected_at_the_byte_boundary() {
+fn i5_name_longer_than_64_bytes_is_rejected_at_the_byte_boundary() {
     let t: Tracker<4, 4> = Tracker::new();
     let ok = "x".repeat(perftrack::MAX_NAME_LEN);
     t.record(&ok, Duration::ZERO, 0).unwrap();
-    assert_eq!(t.record("x".repeat(33), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
-    // 11 three-byte characters: 33 bytes, 11 chars.
-    assert_eq!(t.record("€".repeat(11), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
-    t.record("€".repeat(10), Duration::ZERO, 0).unwrap();
-    assert_eq!(&*t.summary(&"€".repeat(10)).unwrap().name, "€".repeat(10));
-    assert_eq!(t.len(), 2);
+    assert_eq!(t.record("x".repeat(65), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
+    t.record("http_server_request_duration_seconds", Duration::ZERO, 0).unwrap();
+    // 22 three-byte characters: 66 bytes, 22 chars.
+    assert_eq!(t.record("€".repeat(22), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
+    t.record("€".repeat(21), Duration::ZERO, 0).unwrap();
+    assert_eq!(&*t.summary("€".repeat(21)).unwrap().name, "€".repeat(21));
+    assert_eq!(t.len(), 3);
 }
 
 #[test]
@@ -441,7 +442,7 @@ fn footprint(ops: usize, ring: usize, shards: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
     let shard = round(256 + 40 * ring);
-    let names = round(40 * ops);
+    let names = round(72 * ops);
     let slot = a + shards * shard;
     names + ops * slot
 }
@@ -490,15 +491,16 @@ fn report_columns_are_aligned_under_their_headers() {
     let text = t.report().to_string();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "=== Performance Report ===");
-    for col in ["Operation", "Count", "Avg (ms)", "Min (ms)", "Max (ms)", "p50 (ms)", "p99 (ms)", "Avg Mem (KB)"] {
+    for col in ["Operation", "Count", "Avg", "Min", "Max", "p50 (recent)", "p99 (recent)", "Avg Mem"] {
         assert!(lines[1].contains(col), "missing column {col}");
     }
-    // Every row is as wide as the header, so columns line up.
+    // Every row is as wide as the header (in characters: `µ` is two bytes),
+    // so columns line up.
     for row in &lines[3..] {
-        assert_eq!(row.len(), lines[1].len(), "{row:?}");
+        assert_eq!(row.chars().count(), lines[1].chars().count(), "{row:?}");
     }
-    assert!(lines[3].contains("1.50") && lines[3].contains("2.00"));
-    assert!(lines[4].contains("12.00") && lines[4].contains("1024.00"));
+    assert!(lines[3].contains("1.50 ms") && lines[3].contains("2.00 KiB"), "{}", lines[3]);
+    assert!(lines[4].contains("12.0 ms") && lines[4].contains("1.00 MiB"), "{}", lines[4]);
     assert!(!lines[1].contains("CPU"), "no CPU column without CPU samples");
 }
 
@@ -536,9 +538,19 @@ fn report_shows_a_cpu_column_only_when_cpu_time_was_recorded() {
     t.record_sample("cpu", &Sample::new(Duration::from_millis(4), 0).with_cpu_time(Duration::from_millis(3))).unwrap();
     let text = t.report().to_string();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[1].ends_with("CPU (ms)"));
+    assert!(lines[1].ends_with("CPU"));
     assert!(lines[3].trim_end().ends_with('-'), "plain row has no CPU: {}", lines[3]);
-    assert!(lines[4].trim_end().ends_with("3.00"), "{}", lines[4]);
+    assert!(lines[4].trim_end().ends_with("3.00 ms"), "{}", lines[4]);
+}
+
+#[test]
+fn report_shows_sub_microsecond_figures_instead_of_zero() {
+    let t: Tracker<2, 8> = Tracker::new();
+    t.record("tiny", Duration::from_nanos(48), 12).unwrap();
+    let text = t.report().to_string();
+    let row = text.lines().nth(3).unwrap();
+    assert!(row.contains("48 ns") && row.contains("12 B"), "{row}");
+    assert!(!row.contains("0.00"), "{row}");
 }
 
 #[test]
@@ -558,7 +570,7 @@ fn operation_handles_are_copy_send_and_sync() {
 #[test]
 fn tracker_error_messages_say_what_went_wrong() {
     assert!(TrackerError::Full.to_string().contains("full"));
-    assert!(TrackerError::NameTooLong.to_string().contains("32 bytes"));
+    assert!(TrackerError::NameTooLong.to_string().contains("64 bytes"));
     assert!(TrackerError::EmptyName.to_string().contains("empty"));
     let e: Box<dyn core::error::Error> = Box::new(TrackerError::Full);
     assert!(e.to_string().contains("slot"));

@@ -36,7 +36,7 @@ fn counters_and_gauges_are_ignored() {
 fn names_perftrack_cannot_hold_are_dropped_without_harm() {
     static T: Tracker<1, 4> = Tracker::new();
     metrics::with_local_recorder(&MetricsBridge::new(&T), || {
-        metrics::histogram!("this_metric_name_is_longer_than_thirty_two_bytes").record(1.0);
+        metrics::histogram!("this_metric_name_is_longer_than_sixty_four_bytes_which_is_the_cap_here").record(1.0);
         metrics::histogram!("fits").record(1.0);
         metrics::histogram!("no_room_left").record(1.0); // the tracker is full now
         metrics::histogram!("fits").record(-5.0); // negative: recorded as zero

@@ -33,8 +33,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
         }
         let layout = Layout::new::<Self>();
         if layout.size() == 0 {
-            // `OPS == 0`: nothing to put on the heap or the stack.
-            return Box::new(Self::new());
+            // `OPS == 0`: a zero-sized tracker. Not `Box::new(Self::new())`:
+            // a debug build reserves the frame for that value at every size,
+            // which is what this function exists to avoid.
+            // SAFETY: for a zero-sized type a dangling, well-aligned pointer
+            // is a valid `Box`, and a zero-sized value has no bytes to be
+            // invalid.
+            return unsafe { Box::from_raw(core::ptr::NonNull::<Self>::dangling().as_ptr()) };
         }
         // SAFETY: the layout has a non-zero size (checked above).
         let ptr = unsafe { alloc_zeroed(layout) }.cast::<Self>();
@@ -58,6 +63,13 @@ mod tests {
     use core::time::Duration;
 
     use crate::tracker::Tracker;
+
+    #[test]
+    fn a_zero_sized_tracker_can_be_boxed() {
+        let t = Tracker::<0, 1, 1>::boxed();
+        assert_eq!(t.record("x", Duration::ZERO, 0), Err(crate::error::TrackerError::Full));
+        assert!(t.is_empty());
+    }
 
     #[test]
     fn a_boxed_tracker_behaves_like_a_new_one() {

@@ -11,11 +11,16 @@ use crate::operation::Operation;
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
+use super::os;
+
 pin_project_lite::pin_project! {
     /// A future that records, when its inner future completes:
     /// * the **wall time** from its first poll to ready, as the duration;
-    /// * the **busy time**, the sum of the time spent inside `poll`, as the
-    ///   record's CPU time (it is the time the task held a thread).
+    /// * the **CPU time** its `poll` calls used: the polling thread's CPU
+    ///   clock (`CLOCK_THREAD_CPUTIME_ID`) read around each poll and summed,
+    ///   on whatever thread polls it. A blocking sleep inside `poll` is wall
+    ///   time, not CPU time. Where the OS has no thread CPU clock the record
+    ///   carries no CPU time.
     ///
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
     /// dropped before it completes records nothing.
@@ -44,7 +49,8 @@ pin_project_lite::pin_project! {
         inner: F,
         op: O,
         first_poll: Option<Instant>,
-        busy: Duration,
+        // `None` once the thread CPU clock failed: no CPU time is recorded then.
+        cpu: Option<Duration>,
     }
 }
 
@@ -53,35 +59,41 @@ impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Oper
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let entered = Instant::now();
-        let first = *this.first_poll.get_or_insert(entered);
+        // The CPU reads nest inside the wall span, so CPU never exceeds wall.
+        let first = *this.first_poll.get_or_insert_with(Instant::now);
+        let cpu_in = os::try_thread_cpu_time().ok();
         let out = this.inner.poll(cx);
-        let left = Instant::now();
-        *this.busy = this.busy.saturating_add(left.saturating_duration_since(entered));
+        let cpu_out = os::try_thread_cpu_time().ok();
+        *this.cpu = match (*this.cpu, cpu_in, cpu_out) {
+            (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
+            _ => None,
+        };
         if out.is_ready() {
-            this.op.record_sample(&Sample::new(left.saturating_duration_since(first), 0).with_cpu_time(*this.busy));
+            let mut sample = Sample::new(first.elapsed(), 0);
+            sample.cpu_time = *this.cpu;
+            this.op.record_sample(&sample);
         }
         out
     }
 }
 
 impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
-    /// Wraps `fut` so that its wall and busy time are recorded when it
+    /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed { inner: fut, op: *self, first_poll: None, busy: Duration::ZERO }
+        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO) }
     }
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
-    /// Wraps `fut` so that its wall and busy time are recorded under `name`.
+    /// Wraps `fut` so that its wall and CPU time are recorded under `name`.
     ///
     /// # Errors
     ///
     /// As [`Tracker::operation`].
     pub fn instrument<F: Future>(
         &self,
-        name: &str,
+        name: impl AsRef<str>,
         fut: F,
     ) -> Result<Timed<F, Operation<'_, RING, SHARDS>>, TrackerError> {
         Ok(self.operation(name)?.instrument(fut))

@@ -89,7 +89,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Errors
     ///
     /// As [`Tracker::operation`].
-    pub fn time(&self, name: &str) -> Result<ScopeGuard<'_, RING, SHARDS>, TrackerError> {
+    pub fn time(&self, name: impl AsRef<str>) -> Result<ScopeGuard<'_, RING, SHARDS>, TrackerError> {
         Ok(self.operation(name)?.time())
     }
 
@@ -98,7 +98,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Errors
     ///
     /// As [`Tracker::operation`]; `f` is not run then.
-    pub fn measure<T>(&self, name: &str, f: impl FnOnce() -> T) -> Result<T, TrackerError> {
+    pub fn measure<T>(&self, name: impl AsRef<str>, f: impl FnOnce() -> T) -> Result<T, TrackerError> {
         Ok(self.operation(name)?.measure(f))
     }
 }

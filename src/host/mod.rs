@@ -18,8 +18,9 @@ use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
-    /// Every operation's summary, by name. (This getter allocates the map; the
-    /// no_std [`summaries`](Tracker::summaries) does not.)
+    /// Every operation's summary, by name: kept for the original design's
+    /// users. It allocates the map; [`summaries`](Tracker::summaries) is the
+    /// primary API and does not.
     ///
     /// ```
     /// use perftrack::PerformanceTracker;
@@ -36,7 +37,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     }
 
     /// Prints the report table (`=== Performance Report ===`, then one aligned
-    /// row per operation) to stdout.
+    /// row per operation) to stdout: kept for the original design's users;
+    /// [`report`](Tracker::report) is the primary API and writes anywhere.
     pub fn print_report(&self) {
         std::print!("{}", self.report());
     }

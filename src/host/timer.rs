@@ -39,9 +39,9 @@ impl Timer {
     /// Starts timing `name`. Never fails: a bad name is reported by
     /// [`record`](Self::record).
     #[must_use]
-    pub fn new(name: &str) -> Self {
+    pub fn new(name: impl AsRef<str>) -> Self {
         Self {
-            name: NameBuf::new(name).map_err(TrackerError::from),
+            name: NameBuf::new(name.as_ref()).map_err(TrackerError::from),
             start: Instant::now(),
             cpu_start: None,
             mem_start: None,
@@ -52,7 +52,7 @@ impl Timer {
     /// resident memory over the span (recorded as the memory used; a shrink
     /// records 0).
     #[must_use]
-    pub fn with_memory(name: &str) -> Self {
+    pub fn with_memory(name: impl AsRef<str>) -> Self {
         let mem_start = os::try_estimate_memory_usage().ok();
         Self { mem_start, ..Self::new(name) }
     }
@@ -60,9 +60,13 @@ impl Timer {
     /// Starts timing `name`, and also measures the calling thread's CPU time
     /// over the span. Stop the timer on the thread that started it.
     #[must_use]
-    pub fn with_cpu(name: &str) -> Self {
-        let cpu_start = os::try_thread_cpu_time().ok();
-        Self { cpu_start, ..Self::new(name) }
+    pub fn with_cpu(name: impl AsRef<str>) -> Self {
+        // Wall clock first, CPU clock second here, and the reverse when the
+        // timer stops: the CPU span nests inside the wall span, so a span on
+        // one thread never shows more CPU time than wall time.
+        let mut timer = Self::new(name);
+        timer.cpu_start = os::try_thread_cpu_time().ok();
+        timer
     }
 
     /// The name this timer records under (empty if it was invalid).
@@ -118,9 +122,11 @@ impl Timer {
 
     /// The sample this timer would record now.
     pub(crate) fn sample(&self) -> Sample {
-        let wall = self.elapsed();
-        let mut s = Sample::new(wall, self.memory_delta().unwrap_or(0));
-        s.cpu_time = self.cpu_elapsed();
+        // CPU clock before the wall clock (see `with_cpu`).
+        let cpu = self.cpu_elapsed();
+        let memory = self.memory_delta().unwrap_or(0);
+        let mut s = Sample::new(self.elapsed(), memory);
+        s.cpu_time = cpu;
         s
     }
 
