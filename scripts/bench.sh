@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "# $(date -u +%Y-%m-%d) on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-cargo bench --bench record -- --warm-up-time 1 --measurement-time 3 "$@" >&2
+cargo bench -p perftrack-bench --bench record -- --warm-up-time 1 --measurement-time 3 "$@" >&2
 python3 scripts/ratios.py target/criterion

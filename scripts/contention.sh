@@ -12,7 +12,7 @@
 # PERFTRACK_TABLE_OUT=path also writes the table to a file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --bench contention --no-run
+cargo bench -p perftrack-bench --bench contention --no-run
 bin=$(ls -t target/release/deps/contention-* | grep -v '\.d$' | head -1)
 if [ "${1:-}" = --build ]; then
     mkdir -p bench-bin && cp "$bin" bench-bin/contention && echo "bench-bin/contention"
