@@ -24,19 +24,10 @@ pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ord
 
 // A target without compare-and-swap (Cortex-M0, RISC-V without the A
 // extension) gets its RMWs from portable-atomic, which needs the final binary
-// to say how: a library must not choose for it.
-#[cfg(all(
-    not(perftrack_loom),
-    not(target_has_atomic = "32"),
-    not(feature = "critical-section"),
-    not(feature = "unsafe-assume-single-core"),
-    not(portable_atomic_unsafe_assume_single_core)
-))]
-compile_error!(
-    "perftrack: this target has no atomic compare-and-swap. The final binary must enable one of \
-     perftrack's features `critical-section` (and link a critical-section implementation) or \
-     `unsafe-assume-single-core` (single-core chips running in privileged mode). See the README, \"Feature flags\"."
-);
+// to say how: a library must not choose for it. portable-atomic's
+// `require-cas` feature (Cargo.toml) stops such a build with a message that
+// says so, and lets the final binary enable portable-atomic's own features
+// directly, as portable-atomic's docs tell it to.
 
 /// Declares a `const fn` outside loom and a plain `fn` under loom, from one body.
 ///
