@@ -57,6 +57,32 @@ step "tests: core without std (lib + doc)" cargo test --no-default-features --li
 step "rustdoc -D warnings (every public item documented, links resolve)" \
     env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt
 
+# Every feature on its own, without the defaults (cargo hack --each-feature,
+# spelled out). The two portable-atomic pass-throughs are for chips without
+# CAS and are built by scripts/cross.sh there; they exclude each other.
+feature_matrix() {
+    local f
+    for f in std defmt serde metrics "serde,std"; do
+        echo "  --no-default-features --features $f"
+        cargo check --quiet --lib --no-default-features --features "$f" || return 1
+    done
+}
+step "feature matrix: each feature alone (cargo check)" feature_matrix
+
+# The MSRV is the one Cargo.toml claims, checked with that exact toolchain.
+MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+msrv_check() {
+    cargo "+$MSRV" check --quiet --lib && cargo "+$MSRV" check --quiet --lib --no-default-features \
+        && cargo "+$MSRV" check --quiet --lib --features serde,metrics,defmt
+}
+if rustup toolchain list | grep -q "^$MSRV" || rustup toolchain install "$MSRV" --profile minimal >/dev/null 2>&1; then
+    step "rust-version $MSRV: the library checks with that toolchain" msrv_check
+else
+    skip "rust-version $MSRV check" "rustup toolchain install $MSRV failed"
+fi
+
+step "cargo publish --dry-run (package builds from its tarball)" cargo publish --dry-run --allow-dirty --quiet -p perftrack
+
 run_hot_loop() {
     local out
     out=$(cargo run --release --example hot_loop) || return 1

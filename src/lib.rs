@@ -44,6 +44,20 @@
 //!   by the writers already in flight.
 //! * **I7 Fixed memory.** `size_of::<Tracker<OPS, RING, SHARDS>>()` is the
 //!   whole footprint ([`Tracker::FOOTPRINT`]).
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, a shard per thread (`DEFAULT_SHARDS = 8`, 1 without) |
+//! | `defmt` | off | `defmt::Format` for the public value types and the report |
+//! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
+//! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
+//! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
+//! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
+//!
+//! A library never turns on the last two: the final binary chooses, here or
+//! on portable-atomic directly. The README says which chip needs which.
 #![no_std]
 #![deny(unsafe_code)]
 // Every example in these docs and in the README compiles warning-free.

@@ -123,7 +123,7 @@ impl Backoff {
         {
             core::hint::spin_loop();
             #[cfg(feature = "std")]
-            if self.step % Self::YIELD_EVERY == 0 {
+            if self.step.is_multiple_of(Self::YIELD_EVERY) {
                 before_yield();
                 std::thread::yield_now();
             }
