@@ -78,6 +78,22 @@ impl Sample {
     }
 }
 
+/// Durations in the JSON (serde) form: whole nanoseconds as a plain integer,
+/// under a key ending in `_ns`, so that jq, pandas or a spreadsheet read them
+/// without knowing Rust's `Duration`. Saturates at `u64::MAX` ns.
+#[cfg(feature = "serde")]
+mod ns {
+    use core::time::Duration;
+
+    pub(super) fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(super::saturating_ns(*d))
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_nanos)
+    }
+}
+
 /// One record from an operation's recent window.
 ///
 /// ```
@@ -98,6 +114,7 @@ impl Sample {
 #[non_exhaustive]
 pub struct PerformanceMetrics {
     /// How long the operation took.
+    #[cfg_attr(feature = "serde", serde(rename = "duration_ns", with = "ns"))]
     pub duration: Duration,
     /// Memory the operation used, in bytes.
     pub memory_used: u64,
@@ -161,28 +178,36 @@ pub struct MetricsSummary {
     /// Number of records.
     pub count: u64,
     /// Sum of all durations (saturating).
+    #[cfg_attr(feature = "serde", serde(rename = "total_duration_ns", with = "ns"))]
     pub total_duration: Duration,
     /// `total_duration / count`, or zero with no records.
+    #[cfg_attr(feature = "serde", serde(rename = "avg_duration_ns", with = "ns"))]
     pub avg_duration: Duration,
     /// Shortest duration, or zero with no records.
+    #[cfg_attr(feature = "serde", serde(rename = "min_duration_ns", with = "ns"))]
     pub min_duration: Duration,
     /// Longest duration, or zero with no records.
+    #[cfg_attr(feature = "serde", serde(rename = "max_duration_ns", with = "ns"))]
     pub max_duration: Duration,
     /// Sum of all `memory_used` (saturating).
     pub total_memory: u64,
     /// `total_memory / count`, or zero with no records.
     pub avg_memory: u64,
     /// Median of the recent window, by nearest rank; zero if it is empty.
+    #[cfg_attr(feature = "serde", serde(rename = "p50_ns", with = "ns"))]
     pub p50: Duration,
     /// 90th percentile of the recent window, by nearest rank.
+    #[cfg_attr(feature = "serde", serde(rename = "p90_ns", with = "ns"))]
     pub p90: Duration,
     /// 99th percentile of the recent window, by nearest rank.
+    #[cfg_attr(feature = "serde", serde(rename = "p99_ns", with = "ns"))]
     pub p99: Duration,
     /// Number of records in the recent window the percentiles were taken over.
     pub window: usize,
     /// Number of records that carried a CPU time.
     pub cpu_samples: u64,
     /// Sum of the CPU times carried by records (saturating).
+    #[cfg_attr(feature = "serde", serde(rename = "total_cpu_time_ns", with = "ns"))]
     pub total_cpu_time: Duration,
     /// Whether a sum (time, memory or CPU time) or the count reached
     /// `u64::MAX` and stayed there: the averages are then lower bounds.

@@ -156,3 +156,46 @@ fn fuzzed_histories_never_panic_and_keep_every_line_before_the_damage() {
         }
     }
 }
+
+#[test]
+fn json_lines_carry_durations_as_integer_nanoseconds_for_jq_and_pandas() {
+    let t: Tracker<2, 4> = Tracker::new();
+    t.record("io", Duration::from_micros(1500), 64).unwrap();
+    t.record("io", Duration::from_micros(500), 64).unwrap();
+    let line = Snapshot::take(&t).to_json_line();
+    // Read it the way a generic JSON tool would, knowing nothing of Rust.
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let s = &v["summaries"][0];
+    assert_eq!(s["name"], "io");
+    assert_eq!(s["count"], 2);
+    assert_eq!(s["total_duration_ns"], 2_000_000, "{s}");
+    assert_eq!(s["avg_duration_ns"], 1_000_000);
+    assert_eq!(s["min_duration_ns"], 500_000);
+    assert_eq!(s["max_duration_ns"], 1_500_000);
+    assert!(s["p99_ns"].is_u64());
+    assert!(!line.contains("\"secs\""), "no Duration structs in the JSON: {line}");
+}
+
+#[test]
+fn python_reads_the_history_file_with_its_stock_json_module() {
+    let Ok(out) = std::process::Command::new("python3").arg("--version").output() else {
+        println!("SKIPPED: python3 read of the JSON lines (python3 not installed)");
+        return;
+    };
+    assert!(out.status.success());
+    let path = temp_file("python");
+    let t = busy_tracker();
+    append_json_lines(&path, &Snapshot::take(&t)).unwrap();
+    append_json_lines(&path, &Snapshot::take(&t)).unwrap();
+    // What a pandas user does: one object per line, plain numbers.
+    let script = "import json,sys\n\
+        rows=[json.loads(l) for l in open(sys.argv[1])]\n\
+        s=rows[-1]['summaries'][0]\n\
+        print(len(rows), s['name'], s['count'], s['total_duration_ns'], type(s['total_duration_ns']).__name__)";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = t.summary("parse \"json\"").unwrap();
+    let want = format!("2 parse \"json\" {} {} int\n", s.count, s.total_duration.as_nanos());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    std::fs::remove_file(&path).unwrap();
+}
