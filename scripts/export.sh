@@ -18,11 +18,19 @@ fi
 
 # ---------------------------------------------------------------- promtool
 cargo build --quiet --example openmetrics --example prometheus_endpoint || { bad "export examples build"; tally export; exit; }
+cargo build --quiet --example combined_exposition --features prometheus-client || { bad "combined exposition example builds"; tally export; exit; }
 if command -v promtool >/dev/null; then
     if out=$(target/debug/examples/openmetrics | promtool check metrics 2>&1); then
         ok "promtool check metrics accepts the OpenMetrics output"
     else
         echo "$out"; bad "promtool check metrics"
+    fi
+    # An application's prometheus-client registry with PerftrackCollector,
+    # then a second tracker appended with its own prefix and labels.
+    if out=$(target/debug/examples/combined_exposition | promtool check metrics 2>&1); then
+        ok "promtool check metrics accepts a prometheus-client registry joined by perftrack"
+    else
+        echo "$out"; bad "promtool check metrics (combined exposition)"
     fi
 else
     skip "promtool check metrics" "promtool not installed and apt-get install prometheus failed"

@@ -48,21 +48,21 @@ fi
 step "rustfmt --check" cargo fmt --all -- --check
 step "clippy -D warnings (std, all targets)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy -D warnings (defmt feature)" cargo clippy --all-targets --features defmt -- -D warnings
-step "clippy -D warnings (serde + metrics features)" cargo clippy --all-targets --features serde,metrics -- -D warnings
+step "clippy -D warnings (serde + metrics + prometheus-client features)" cargo clippy --all-targets --features serde,metrics,prometheus-client -- -D warnings
 step "clippy -D warnings (no_std core + serde)" cargo clippy --lib --no-default-features --features serde -- -D warnings
 step "tests: unit, integration, doc (std)" cargo test --workspace
 step "tests: unit, integration, doc (defmt feature)" cargo test --features defmt
-step "tests: unit, integration, doc (serde + metrics features)" cargo test --features serde,metrics
+step "tests: unit, integration, doc (serde + metrics + prometheus-client features)" cargo test --features serde,metrics,prometheus-client
 step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
 step "rustdoc -D warnings (every public item documented, links resolve)" \
-    env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt
+    env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt,prometheus-client
 
 # Every feature on its own, without the defaults (cargo hack --each-feature,
 # spelled out). The two portable-atomic pass-throughs are for chips without
 # CAS and are built by scripts/cross.sh there; they exclude each other.
 feature_matrix() {
     local f
-    for f in std defmt serde metrics "serde,std"; do
+    for f in std defmt serde metrics prometheus-client "serde,std"; do
         echo "  --no-default-features --features $f"
         cargo check --quiet --lib --no-default-features --features "$f" || return 1
     done

@@ -53,6 +53,7 @@
 //! | `defmt` | off | `defmt::Format` for the public value types and the report |
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
 //! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
+//! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
 //!
@@ -97,6 +98,8 @@ pub use heapless;
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]
 pub use host::bridge::MetricsBridge;
+#[cfg(feature = "prometheus-client")]
+pub use host::collector::PerftrackCollector;
 #[cfg(feature = "std")]
 pub use host::future::Timed;
 #[cfg(feature = "std")]
@@ -111,7 +114,7 @@ pub use host::os::{
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};
-pub use openmetrics::OPENMETRICS_CONTENT_TYPE;
+pub use openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 pub use operation::Operation;
 pub use report::Report;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};

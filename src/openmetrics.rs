@@ -11,10 +11,120 @@ use crate::tracker::Tracker;
 /// The content type to serve [`Tracker::write_openmetrics`] output with.
 pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-const DURATION: &str = "perftrack_operation_duration_seconds";
-const MIN: &str = "perftrack_operation_duration_min_seconds";
-const MAX: &str = "perftrack_operation_duration_max_seconds";
-const MEMORY: &str = "perftrack_operation_memory_bytes";
+const DURATION: &str = "operation_duration_seconds";
+const MIN: &str = "operation_duration_min_seconds";
+const MAX: &str = "operation_duration_max_seconds";
+const MEMORY: &str = "operation_memory_bytes";
+
+/// How [`Tracker::write_openmetrics_with`] writes: a metric-name prefix,
+/// constant labels on every sample, and whether to end with `# EOF`. The
+/// defaults are what [`Tracker::write_openmetrics`] writes: prefix
+/// `perftrack`, no constant labels, `# EOF` at the end.
+///
+/// ```
+/// use perftrack::{ExportOptions, Tracker};
+/// use core::time::Duration;
+///
+/// static T: Tracker<4, 8> = Tracker::new();
+/// T.record("query", Duration::from_micros(40), 0)?;
+/// let opts = ExportOptions::new().prefix("myapp").labels(&[("instance", "a1")]).eof(false);
+/// let mut out = String::new();
+/// T.write_openmetrics_with(&mut out, &opts).unwrap();
+/// assert!(out.contains(r#"myapp_operation_duration_seconds_count{instance="a1",operation="query"} 1"#));
+/// assert!(!out.contains("# EOF"));
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ExportOptions<'a> {
+    /// Metric-name prefix, without the trailing `_`: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    pub prefix: &'a str,
+    /// Constant labels put first on every sample, e.g. `("instance", "a1")`.
+    /// Names are `[a-zA-Z_][a-zA-Z0-9_]*` and may not be `operation`,
+    /// `quantile` or `le`; values are escaped.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// Whether to end with `# EOF`. Leave it off to join another exposition
+    /// that ends with its own.
+    pub eof: bool,
+}
+
+impl Default for ExportOptions<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> ExportOptions<'a> {
+    /// The defaults: prefix `perftrack`, no constant labels, `# EOF`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { prefix: "perftrack", labels: &[], eof: true }
+    }
+
+    /// Sets the metric-name prefix.
+    #[must_use]
+    pub const fn prefix(mut self, prefix: &'a str) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    /// Sets the constant labels.
+    #[must_use]
+    pub const fn labels(mut self, labels: &'a [(&'a str, &'a str)]) -> Self {
+        self.labels = labels;
+        self
+    }
+
+    /// Sets whether the output ends with `# EOF`.
+    #[must_use]
+    pub const fn eof(mut self, eof: bool) -> Self {
+        self.eof = eof;
+        self
+    }
+
+    /// Whether the prefix and label names are valid OpenMetrics names.
+    fn is_valid(&self) -> bool {
+        let name_ok = |s: &str, colon: bool| {
+            let ok = |c: char, first: bool| {
+                c.is_ascii_alphabetic() || c == '_' || (colon && c == ':') || (!first && c.is_ascii_digit())
+            };
+            let mut cs = s.chars();
+            cs.next().is_some_and(|c| ok(c, true)) && cs.all(|c| ok(c, false))
+        };
+        name_ok(self.prefix, true)
+            && self.labels.iter().all(|&(k, _)| name_ok(k, false) && !["operation", "quantile", "le"].contains(&k))
+    }
+}
+
+/// `{prefix}_{suffix}`.
+struct Name<'a>(&'a str, &'a str);
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.0, self.1)
+    }
+}
+
+/// `{k="v",…,operation="…"[,extra="…"]}`.
+struct Labels<'a> {
+    consts: &'a [(&'a str, &'a str)],
+    op: &'a str,
+    extra: Option<(&'a str, &'a str)>,
+}
+
+impl fmt::Display for Labels<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('{')?;
+        for (k, v) in self.consts {
+            write!(f, "{k}=\"{}\",", Escaped(v))?;
+        }
+        write!(f, "operation=\"{}\"", Escaped(self.op))?;
+        if let Some((k, v)) = self.extra {
+            write!(f, ",{k}=\"{}\"", Escaped(v))?;
+        }
+        f.write_char('}')
+    }
+}
 
 /// A label value, escaped per the OpenMetrics ABNF.
 struct Escaped<'a>(&'a str);
@@ -42,32 +152,31 @@ impl fmt::Display for Seconds {
     }
 }
 
-fn family<W: Write>(w: &mut W, name: &str, kind: &str, unit: &str, help: &str) -> fmt::Result {
+fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, unit: &str, help: &str) -> fmt::Result {
     writeln!(w, "# TYPE {name} {kind}")?;
     writeln!(w, "# UNIT {name} {unit}")?;
     writeln!(w, "# HELP {name} {help}")
 }
 
-fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary]) -> fmt::Result {
+fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary], o: &ExportOptions<'_>) -> fmt::Result {
+    fn labels<'a>(o: &'a ExportOptions<'a>, s: &'a MetricsSummary) -> Labels<'a> {
+        Labels { consts: o.labels, op: &s.name, extra: None }
+    }
     if !rows.is_empty() {
-        family(
-            w,
-            DURATION,
-            "summary",
-            "seconds",
-            "Time per record: quantiles over the recent window, sum and count over the lifetime.",
-        )?;
+        let name = Name(o.prefix, DURATION);
+        let help = "Time per record: quantiles over the recent window, sum and count over the lifetime.";
+        family(w, &name, "summary", "seconds", help)?;
         for s in rows {
-            let op = Escaped(&s.name);
             if s.window > 0 {
                 for (q, v) in [("0.5", s.p50), ("0.9", s.p90), ("0.99", s.p99)] {
-                    writeln!(w, "{DURATION}{{operation=\"{op}\",quantile=\"{q}\"}} {}", Seconds(v))?;
+                    let l = Labels { extra: Some(("quantile", q)), ..labels(o, s) };
+                    writeln!(w, "{name}{l} {}", Seconds(v))?;
                 }
             }
-            writeln!(w, "{DURATION}_sum{{operation=\"{op}\"}} {}", Seconds(s.total_duration))?;
-            writeln!(w, "{DURATION}_count{{operation=\"{op}\"}} {}", s.count)?;
+            writeln!(w, "{name}_sum{} {}", labels(o, s), Seconds(s.total_duration))?;
+            writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;
         }
-        for (name, help, pick) in [
+        for (suffix, help, pick) in [
             (
                 MIN,
                 "Shortest record over the lifetime.",
@@ -75,19 +184,20 @@ fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary]) -> fmt::Result {
             ),
             (MAX, "Longest record over the lifetime.", |s: &MetricsSummary| s.max_duration),
         ] {
-            family(w, name, "gauge", "seconds", help)?;
+            let name = Name(o.prefix, suffix);
+            family(w, &name, "gauge", "seconds", help)?;
             for s in rows.iter().filter(|s| s.count > 0) {
-                writeln!(w, "{name}{{operation=\"{}\"}} {}", Escaped(&s.name), Seconds(pick(s)))?;
+                writeln!(w, "{name}{} {}", labels(o, s), Seconds(pick(s)))?;
             }
         }
-        family(w, MEMORY, "summary", "bytes", "Memory per record: sum is the total recorded, count the records.")?;
+        let name = Name(o.prefix, MEMORY);
+        family(w, &name, "summary", "bytes", "Memory per record: sum is the total recorded, count the records.")?;
         for s in rows {
-            let op = Escaped(&s.name);
-            writeln!(w, "{MEMORY}_sum{{operation=\"{op}\"}} {}", s.total_memory)?;
-            writeln!(w, "{MEMORY}_count{{operation=\"{op}\"}} {}", s.count)?;
+            writeln!(w, "{name}_sum{} {}", labels(o, s), s.total_memory)?;
+            writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;
         }
     }
-    w.write_str("# EOF\n")
+    if o.eof { w.write_str("# EOF\n") } else { Ok(()) }
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
@@ -133,15 +243,61 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```
     pub fn write_openmetrics<W: Write>(&self, w: &mut W) -> fmt::Result {
-        write_all(w, &self.summaries())
+        self.write_openmetrics_with(w, &ExportOptions::new())
+    }
+
+    /// [`write_openmetrics`](Self::write_openmetrics) with a prefix of your
+    /// own, constant labels on every sample, and `# EOF` optional, so that
+    /// the output can join another registry's exposition (see
+    /// [`ExportOptions`]).
+    ///
+    /// # Errors
+    ///
+    /// `fmt::Error`, with nothing written, if the prefix or a label name is
+    /// not a valid OpenMetrics name (or a label name is one perftrack writes
+    /// itself: `operation`, `quantile`, `le`); otherwise only the writer's
+    /// own errors.
+    pub fn write_openmetrics_with<W: Write>(&self, w: &mut W, options: &ExportOptions<'_>) -> fmt::Result {
+        if !options.is_valid() {
+            return Err(fmt::Error);
+        }
+        write_all(w, &self.summaries(), options)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Escaped, Seconds};
+    use super::{Escaped, ExportOptions, Seconds};
+    use crate::tracker::Tracker;
     use core::time::Duration;
     use std::format;
+    use std::string::String;
+
+    #[test]
+    fn a_bad_prefix_or_label_name_writes_nothing_and_fails() {
+        let t: Tracker<2, 4> = Tracker::new();
+        t.record("op", Duration::from_nanos(5), 0).unwrap();
+        for opts in [
+            ExportOptions::new().prefix(""),
+            ExportOptions::new().prefix("1abc"),
+            ExportOptions::new().prefix("my-app"),
+            ExportOptions::new().labels(&[("in stance", "a")]),
+            ExportOptions::new().labels(&[("operation", "a")]),
+            ExportOptions::new().labels(&[("le", "a")]),
+        ] {
+            let mut out = String::new();
+            assert!(t.write_openmetrics_with(&mut out, &opts).is_err(), "{opts:?}");
+            assert!(out.is_empty(), "{opts:?}: {out}");
+        }
+        let mut out = String::new();
+        let opts = ExportOptions::new().prefix("ns:app_2").labels(&[("service", "a \"b\"\n")]).eof(false);
+        t.write_openmetrics_with(&mut out, &opts).unwrap();
+        assert!(
+            out.contains(r#"ns:app_2_operation_duration_seconds_sum{service="a \"b\"\n",operation="op"} 0.000000005"#),
+            "{out}"
+        );
+        assert!(out.ends_with("\n") && !out.contains("# EOF"));
+    }
 
     #[test]
     fn label_values_escape_backslash_quote_and_newline_and_keep_utf8() {

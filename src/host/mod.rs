@@ -4,6 +4,8 @@
 mod boxed;
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;
+#[cfg(feature = "prometheus-client")]
+pub(crate) mod collector;
 pub(crate) mod future;
 pub(crate) mod guard;
 #[cfg(feature = "serde")]
