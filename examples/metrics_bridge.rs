@@ -12,15 +12,21 @@ static TRACKER: PerformanceTracker = PerformanceTracker::new();
 fn handle(request: u64) {
     let t0 = std::time::Instant::now();
     let _ = (0..10_000 * (request % 4 + 1)).fold(0u64, |a, b| a.wrapping_add(core::hint::black_box(b)));
-    metrics::histogram!("handle_request").record(t0.elapsed().as_secs_f64());
-    metrics::counter!("requests_total").increment(1); // counters are ignored by the bridge
+    let route = if request.is_multiple_of(2) { "/a" } else { "/b" };
+    metrics::histogram!("handle_request", "route" => route).record(t0.elapsed().as_secs_f64());
+    metrics::histogram!("response_size").record((512 * (request % 3 + 1)) as f64);
+    metrics::counter!("requests_total").increment(1); // not recorded: counted in drops()
 }
 
 fn main() {
-    metrics::set_global_recorder(MetricsBridge::new(&TRACKER)).expect("no other recorder installed");
+    let bridge = MetricsBridge::new(&TRACKER);
+    metrics::set_global_recorder(bridge.clone()).expect("no other recorder installed");
+    metrics::describe_histogram!("response_size", metrics::Unit::Bytes, "response body");
     for r in 0..200 {
         handle(r);
     }
     TRACKER.print_report();
-    assert_eq!(TRACKER.summary("handle_request").map(|s| s.count), Some(200));
+    assert_eq!(TRACKER.summary(r#"handle_request{route="/a"}"#).map(|s| s.count), Some(100));
+    assert_eq!(TRACKER.summary("response_size").map(|s| s.total_memory), Some(512 * (67 + 2 * 67 + 3 * 66)));
+    println!("dropped: {:?}", bridge.drops());
 }

@@ -97,7 +97,7 @@ pub use heapless;
 
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]
-pub use host::bridge::MetricsBridge;
+pub use host::bridge::{BridgeDrops, MetricsBridge};
 #[cfg(feature = "prometheus-client")]
 pub use host::collector::PerftrackCollector;
 #[cfg(feature = "std")]

@@ -1,5 +1,5 @@
-//! The metrics-facade bridge: histograms land as operations; counters and
-//! gauges are ignored; names perftrack cannot hold are dropped.
+//! The metrics-facade bridge: histograms land as operations, labels and
+//! units kept; whatever perftrack cannot hold is counted and named.
 #![cfg(feature = "metrics")]
 
 use core::time::Duration;
@@ -7,41 +7,62 @@ use core::time::Duration;
 use perftrack::{MetricsBridge, Tracker};
 
 #[test]
-fn histograms_land_as_operations_with_values_in_seconds() {
+fn labels_keep_histograms_apart_as_prometheus_renders_them() {
     static T: Tracker<4, 16> = Tracker::new();
     let bridge = MetricsBridge::new(&T);
     metrics::with_local_recorder(&bridge, || {
         for ms in [1u64, 2, 3] {
-            metrics::histogram!("db_query", "table" => "users").record(ms as f64 / 1e3);
+            metrics::histogram!("req", "route" => "/a").record(ms as f64 / 1e3);
         }
-        metrics::histogram!("db_query", "table" => "orders").record(0.004);
+        metrics::histogram!("req", "route" => "/b", "method" => "GET").record(0.004);
+        metrics::histogram!("req").record(0.005);
     });
-    let s = T.summary("db_query").unwrap();
-    assert_eq!(s.count, 4, "labels do not split the operation");
-    assert_eq!(s.total_duration, Duration::from_millis(10));
-    assert_eq!(s.max_duration, Duration::from_millis(4));
+    let a = T.summary(r#"req{route="/a"}"#).unwrap();
+    assert_eq!((a.count, a.total_duration), (3, Duration::from_millis(6)));
+    let b = T.summary(r#"req{route="/b",method="GET"}"#).unwrap();
+    assert_eq!((b.count, b.max_duration), (1, Duration::from_millis(4)));
+    assert_eq!(T.summary("req").unwrap().count, 1);
+    assert_eq!(bridge.drops(), Default::default());
 }
 
 #[test]
-fn counters_and_gauges_are_ignored() {
+fn units_are_honoured_bytes_become_memory_and_milliseconds_time() {
     static T: Tracker<4, 16> = Tracker::new();
-    metrics::with_local_recorder(&MetricsBridge::new(&T), || {
-        metrics::counter!("requests").increment(5);
-        metrics::gauge!("queue_depth").set(3.0);
+    let bridge = MetricsBridge::new(&T);
+    metrics::with_local_recorder(&bridge, || {
+        metrics::describe_histogram!("payload", metrics::Unit::Bytes, "request body size");
+        metrics::describe_histogram!("latency", metrics::Unit::Milliseconds, "handler time");
+        metrics::describe_histogram!("kib", metrics::Unit::Kibibytes, "cache entry");
+        metrics::histogram!("payload").record(1500.0);
+        metrics::histogram!("payload").record(500.0);
+        metrics::histogram!("latency").record(2.5);
+        metrics::histogram!("kib").record(2.0);
     });
-    assert!(T.is_empty());
+    let p = T.summary("payload").unwrap();
+    assert_eq!((p.count, p.total_memory, p.total_duration), (2, 2000, Duration::ZERO));
+    assert_eq!(T.summary("latency").unwrap().total_duration, Duration::from_micros(2500));
+    assert_eq!(T.summary("kib").unwrap().total_memory, 2048);
 }
 
 #[test]
-fn names_perftrack_cannot_hold_are_dropped_without_harm() {
+fn every_drop_is_counted_by_reason() {
     static T: Tracker<1, 4> = Tracker::new();
-    metrics::with_local_recorder(&MetricsBridge::new(&T), || {
+    let bridge = MetricsBridge::new(&T);
+    metrics::with_local_recorder(&bridge, || {
         metrics::histogram!("this_metric_name_is_longer_than_sixty_four_bytes_which_is_the_cap_here").record(1.0);
         metrics::histogram!("fits").record(1.0);
         metrics::histogram!("no_room_left").record(1.0); // the tracker is full now
+        metrics::histogram!("no_room_left").record(2.0);
+        metrics::describe_histogram!("ratio", metrics::Unit::Percent, "not a time");
+        metrics::histogram!("ratio").record(50.0);
+        metrics::counter!("requests").increment(5);
+        metrics::counter!("requests").absolute(9);
+        metrics::gauge!("queue_depth").set(3.0);
         metrics::histogram!("fits").record(-5.0); // negative: recorded as zero
     });
     assert_eq!(T.len(), 1);
     let s = T.summary("fits").unwrap();
     assert_eq!((s.count, s.total_duration, s.min_duration), (2, Duration::from_secs(1), Duration::ZERO));
+    let d = bridge.drops();
+    assert_eq!((d.bad_name, d.tracker_full, d.unsupported_unit, d.counters, d.gauges), (1, 2, 1, 2, 1));
 }
