@@ -69,6 +69,7 @@
 extern crate std;
 
 mod aggregate;
+mod clock;
 #[cfg(feature = "defmt")]
 mod defmt;
 mod error;
@@ -84,6 +85,7 @@ mod report;
 mod ring;
 mod shard;
 mod slot;
+mod span;
 mod summary;
 mod sync;
 mod totals;
@@ -95,9 +97,12 @@ mod units;
 /// dependency of their own.
 pub use heapless;
 
+pub use clock::{Clock, MockClock};
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]
 pub use host::bridge::{BridgeDrops, MetricsBridge};
+#[cfg(feature = "std")]
+pub use host::clock::FastClock;
 #[cfg(feature = "prometheus-client")]
 pub use host::collector::PerftrackCollector;
 #[cfg(feature = "std")]
@@ -117,6 +122,7 @@ pub use name::{MAX_NAME_LEN, Name};
 pub use openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 pub use operation::Operation;
 pub use report::Report;
+pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};
 pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker, Tracker};
 

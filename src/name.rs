@@ -108,7 +108,10 @@ impl NameCell {
     }
 
     pub(crate) fn matches(&self, name: &NameBuf) -> bool {
+        // Equal lengths first; then only the words the name spans (the rest
+        // are zero in both).
+        let used = usize::from(name.len).div_ceil(4).min(WORDS);
         self.len.load(Ordering::Relaxed) == name.len
-            && self.words.iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == name.word(i))
+            && self.words[..used].iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == name.word(i))
     }
 }

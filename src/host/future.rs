@@ -4,13 +4,14 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
-use std::time::Instant;
 
+use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
+use super::clock::FastClock;
 use super::os;
 
 pin_project_lite::pin_project! {
@@ -48,7 +49,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         op: O,
-        first_poll: Option<Instant>,
+        // A `FastClock` reading at the first poll.
+        first_poll: Option<u64>,
         // `None` once the thread CPU clock failed: no CPU time is recorded then.
         cpu: Option<Duration>,
     }
@@ -60,7 +62,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Oper
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         // The CPU reads nest inside the wall span, so CPU never exceeds wall.
-        let first = *this.first_poll.get_or_insert_with(Instant::now);
+        let first = *this.first_poll.get_or_insert_with(|| FastClock.ticks());
         let cpu_in = os::try_thread_cpu_time().ok();
         let out = this.inner.poll(cx);
         let cpu_out = os::try_thread_cpu_time().ok();
@@ -69,7 +71,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Oper
             _ => None,
         };
         if out.is_ready() {
-            let mut sample = Sample::new(first.elapsed(), 0);
+            let mut sample = Sample::new(FastClock.since(first), 0);
             sample.cpu_time = *this.cpu;
             this.op.record_sample(&sample);
         }

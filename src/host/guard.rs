@@ -1,15 +1,15 @@
 //! Scoped timing: a guard that records when it is dropped, also while a
 //! panic unwinds, so the time already spent is never lost.
 
-use core::time::Duration;
-use std::time::Instant;
-
 use crate::error::TrackerError;
 use crate::operation::Operation;
-use crate::summary::Sample;
+use crate::span::Span;
 use crate::tracker::Tracker;
 
-/// Records the time from its creation to its drop into an operation.
+use super::clock::FastClock;
+
+/// Records the time from its creation to its drop into an operation, read
+/// from the [`FastClock`]: a [`Span`] on the std layer's clock.
 ///
 /// Made by [`Tracker::time`] or [`Operation::time`]. Dropping it records;
 /// so does unwinding past it.
@@ -25,44 +25,15 @@ use crate::tracker::Tracker;
 /// assert_eq!(tracker.summary("section").unwrap().count, 1);
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-#[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
-pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize> {
-    op: Operation<'t, RING, SHARDS>,
-    start: Instant,
-}
+pub type ScopeGuard<'t, const RING: usize, const SHARDS: usize> = Span<'t, 'static, FastClock, RING, SHARDS>;
 
-impl<const RING: usize, const SHARDS: usize> ScopeGuard<'_, RING, SHARDS> {
-    /// Wall time so far.
-    #[must_use]
-    pub fn elapsed(&self) -> Duration {
-        self.start.elapsed()
-    }
-
-    /// Records now, and returns the time recorded.
-    pub fn stop(self) -> Duration {
-        let d = self.record_elapsed();
-        core::mem::forget(self);
-        d
-    }
-
-    /// Records the time so far: what both `stop` and `drop` do.
-    fn record_elapsed(&self) -> Duration {
-        let d = self.start.elapsed();
-        self.op.record_sample(&Sample::new(d, 0));
-        d
-    }
-}
-
-impl<const RING: usize, const SHARDS: usize> Drop for ScopeGuard<'_, RING, SHARDS> {
-    fn drop(&mut self) {
-        self.record_elapsed();
-    }
-}
+/// The clock every `ScopeGuard` reads.
+static FAST: FastClock = FastClock;
 
 impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// Starts a [`ScopeGuard`] on this operation: no name lookup.
     pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS> {
-        ScopeGuard { op: *self, start: Instant::now() }
+        self.span(&FAST)
     }
 
     /// Runs `f` and records how long it took, even if it panics.

@@ -4,6 +4,7 @@
 mod boxed;
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;
+pub(crate) mod clock;
 #[cfg(feature = "prometheus-client")]
 pub(crate) mod collector;
 pub(crate) mod future;

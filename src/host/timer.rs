@@ -1,17 +1,19 @@
 //! `Timer`: time a span by hand, optionally with CPU time and memory change.
 
 use core::time::Duration;
-use std::time::Instant;
 
+use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::name::{Name, NameBuf};
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
+use super::clock::FastClock;
+
 use super::os;
 
-/// A stopwatch on the monotonic clock (`std::time::Instant`), carrying the
-/// name it will record under.
+/// A stopwatch on the [`FastClock`] (the TSC where the OS vouches for it,
+/// `std::time::Instant` elsewhere), carrying the name it will record under.
 ///
 /// Memory and CPU time are opt-in, because reading them costs a syscall:
 /// [`Timer::with_memory`] records the change in resident memory over the span,
@@ -30,7 +32,8 @@ use super::os;
 #[derive(Debug, Clone)]
 pub struct Timer {
     name: Result<NameBuf, TrackerError>,
-    start: Instant,
+    /// A [`FastClock`] reading.
+    start: u64,
     cpu_start: Option<Duration>,
     mem_start: Option<u64>,
 }
@@ -42,7 +45,7 @@ impl Timer {
     pub fn new(name: impl AsRef<str>) -> Self {
         Self {
             name: NameBuf::new(name.as_ref()).map_err(TrackerError::from),
-            start: Instant::now(),
+            start: FastClock.ticks(),
             cpu_start: None,
             mem_start: None,
         }
@@ -78,7 +81,7 @@ impl Timer {
     /// Wall time since the timer started.
     #[must_use]
     pub fn elapsed(&self) -> Duration {
-        self.start.elapsed()
+        FastClock.since(self.start)
     }
 
     /// Wall time since the timer started, in milliseconds.

@@ -1,0 +1,155 @@
+//! `FastClock`: the std layer's clock. The CPU's time-stamp counter where the
+//! OS vouches for it (x86_64 Linux with an invariant TSC that the kernel
+//! itself uses as its clocksource), calibrated once against the OS clock;
+//! `std::time::Instant` everywhere else.
+#![allow(unsafe_code)]
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use crate::clock::Clock;
+
+/// The std layer's clock: `Timer`, `ScopeGuard` and `Timed` read it.
+///
+/// Reading the TSC costs a few nanoseconds where `Instant::now` costs tens
+/// (README, "Benchmarks"). It is used only where it is known to be safe:
+/// x86_64 Linux whose CPU flags say `constant_tsc` and `nonstop_tsc` and
+/// whose kernel clocksource is `tsc` (so the kernel, too, trusts it across
+/// cores and power states). The frequency is measured once, against
+/// `Instant`, the first time the clock is used in a process: that first
+/// reading takes about 2 ms and reads `/proc` (allocating); every later one
+/// is a register read and allocates nothing. [`FastClock::source`] says
+/// which source is in use.
+///
+/// ```
+/// use perftrack::{Clock, FastClock};
+///
+/// let t0 = FastClock.ticks();
+/// let spent = FastClock.since(t0);
+/// assert!(spent < std::time::Duration::from_secs(1));
+/// assert!(["tsc", "instant"].contains(&FastClock::source()));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FastClock;
+
+/// The calibrated source, decided once.
+#[derive(Debug)]
+enum Source {
+    /// The TSC at `hz` ticks per second; `ns_per_tick` is the same as a
+    /// 32.32 fixed-point factor, so that converting needs no division.
+    Tsc { hz: u64, ns_per_tick: u64 },
+    /// Nanoseconds since this instant.
+    Instant(Instant),
+}
+
+static SOURCE: OnceLock<Source> = OnceLock::new();
+
+fn source() -> &'static Source {
+    SOURCE.get_or_init(|| {
+        tsc_hz().map_or_else(
+            || Source::Instant(Instant::now()),
+            |hz| Source::Tsc {
+                hz,
+                ns_per_tick: u64::try_from((1_000_000_000u128 << 32) / u128::from(hz)).unwrap_or(u64::MAX),
+            },
+        )
+    })
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn rdtsc() -> u64 {
+    // SAFETY: RDTSC exists on every x86_64 CPU and only reads the counter
+    // into registers; it has no preconditions.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// The TSC's frequency, if the OS vouches for the TSC here.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn tsc_hz() -> Option<u64> {
+    let flags = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let flags = flags.lines().find(|l| l.starts_with("flags"))?;
+    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
+    if !(has("constant_tsc") && has("nonstop_tsc")) {
+        return None;
+    }
+    let cs = std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource").ok()?;
+    if cs.trim() != "tsc" {
+        return None;
+    }
+    // Calibrate over 2 ms of the OS clock: its resolution is tens of
+    // nanoseconds, so the frequency is good to about 1e-5.
+    let (i0, c0) = (Instant::now(), rdtsc());
+    while i0.elapsed().as_micros() < 2_000 {
+        core::hint::spin_loop();
+    }
+    let (ns, c1) = (i0.elapsed().as_nanos(), rdtsc());
+    let hz = u128::from(c1.wrapping_sub(c0)) * 1_000_000_000 / ns.max(1);
+    u64::try_from(hz).ok().filter(|&hz| hz > 1_000_000)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn tsc_hz() -> Option<u64> {
+    None
+}
+
+impl FastClock {
+    /// `"tsc"` or `"instant"`: the source this process uses.
+    #[must_use]
+    pub fn source() -> &'static str {
+        match source() {
+            Source::Tsc { .. } => "tsc",
+            Source::Instant(_) => "instant",
+        }
+    }
+}
+
+impl Clock for FastClock {
+    #[inline]
+    fn ticks(&self) -> u64 {
+        match source() {
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            Source::Tsc { .. } => rdtsc(),
+            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+            Source::Tsc { .. } => 0,
+            Source::Instant(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        }
+    }
+
+    #[inline]
+    fn hz(&self) -> u64 {
+        match source() {
+            Source::Tsc { hz, .. } => *hz,
+            Source::Instant(_) => 1_000_000_000,
+        }
+    }
+
+    #[inline]
+    fn to_duration(&self, ticks: u64) -> core::time::Duration {
+        let ns = match source() {
+            Source::Tsc { ns_per_tick, .. } => {
+                u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
+            }
+            Source::Instant(_) => ticks,
+        };
+        core::time::Duration::from_nanos(ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FastClock;
+    use crate::clock::Clock;
+    use core::time::Duration;
+    use std::time::Instant;
+
+    #[test]
+    fn the_fast_clock_agrees_with_the_os_clock_over_20_ms() {
+        // The first reading calibrates (2 ms); keep that out of the span.
+        let _ = FastClock.ticks();
+        let (i0, t0) = (Instant::now(), FastClock.ticks());
+        std::thread::sleep(Duration::from_millis(20));
+        let (fast, os) = (FastClock.since(t0), i0.elapsed());
+        let diff = fast.abs_diff(os);
+        assert!(diff < Duration::from_micros(200), "{} clock: {fast:?} against {os:?}", FastClock::source());
+    }
+}
