@@ -13,11 +13,11 @@ use crate::name::{BadName, MAX_NAME_LEN};
 /// use perftrack::{Tracker, TrackerError};
 /// use core::time::Duration;
 ///
-/// let t: Tracker<1, 4> = Tracker::new();
-/// assert_eq!(t.record("", Duration::ZERO, 0), Err(TrackerError::EmptyName));
-/// t.record("a", Duration::from_micros(5), 0).unwrap();
-/// assert_eq!(t.record("b", Duration::ZERO, 0), Err(TrackerError::Full));
-/// assert_eq!(t.summary("a").unwrap().count, 1);
+/// static T: Tracker<1, 4> = Tracker::new();
+/// assert_eq!(T.record("", Duration::ZERO, 0), Err(TrackerError::EmptyName));
+/// T.record("a", Duration::from_micros(5), 0).unwrap();
+/// assert_eq!(T.record("b", Duration::ZERO, 0), Err(TrackerError::Full));
+/// assert_eq!(T.summary("a").unwrap().count, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -233,10 +233,10 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// use perftrack::Tracker;
     /// use core::time::Duration;
     ///
-    /// let t: Tracker<4, 8> = Tracker::new();
-    /// t.record("say \"hi\"", Duration::from_micros(1500), 64)?;
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// T.record("say \"hi\"", Duration::from_micros(1500), 64)?;
     /// let mut out = String::new();
-    /// t.write_openmetrics(&mut out).unwrap();
+    /// T.write_openmetrics(&mut out).unwrap();
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_count{operation="say \"hi\""} 1"#));
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_sum{operation="say \"hi\""} 0.001500000"#));
     /// assert!(out.ends_with("# EOF\n"));
@@ -275,8 +275,8 @@ mod tests {
 
     #[test]
     fn a_bad_prefix_or_label_name_writes_nothing_and_fails() {
-        let t: Tracker<2, 4> = Tracker::new();
-        t.record("op", Duration::from_nanos(5), 0).unwrap();
+        static T: Tracker<2, 4> = Tracker::new();
+        T.record("op", Duration::from_nanos(5), 0).unwrap();
         for opts in [
             ExportOptions::new().prefix(""),
             ExportOptions::new().prefix("1abc"),
@@ -286,12 +286,12 @@ mod tests {
             ExportOptions::new().labels(&[("le", "a")]),
         ] {
             let mut out = String::new();
-            assert!(t.write_openmetrics_with(&mut out, &opts).is_err(), "{opts:?}");
+            assert!(T.write_openmetrics_with(&mut out, &opts).is_err(), "{opts:?}");
             assert!(out.is_empty(), "{opts:?}: {out}");
         }
         let mut out = String::new();
         let opts = ExportOptions::new().prefix("ns:app_2").labels(&[("service", "a \"b\"\n")]).eof(false);
-        t.write_openmetrics_with(&mut out, &opts).unwrap();
+        T.write_openmetrics_with(&mut out, &opts).unwrap();
         assert!(
             out.contains(r#"ns:app_2_operation_duration_seconds_sum{service="a \"b\"\n",operation="op"} 0.000000005"#),
             "{out}"

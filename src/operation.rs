@@ -95,8 +95,8 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
         /// use perftrack::{Sample, Tracker};
         /// use core::time::Duration;
         ///
-        /// let t: Tracker<1, 8, 2> = Tracker::new();
-        /// let op = t.operation("irq").unwrap();
+        /// static T: Tracker<1, 8, 2> = Tracker::new();
+        /// let op = T.operation("irq").unwrap();
         /// op.record_on(1, &Sample::new(Duration::from_micros(3), 0));
         /// assert_eq!(op.recent()[0].shard, 1);
         /// ```

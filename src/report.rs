@@ -22,9 +22,9 @@ use crate::units::{Bytes, Nanos};
 /// use perftrack::Tracker;
 /// use core::time::Duration;
 ///
-/// let t: Tracker<4, 8> = Tracker::new();
-/// t.record("parse", Duration::from_micros(1500), 2048)?;
-/// let text = t.report().to_string();
+/// static T: Tracker<4, 8> = Tracker::new();
+/// T.record("parse", Duration::from_micros(1500), 2048)?;
+/// let text = T.report().to_string();
 /// let lines: Vec<&str> = text.lines().collect();
 /// assert_eq!(lines[0], "=== Performance Report ===");
 /// assert!(lines[1].starts_with("Operation"));

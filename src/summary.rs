@@ -22,8 +22,8 @@ pub(crate) const fn saturating_ns(d: Duration) -> u64 {
 /// use perftrack::{Sample, Tracker};
 /// use core::time::Duration;
 ///
-/// let t: Tracker<2, 8> = Tracker::new();
-/// let op = t.operation("io").unwrap();
+/// static T: Tracker<2, 8> = Tracker::new();
+/// let op = T.operation("io").unwrap();
 /// op.record_sample(&Sample::new(Duration::from_micros(40), 512).at(1_000).with_cpu_time(Duration::from_micros(10)));
 /// let r = op.recent();
 /// assert_eq!(r[0].timestamp, Some(1_000));
@@ -100,11 +100,11 @@ mod ns {
 /// use perftrack::Tracker;
 /// use core::time::Duration;
 ///
-/// let t: Tracker<1, 4, 1> = Tracker::new();
+/// static T: Tracker<1, 4, 1> = Tracker::new();
 /// for i in 0..6u64 {
-///     t.record("step", Duration::from_nanos(i), i).unwrap();
+///     T.record("step", Duration::from_nanos(i), i).unwrap();
 /// }
-/// let recent = t.recent("step");
+/// let recent = T.recent("step");
 /// // The newest 4 of 6, oldest first.
 /// assert_eq!(recent.iter().map(|m| m.seq).collect::<Vec<_>>(), [2, 3, 4, 5]);
 /// assert_eq!(recent[0].duration, Duration::from_nanos(2));
@@ -157,11 +157,11 @@ impl PerformanceMetrics {
 /// use perftrack::Tracker;
 /// use core::time::Duration;
 ///
-/// let t: Tracker<4, 16> = Tracker::new();
+/// static T: Tracker<4, 16> = Tracker::new();
 /// for ms in [1u64, 2, 3, 4] {
-///     t.record("load", Duration::from_millis(ms), ms * 1024).unwrap();
+///     T.record("load", Duration::from_millis(ms), ms * 1024).unwrap();
 /// }
-/// let s = t.summary("load").unwrap();
+/// let s = T.summary("load").unwrap();
 /// assert_eq!((&*s.name, s.count), ("load", 4));
 /// assert_eq!(s.avg_duration, Duration::from_micros(2500));
 /// assert_eq!((s.min_duration, s.max_duration), (Duration::from_millis(1), Duration::from_millis(4)));
@@ -222,8 +222,8 @@ impl MetricsSummary {
     /// use perftrack::{Sample, Tracker};
     /// use core::time::Duration;
     ///
-    /// let t: Tracker<1, 4> = Tracker::new();
-    /// let op = t.operation("x").unwrap();
+    /// static T: Tracker<1, 4> = Tracker::new();
+    /// let op = T.operation("x").unwrap();
     /// op.record(Duration::from_millis(2), 0);
     /// assert_eq!(op.summary().avg_cpu_time(), None);
     /// op.record_sample(&Sample::new(Duration::from_millis(2), 0).with_cpu_time(Duration::from_millis(1)));

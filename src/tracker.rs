@@ -124,11 +124,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// ```
     /// use perftrack::{Tracker, TrackerError};
     ///
-    /// let t: Tracker<1, 4> = Tracker::new();
-    /// let a = t.operation("a")?;
-    /// assert_eq!(t.operation("a")?.name(), a.name()); // same slot
-    /// assert_eq!(t.operation("b").unwrap_err(), TrackerError::Full);
-    /// assert_eq!(t.operation("x".repeat(65)).unwrap_err(), TrackerError::NameTooLong);
+    /// static T: Tracker<1, 4> = Tracker::new();
+    /// let a = T.operation("a")?;
+    /// assert_eq!(T.operation("a")?.name(), a.name()); // same slot
+    /// assert_eq!(T.operation("b").unwrap_err(), TrackerError::Full);
+    /// assert_eq!(T.operation("x".repeat(65)).unwrap_err(), TrackerError::NameTooLong);
     /// # Ok::<(), TrackerError>(())
     /// ```
     pub fn operation(&self, name: impl AsRef<str>) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {

@@ -32,8 +32,8 @@ pin_project_lite::pin_project! {
     /// use core::pin::pin;
     /// use core::task::{Context, Poll, Waker};
     ///
-    /// let t: Tracker<2, 8> = Tracker::new();
-    /// let op = t.operation("fetch")?;
+    /// static T: Tracker<2, 8> = Tracker::new();
+    /// let op = T.operation("fetch")?;
     /// let mut fut = pin!(op.instrument(async { 42 }));
     /// let mut cx = Context::from_waker(Waker::noop());
     /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(42));

@@ -41,8 +41,8 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// ```
     /// use perftrack::Tracker;
     ///
-    /// let t: Tracker<2, 8> = Tracker::new();
-    /// let op = t.operation("sum")?;
+    /// static T: Tracker<2, 8> = Tracker::new();
+    /// let op = T.operation("sum")?;
     /// let total: u64 = op.measure(|| (1..=100u64).sum());
     /// assert_eq!(total, 5050);
     /// assert_eq!(op.summary().count, 1);

@@ -19,9 +19,9 @@ use crate::tracker::Tracker;
 /// use perftrack::{Snapshot, Tracker};
 /// use core::time::Duration;
 ///
-/// let t: Tracker<4, 8> = Tracker::new();
-/// t.record("io", Duration::from_millis(3), 512)?;
-/// let line = Snapshot::take(&t).to_json_line();
+/// static T: Tracker<4, 8> = Tracker::new();
+/// T.record("io", Duration::from_millis(3), 512)?;
+/// let line = Snapshot::take(&T).to_json_line();
 /// let back = Snapshot::from_json_lines(&line).unwrap();
 /// assert_eq!(back[0].summaries[0].total_memory, 512);
 /// # Ok::<(), perftrack::TrackerError>(())
