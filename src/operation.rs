@@ -109,7 +109,7 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     #[must_use]
     pub fn summary(&self) -> MetricsSummary {
         let totals = self.slot.totals();
-        let mut durations: Vec<u64, RING> = self.slot.recent().iter().map(|(_, r)| r.ns).collect();
+        let mut durations: Vec<u64, RING> = self.slot.recent(|_, r| r.ns);
         MetricsSummary::from_parts(self.name.to_name(), &totals, &mut durations)
     }
 
@@ -117,7 +117,7 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     /// oldest first. See [`Tracker::recent`](crate::tracker::Tracker::recent).
     #[must_use]
     pub fn recent(&self) -> Vec<PerformanceMetrics, RING> {
-        self.slot.recent().iter().map(|(shard, r)| PerformanceMetrics::from_record(*shard, r)).collect()
+        self.slot.recent(PerformanceMetrics::from_record)
     }
 
     /// The operation's name.

@@ -91,6 +91,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
             .map(|(_, slot)| slot)
     }
 
+    /// How many slots are published, without reading their names.
+    pub(crate) fn ready_count(&self) -> usize {
+        self.entries.iter().take_while(|e| e.is_ready()).count()
+    }
+
     /// Published names and their slots, in registration order. Stops at the
     /// first slot not yet published: slots are claimed in order, so later
     /// ones are newer still.

@@ -74,64 +74,81 @@ impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
         t
     }
 
-    /// The recent window: the newest `RING` whole records with their shard
-    /// numbers, oldest first (see the module docs for "newest"), in the
-    /// core's integer units. Starts a new epoch, so that records made after
+    /// The recent window: the newest `RING` whole records, oldest first (see
+    /// the module docs for "newest"), each turned by `f` (given its shard
+    /// number) into what the caller keeps: the core's integer units go in,
+    /// and are converted once. Starts a new epoch, so that records made after
     /// this call sort after every record it returned.
-    pub(crate) fn recent(&self) -> Vec<(usize, Record), RING> {
+    pub(crate) fn recent<T>(&self, f: impl Fn(usize, &Record) -> T) -> Vec<T, RING> {
         advance_epoch();
         let mut heads: [Head; SHARDS] = [Head::EMPTY; SHARDS];
-        for (head, shard) in heads.iter_mut().zip(&self.shards) {
+        let mut first: [Option<Record>; SHARDS] = [None; SHARDS];
+        for ((head, shard), first) in heads.iter_mut().zip(&self.shards).zip(&mut first) {
             (head.lo, head.cursor) = shard.window();
-            head.next(shard);
+            *first = head.next_whole(shard);
         }
         // The newest epoch and timestamp among the shards' newest records:
         // the points from which the others are measured back.
-        let newest_epoch = heads.iter().filter_map(|h| h.record.map(|r| r.epoch)).reduce(later_epoch).unwrap_or(0);
-        let newest_tick = heads.iter().filter_map(|h| h.record.and_then(|r| r.ticks)).reduce(later);
+        let newest_epoch = first.iter().flatten().map(|r| r.epoch).reduce(later_epoch).unwrap_or(0);
+        let newest_tick = first.iter().flatten().filter_map(|r| r.ticks).reduce(later);
         let age = |r: &Record| Age::of(r, newest_epoch, newest_tick);
-        let mut out: Vec<(usize, Record), RING> = Vec::new();
+        for (head, r) in heads.iter_mut().zip(first) {
+            head.offer(r, age);
+        }
+        let mut out: Vec<T, RING> = Vec::new();
         while !out.is_full() {
-            let Some(i) =
-                (0..SHARDS).filter(|&i| heads[i].record.is_some()).min_by_key(|&i| heads[i].record.as_ref().map(age))
-            else {
-                break;
-            };
-            let Some(r) = heads[i].record.take() else { break };
-            if out.push((i, r)).is_err() {
+            // The newest head: a plain loop over keys computed when each head
+            // was filled (each head is read here once per step, field by field).
+            let mut best: Option<(usize, Age)> = None;
+            for (i, h) in heads.iter().enumerate() {
+                if h.record.is_some() && best.is_none_or(|(_, b)| h.key < b) {
+                    best = Some((i, h.key));
+                }
+            }
+            let Some((i, _)) = best else { break };
+            let (Some(head), Some(shard)) = (heads.get_mut(i), self.shards.get(i)) else { break };
+            let Some(r) = head.record.take() else { break };
+            if out.push(f(i, &r)).is_err() {
                 break;
             }
-            if let Some(shard) = self.shards.get(i) {
-                heads[i].next(shard);
-            }
+            let next = head.next_whole(shard);
+            head.offer(next, age);
         }
         out.reverse();
         out
     }
 }
 
-/// A shard's cursor in the merge: the next record to offer, and where its
-/// ring's window starts.
+/// A shard's cursor in the merge: the record it offers next with its age,
+/// and where its ring's window starts.
 #[derive(Clone, Copy)]
 struct Head {
     record: Option<Record>,
+    key: Age,
     cursor: u64,
     lo: u64,
 }
 
 impl Head {
-    const EMPTY: Self = Self { record: None, cursor: 0, lo: 0 };
+    const EMPTY: Self = Self { record: None, key: Age::NEWEST, cursor: 0, lo: 0 };
 
     /// Walks the ring backwards to the next whole record.
-    fn next<const RING: usize>(&mut self, shard: &Shard<RING>) {
-        self.record = None;
+    fn next_whole<const RING: usize>(&mut self, shard: &Shard<RING>) -> Option<Record> {
         while self.cursor > self.lo {
             self.cursor -= 1;
             if let Some(r) = shard.read(self.cursor) {
-                self.record = Some(r);
-                return;
+                return Some(r);
             }
         }
+        None
+    }
+
+    /// Offers `r`, with its age computed now, from the value in hand.
+    fn offer(&mut self, r: Option<Record>, age: impl Fn(&Record) -> Age) {
+        if let Some(r) = &r {
+            self.key = age(r);
+        }
+        self.record = r;
     }
 }
 
@@ -158,6 +175,8 @@ struct Age {
 }
 
 impl Age {
+    const NEWEST: Self = Self { epochs: 0, ticks: 0, seq_back: 0 };
+
     fn of(r: &Record, newest_epoch: u32, newest_tick: Option<u64>) -> Self {
         let ticks = match (r.ticks, newest_tick) {
             (Some(t), Some(n)) => n.wrapping_sub(t),

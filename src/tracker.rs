@@ -196,7 +196,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// The number of registered operations.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.registry.ready().count()
+        self.registry.ready_count()
     }
 
     /// Whether no operation has been registered yet.
