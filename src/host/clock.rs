@@ -11,8 +11,9 @@ use crate::clock::Clock;
 
 /// The std layer's clock: `Timer`, `ScopeGuard` and `Timed` read it.
 ///
-/// Reading the TSC costs a few nanoseconds where `Instant::now` costs tens
-/// (README, "Benchmarks"). It is used only where it is known to be safe:
+/// Reading the TSC is a register read where `Instant::now` goes through the
+/// OS's clock code (the README gives the measured difference). It is used
+/// only where it is known to be safe:
 /// x86_64 Linux whose CPU flags say `constant_tsc` and `nonstop_tsc` and
 /// whose kernel clocksource is `tsc` (so the kernel, too, trusts it across
 /// cores and power states). The frequency is measured once, against
