@@ -81,25 +81,26 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
         None
     }
 
+    /// Published entries and their slots, in registration order. Stops at
+    /// the first slot not yet published: slots are claimed in order, so
+    /// later ones are newer still. Reads no name: callers load or compare
+    /// names only where they need them.
+    fn published(&self) -> impl Iterator<Item = (&Entry, &OpSlot<RING, SHARDS>)> {
+        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready())
+    }
+
     /// Finds `name` without registering it.
     pub(crate) fn find(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS>> {
-        self.entries
-            .iter()
-            .zip(&self.slots)
-            .take_while(|(e, _)| e.is_ready())
-            .find(|(e, _)| e.name.matches(name))
-            .map(|(_, slot)| slot)
+        self.published().find(|(e, _)| e.name.matches(name)).map(|(_, slot)| slot)
     }
 
-    /// How many slots are published, without reading their names.
+    /// How many slots are published.
     pub(crate) fn ready_count(&self) -> usize {
-        self.entries.iter().take_while(|e| e.is_ready()).count()
+        self.published().count()
     }
 
-    /// Published names and their slots, in registration order. Stops at the
-    /// first slot not yet published: slots are claimed in order, so later
-    /// ones are newer still.
+    /// Published names and their slots, in registration order.
     pub(crate) fn ready(&self) -> impl Iterator<Item = (NameBuf, &OpSlot<RING, SHARDS>)> {
-        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready()).map(|(e, slot)| (e.name.load(), slot))
+        self.published().map(|(e, slot)| (e.name.load(), slot))
     }
 }
