@@ -54,12 +54,8 @@ fn sig3(f: &mut fmt::Formatter<'_>, v: u64, units: &[(u64, &str)]) -> fmt::Resul
                 _ => (round_div(v, div), 0),
             },
         };
-        // Rounding up to 1000 of this unit is 1.00 of the next one.
-        if decimals == 0 && scaled >= 1_000 && i + 1 < units.len() && units[i + 1].0 / units[i].0 == 1_000 {
-            i += 1;
-            continue;
-        }
-        if decimals == 0 && scaled >= 1_024 && i + 1 < units.len() && units[i + 1].0 / units[i].0 == 1_024 {
+        // Rounding up to a whole next unit (1000 µs, 1024 KiB) is 1.00 of it.
+        if decimals == 0 && units.get(i + 1).is_some_and(|&(next, _)| scaled >= u128::from(next / units[i].0)) {
             i += 1;
             continue;
         }
