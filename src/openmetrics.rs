@@ -11,10 +11,33 @@ use crate::tracker::Tracker;
 /// The content type to serve [`Tracker::write_openmetrics`] output with.
 pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-const DURATION: &str = "operation_duration_seconds";
-const MIN: &str = "operation_duration_min_seconds";
-const MAX: &str = "operation_duration_max_seconds";
-const MEMORY: &str = "operation_memory_bytes";
+// The families both exporters write (this text, and the prometheus-client
+// `Collector` in `host/collector.rs`): each name between the prefix and the
+// unit, and the help text where the two agree.
+
+/// Time per record; its type and help differ between the exporters.
+pub(crate) const DURATION: &str = "operation_duration";
+
+/// A gauge of one lifetime figure: its name, its help, and how to read it.
+pub(crate) type Gauge = (&'static str, &'static str, fn(&MetricsSummary) -> Duration);
+
+/// The lifetime extremes, gauges in seconds.
+pub(crate) const EXTREMES: [Gauge; 2] = [
+    ("operation_duration_min", "Shortest record over the lifetime.", min_of),
+    ("operation_duration_max", "Longest record over the lifetime.", max_of),
+];
+
+/// Total memory and records, in bytes.
+pub(crate) const MEMORY: (&str, &str) =
+    ("operation_memory", "Memory per record: sum is the total recorded, count the records.");
+
+fn min_of(s: &MetricsSummary) -> Duration {
+    s.min_duration
+}
+
+fn max_of(s: &MetricsSummary) -> Duration {
+    s.max_duration
+}
 
 /// How [`Tracker::write_openmetrics_with`] writes: a metric-name prefix,
 /// constant labels on every sample, and whether to end with `# EOF`. The
@@ -96,12 +119,12 @@ impl<'a> ExportOptions<'a> {
     }
 }
 
-/// `{prefix}_{suffix}`.
-struct Name<'a>(&'a str, &'a str);
+/// `{prefix}_{name}_{unit}`.
+struct Name<'a>(&'a str, &'a str, &'a str);
 
 impl fmt::Display for Name<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}_{}", self.0, self.1)
+        write!(f, "{}_{}_{}", self.0, self.1, self.2)
     }
 }
 
@@ -126,8 +149,9 @@ impl fmt::Display for Labels<'_> {
     }
 }
 
-/// A label value, escaped per the OpenMetrics ABNF.
-struct Escaped<'a>(&'a str);
+/// A label value, escaped per the OpenMetrics ABNF (also how Prometheus
+/// renders label values in a series name, which the `metrics` bridge uses).
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,9 +176,9 @@ impl fmt::Display for Seconds {
     }
 }
 
-fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, unit: &str, help: &str) -> fmt::Result {
+fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, help: &str) -> fmt::Result {
     writeln!(w, "# TYPE {name} {kind}")?;
-    writeln!(w, "# UNIT {name} {unit}")?;
+    writeln!(w, "# UNIT {name} {}", name.2)?;
     writeln!(w, "# HELP {name} {help}")
 }
 
@@ -163,9 +187,9 @@ fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary], o: &ExportOptions<'_>
         Labels { consts: o.labels, op: &s.name, extra: None }
     }
     if !rows.is_empty() {
-        let name = Name(o.prefix, DURATION);
+        let name = Name(o.prefix, DURATION, "seconds");
         let help = "Time per record: quantiles over the recent window, sum and count over the lifetime.";
-        family(w, &name, "summary", "seconds", help)?;
+        family(w, &name, "summary", help)?;
         for s in rows {
             if s.window > 0 {
                 for (q, v) in [("0.5", s.p50), ("0.9", s.p90), ("0.99", s.p99)] {
@@ -176,22 +200,16 @@ fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary], o: &ExportOptions<'_>
             writeln!(w, "{name}_sum{} {}", labels(o, s), Seconds(s.total_duration))?;
             writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;
         }
-        for (suffix, help, pick) in [
-            (
-                MIN,
-                "Shortest record over the lifetime.",
-                (|s: &MetricsSummary| s.min_duration) as fn(&MetricsSummary) -> Duration,
-            ),
-            (MAX, "Longest record over the lifetime.", |s: &MetricsSummary| s.max_duration),
-        ] {
-            let name = Name(o.prefix, suffix);
-            family(w, &name, "gauge", "seconds", help)?;
+        for (stem, help, pick) in EXTREMES {
+            let name = Name(o.prefix, stem, "seconds");
+            family(w, &name, "gauge", help)?;
             for s in rows.iter().filter(|s| s.count > 0) {
                 writeln!(w, "{name}{} {}", labels(o, s), Seconds(pick(s)))?;
             }
         }
-        let name = Name(o.prefix, MEMORY);
-        family(w, &name, "summary", "bytes", "Memory per record: sum is the total recorded, count the records.")?;
+        let (stem, help) = MEMORY;
+        let name = Name(o.prefix, stem, "bytes");
+        family(w, &name, "summary", help)?;
         for s in rows {
             writeln!(w, "{name}_sum{} {}", labels(o, s), s.total_memory)?;
             writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;

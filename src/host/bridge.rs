@@ -15,6 +15,7 @@ use metrics::{
 };
 
 use crate::name::MAX_NAME_LEN;
+use crate::openmetrics::Escaped;
 use crate::operation::Operation;
 use crate::tracker::Tracker;
 
@@ -132,16 +133,7 @@ fn rendered(key: &Key) -> String {
             if i > 0 {
                 s.push(',');
             }
-            let _ = write!(s, "{}=\"", l.key());
-            for c in l.value().chars() {
-                match c {
-                    '\\' => s.push_str("\\\\"),
-                    '"' => s.push_str("\\\""),
-                    '\n' => s.push_str("\\n"),
-                    c => s.push(c),
-                }
-            }
-            s.push('"');
+            let _ = write!(s, "{}=\"{}\"", l.key(), Escaped(l.value()));
         }
         s.push('}');
     }

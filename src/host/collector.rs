@@ -10,6 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
+use crate::openmetrics::{DURATION, EXTREMES, MEMORY};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -90,38 +91,27 @@ fn sum_and_count(
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize> Collector for PerftrackCollector<OPS, RING, SHARDS> {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
+        // The same families, names and help as the text exposition
+        // (`openmetrics.rs`); prometheus-client appends the unit.
+        let named = |stem: &str| std::format!("perftrack_{stem}");
         let rows = self.tracker.summaries();
         sum_and_count(
             &mut encoder,
-            "perftrack_operation_duration",
+            &named(DURATION),
             "Time per record: sum and count over the lifetime.",
             &Unit::Seconds,
             &rows,
             |s| secs(s.total_duration),
         )?;
-        for (name, help, pick) in [
-            (
-                "perftrack_operation_duration_min",
-                "Shortest record over the lifetime.",
-                (|s: &MetricsSummary| s.min_duration) as fn(&MetricsSummary) -> Duration,
-            ),
-            ("perftrack_operation_duration_max", "Longest record over the lifetime.", |s: &MetricsSummary| {
-                s.max_duration
-            }),
-        ] {
-            let mut family = encoder.encode_descriptor(name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
+        for (stem, help, pick) in EXTREMES {
+            let name = named(stem);
+            let mut family = encoder.encode_descriptor(&name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
             for s in rows.iter().filter(|s| s.count > 0) {
                 let labels = [("operation", s.name.as_str())];
                 family.encode_family(&labels)?.encode_gauge(&secs(pick(s)))?;
             }
         }
-        sum_and_count(
-            &mut encoder,
-            "perftrack_operation_memory",
-            "Memory per record: sum is the total recorded, count the records.",
-            &Unit::Bytes,
-            &rows,
-            |s| s.total_memory as f64,
-        )
+        let (stem, help) = MEMORY;
+        sum_and_count(&mut encoder, &named(stem), help, &Unit::Bytes, &rows, |s| s.total_memory as f64)
     }
 }
