@@ -4,9 +4,13 @@
 //! cargo run --release --example prometheus_endpoint -- 127.0.0.1:9187 60
 //! ```
 //!
-//! Arguments: the address to listen on (default `127.0.0.1:9187`) and how
-//! many seconds to serve before exiting (default 60), so that it never
-//! outlives a test run. HTTP is tiny_http's: no hand-rolled parser.
+//! Arguments: the address to listen on (default `127.0.0.1:9187`), how many
+//! seconds to serve before exiting (default 60, so that it never outlives a
+//! test run), and optionally a fleet workload, `1` or `2`: a fixed set of
+//! 10,000 `fleet_request` records made at start-up, different in each, so
+//! that a test can check what Prometheus computes over two processes (see
+//! `fleet_workload` below, and `scripts/export.sh`). HTTP is tiny_http's: no
+//! hand-rolled parser.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
@@ -17,10 +21,32 @@ use perftrack::{OPENMETRICS_CONTENT_TYPE, PerformanceTracker};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
+/// Fleet workload `w`'s durations in nanoseconds: 10,000 values spread
+/// evenly (in a scrambled order) over 1 µs to 101 µs for workload 1, and
+/// 50 µs to 1.05 ms for workload 2. `scripts/export.sh` computes the same
+/// values to find the exact p99 of the two merged.
+fn fleet_workload(w: u64) -> impl Iterator<Item = u64> {
+    let (base, step, mult) = if w == 1 { (1_000, 10, 7_919) } else { (50_000, 100, 104_729) };
+    (0..10_000u64).map(move |i| base + (i * mult % 10_000) * step)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9187".into());
     let secs: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
+    match args.next().map(|w| w.parse::<u64>()) {
+        None => {}
+        Some(Ok(w @ (1 | 2))) => {
+            let op = TRACKER.operation("fleet_request").expect("a valid name in an empty tracker");
+            for ns in fleet_workload(w) {
+                op.record(Duration::from_nanos(ns), 0);
+            }
+        }
+        Some(_) => {
+            eprintln!("the fleet workload must be 1 or 2");
+            std::process::exit(2);
+        }
+    }
     let server = match tiny_http::Server::http(&addr) {
         Ok(s) => s,
         Err(e) => {

@@ -30,7 +30,7 @@ git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$TREE"/
 # name | file | sed expression | what it breaks
 MUTANTS=(
   "release-relaxed|src/exclusive.rs|s/self.claim.store(c.wrapping_add(2), Ordering::Release)/self.claim.store(c.wrapping_add(2), Ordering::Relaxed)/|the claim's Release store weakened to Relaxed"
-  "no-second-check|src/exclusive.rs|s/copy_is_whole(c1, c2).then_some(t)/Some(t)/|the reader's second claim check dropped"
+  "no-second-check|src/exclusive.rs|s/if !copy_is_whole(c1, c2) {/if false \&\& !copy_is_whole(c1, c2) {/|the reader's second claim check dropped"
   "loose-check|src/exclusive.rs|s/c2.wrapping_sub(c1 \& !1) <= 2/c2.wrapping_sub(c1 \& !1) <= 4/|the copy-validity rule loosened by one hold"
   "early-release|src/exclusive.rs|s/let seq = old.count.load(Ordering::Relaxed);/self.claim.store(c.wrapping_add(2), Ordering::Release); let seq = old.count.load(Ordering::Relaxed);/|the claim released before the record is written"
   "pending-stuck|src/exclusive.rs|/^        if tries >= READER_TRIES {\$/,/^        }\$/d|pending never lowered after a snapshot"
@@ -39,6 +39,8 @@ MUTANTS=(
   "ring-one-check|src/ring.rs|s/if e.stamp.load(Ordering::Relaxed) != want {/if false {/|the ring's second stamp check dropped"
   "publish-early|src/registry.rs|s/entry.name.store(name);/entry.state.store(READY, Ordering::Release); entry.name.store(name);/|a slot published before its name is written"
   "no-epoch|src/exclusive.rs|s/let epoch = epoch();/let epoch = 0;/|records not stamped with the epoch (window order)"
+  "hist-in-flight-kept|src/exclusive.rs|s/        \*extra -= 1;//|a copy keeps the in-flight record's bucket (histogram one ahead of the count)"
+  "hist-wrong-half|src/slot.rs|s/cold = parity;/cold = parity ^ 1;/|the contended histogram's hot half drained as if cold"
 )
 
 only=("$@")

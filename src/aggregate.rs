@@ -28,6 +28,7 @@
 //! Readers of one aggregate must be serialised (the slot's reader lock does
 //! it); writers need nothing.
 
+use crate::histogram::Histogram;
 use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
 use crate::totals::{Cells, Raw, Totals};
 
@@ -131,25 +132,35 @@ impl Aggregate {
         }
     }
 
-    /// Records `r`: 4 RMWs (start, two sums, completion), plus one for a new
-    /// extreme and two for a CPU time.
+    /// Records `r`: 5 RMWs (start, two sums, its bucket in `histograms`,
+    /// completion), plus one for a new extreme and two for a CPU time.
+    ///
+    /// `histograms` are the operation's hot/cold histogram halves, shared by
+    /// all its shards: this record goes to the half of the same parity as
+    /// its half here (see `OpSlot::snapshot` for why that is one set).
     #[inline]
-    pub(crate) fn record(&self, r: &Raw) {
+    pub(crate) fn record<const BUCKETS: usize>(&self, r: &Raw, bucket: usize, histograms: &[Histogram<BUCKETS>; 2]) {
         // One RMW both counts the record and picks its half. Acquire: pairs
         // with the reader's AcqRel flip, so a writer sent to a freshly cleared
         // half sees the clearing stores.
         let n = self.started.fetch_add(1, Ordering::Acquire);
-        let half = &self.halves[(n >> 63) as usize & 1];
+        let parity = (n >> 63) as usize & 1;
+        let half = &self.halves[parity];
         half.add(&Totals::of(r));
+        if let Some(h) = histograms.get(parity) {
+            h.add_shared(bucket, 1);
+        }
         // Release: pairs with the Acquire wait in `snapshot`, which then sees
         // every update above.
         half.completed.fetch_add(1, Ordering::Release);
     }
 
-    /// A consistent snapshot: exactly the records started before the flip.
+    /// A consistent snapshot: exactly the records started before the flip;
+    /// and the parity of the half they were in, now cold (their buckets are
+    /// in the histogram half of that parity).
     ///
     /// The caller must hold the slot's reader lock (readers are serialised).
-    pub(crate) fn snapshot(&self) -> Totals {
+    pub(crate) fn snapshot(&self) -> (Totals, usize) {
         // AcqRel: Release publishes the previous reader's `clear` to writers
         // that will use the new hot half; Acquire orders the wait below after
         // the flip.
@@ -168,6 +179,6 @@ impl Aggregate {
         let totals = cold.read(total);
         hot.absorb(&totals);
         cold.clear();
-        totals
+        (totals, cold_idx)
     }
 }

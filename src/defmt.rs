@@ -5,6 +5,7 @@
 
 use defmt::{Format, Formatter, write};
 
+use crate::distribution::Distribution;
 use crate::error::TrackerError;
 use crate::report::Report;
 use crate::summary::saturating_ns;
@@ -47,11 +48,11 @@ impl Format for Sample {
     }
 }
 
-impl Format for MetricsSummary {
+impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
     fn format(&self, f: Formatter<'_>) {
         write!(
             f,
-            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} avg_mem={=u64}",
+            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64}",
             self.name.as_str(),
             self.count,
             saturating_ns(self.avg_duration),
@@ -60,15 +61,33 @@ impl Format for MetricsSummary {
             saturating_ns(self.p50),
             saturating_ns(self.p90),
             saturating_ns(self.p99),
+            saturating_ns(self.p999),
             self.avg_memory
         )
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Format for Report<'_, OPS, RING, SHARDS> {
+impl<const BUCKETS: usize> Format for Distribution<BUCKETS> {
+    fn format(&self, f: Formatter<'_>) {
+        let ns = |d: Option<core::time::Duration>| d.map(saturating_ns);
+        write!(
+            f,
+            "Distribution {{ count: {=u64}, min_ns: {}, p50_ns: {}, p99_ns: {}, max_ns: {} }}",
+            self.count(),
+            ns(self.min()),
+            ns(self.quantile(0.5)),
+            ns(self.quantile(0.99)),
+            ns(self.max())
+        )
+    }
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Format
+    for Report<'_, OPS, RING, SHARDS, BUCKETS>
+{
     fn format(&self, f: Formatter<'_>) {
         write!(f, "=== Performance Report ===");
-        for s in self.summaries().iter() {
+        for s in self.summaries() {
             write!(f, "\n{}", s);
         }
     }

@@ -38,7 +38,27 @@
 //! The ring is written only here, while the claim is held: one writer at a
 //! time, in stream order, so entries need no CAS (see `ring.rs`). Records that
 //! took the hot/cold path are counted exactly but do not enter the ring.
+//!
+//! # The histogram: one copy, and the hold in flight
+//!
+//! The duration histogram is too big to keep twice, so there is one, bumped
+//! with a plain load and store by the claim's holder. A reader copies it
+//! between the same two claim loads as the totals. When the copy is whole by
+//! `copy_is_whole`, it holds every record of the holds before the one in
+//! flight (hold `k`) and perhaps hold `k`'s own: one bucket can be one ahead.
+//! Hold `k` stores its bucket, tagged with its claim value, in `last`, so a
+//! reader whose bucket sum is the version's count plus one knows which bucket
+//! to take that record out of. Only hold `k` can be ahead, so a sum of one
+//! more than the count, with `last` tagged `k`, is exactly that case. A reader that sees the
+//! bucket but not yet `last` (both are `Relaxed`) finds another tag and
+//! counts the copy as spoiled: it retries, as for any spoiled copy.
+//!
+//! Only buckets between those of the version's minimum and maximum can hold
+//! its records, so a reader copies just that range: a few octaves for most
+//! operations, which keeps the copy short and rarely spoiled.
 
+use crate::buckets::Layout;
+use crate::histogram::Histogram;
 use crate::ring::{Record, Ring};
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, epoch, fence, hot_fn};
 use crate::totals::{Cells, Raw, Totals};
@@ -57,7 +77,7 @@ impl Version {
     }
 }
 
-pub(crate) struct Exclusive<const RING: usize> {
+pub(crate) struct Exclusive<const RING: usize, const BUCKETS: usize> {
     /// Even: free; odd: held. Each hold adds 2, so `claim / 2` numbers the
     /// holds.
     claim: AtomicU32,
@@ -66,6 +86,10 @@ pub(crate) struct Exclusive<const RING: usize> {
     pending: AtomicBool,
     /// Hold `k` reads `versions[k % 2]` and writes the other one.
     versions: [Version; 2],
+    /// The last hold's bucket (low 32 bits) and claim value (high 32 bits).
+    last: AtomicU64,
+    /// Every record of this path, by duration.
+    histogram: Histogram<BUCKETS>,
     ring: Ring<RING>,
 }
 
@@ -79,13 +103,17 @@ fn settled(claim: u32) -> usize {
     ((claim >> 1) & 1) as usize
 }
 
-impl<const RING: usize> Exclusive<RING> {
+impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
+    const LAYOUT: Layout = Layout::of(BUCKETS);
+
     const_fn! {
         pub(crate) const fn new() -> Self {
             Self {
                 claim: AtomicU32::new(0),
                 pending: AtomicBool::new(false),
                 versions: [Version::new(), Version::new()],
+                last: AtomicU64::new(0),
+                histogram: Histogram::new(),
                 ring: Ring::new(),
             }
         }
@@ -121,7 +149,7 @@ impl<const RING: usize> Exclusive<RING> {
     hot_fn! {
         /// Records `r` if the shard is free; returns false (recording nothing)
         /// if it is held.
-        pub(crate) fn try_record(&self, r: &Raw) -> bool {
+        pub(crate) fn try_record(&self, r: &Raw, bucket: usize) -> bool {
             // Read before the claim: after its locked CAS a load would wait
             // for the CAS to finish. A hint, so it may be one epoch stale.
             let epoch = epoch();
@@ -134,6 +162,8 @@ impl<const RING: usize> Exclusive<RING> {
             let t = Totals::of(r);
             new.count.store(seq.saturating_add(t.count), Ordering::Relaxed);
             old.cells.fold(&new.cells, &t);
+            self.last.store(u64::from(c) << 32 | bucket as u64, Ordering::Relaxed);
+            self.histogram.bump_owned(bucket);
             // Release: pairs with the Acquire CAS in `try_claim` and the Acquire
             // claim load in `try_read`.
             self.claim.store(c.wrapping_add(2), Ordering::Release);
@@ -141,34 +171,58 @@ impl<const RING: usize> Exclusive<RING> {
         }
     }
 
-    /// One attempt to copy the totals without disturbing writers: `None` if
-    /// a writer overwrote the version while it was being copied.
+    /// One attempt to copy the totals, and the histogram's buckets into
+    /// `hist` (only the range that can hold records; the caller zeroed it),
+    /// without disturbing writers: `None` if a writer overwrote the version
+    /// while it was being copied.
     #[inline]
-    fn try_read(&self) -> Option<Totals> {
+    fn try_read(&self, hist: &mut [u64; BUCKETS]) -> Option<Totals> {
         // Acquire: pairs with the Release store that ended the last finished
         // hold (an odd value comes from a CAS, which continues that store's
-        // release sequence), so the version it wrote is visible.
+        // release sequence), so the version it wrote, and the buckets it and
+        // every earlier hold bumped, are visible.
         let c1 = self.claim.load(Ordering::Acquire);
         let v = &self.versions[settled(c1)];
         let t = v.cells.load(v.count.load(Ordering::Relaxed));
+        let range = Self::LAYOUT.index(t.min_ns)..=Self::LAYOUT.index(t.max_ns);
+        let sum = if t.count == 0 { 0 } else { self.histogram.copy(range.clone(), hist) };
+        let last = self.last.load(Ordering::Relaxed);
         // Acquire fence: if the copy saw any store of a later hold, the load
         // below sees that hold's claim (pairs with the fence in `try_claim`).
         fence(Ordering::Acquire);
         let c2 = self.claim.load(Ordering::Relaxed);
-        copy_is_whole(c1, c2).then_some(t)
+        if !copy_is_whole(c1, c2) {
+            return None;
+        }
+        if sum == t.count {
+            return Some(t);
+        }
+        // One ahead: hold k's record is in its bucket but not in the version,
+        // and `last` (tagged k) names the bucket. A `last` of another hold
+        // (not yet visible) or any other sum counts as a spoiled copy.
+        let in_flight = (last >> 32) as u32 == c1 & !1;
+        let bucket = (last & u64::from(u32::MAX)) as usize;
+        let extra = hist.get_mut(bucket).filter(|n| in_flight && range.contains(&bucket) && **n > 0)?;
+        if sum != t.count.wrapping_add(1) {
+            return None;
+        }
+        *extra -= 1;
+        Some(t)
     }
 
-    /// The totals recorded here so far: one set of whole records.
+    /// The totals recorded here so far, one set of whole records, and the
+    /// same records' buckets added into `hist`.
     ///
     /// Never waits for a writer that is stopped mid-record. A writer that keeps
     /// recording is sent to the hot/cold path through `pending` after
     /// [`READER_TRIES`] failed copies. The caller holds the slot's reader
     /// lock, so readers never race each other for `pending`.
-    pub(crate) fn snapshot(&self) -> Totals {
+    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> Totals {
         let mut backoff = Backoff::new();
         let mut tries = 0u32;
+        let mut copy = [0u64; BUCKETS];
         let t = loop {
-            if let Some(t) = self.try_read() {
+            if let Some(t) = self.try_read(&mut copy) {
                 break t;
             }
             tries += 1;
@@ -187,6 +241,14 @@ impl<const RING: usize> Exclusive<RING> {
         // "pending is up".
         if tries >= READER_TRIES {
             self.pending.store(false, Ordering::Relaxed);
+        }
+        if t.count > 0 {
+            let range = Self::LAYOUT.index(t.min_ns)..=Self::LAYOUT.index(t.max_ns);
+            if let (Some(src), Some(dst)) = (copy.get(range.clone()), hist.get_mut(range)) {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d = d.wrapping_add(*s);
+                }
+            }
         }
         t
     }
@@ -220,6 +282,7 @@ fn copy_is_whole(c1: u32, c2: u32) -> bool {
 #[cfg(all(test, not(perftrack_loom)))]
 mod tests {
     use super::*;
+    use crate::buckets::FINE_BUCKETS;
 
     fn raw(ns: u64) -> Raw {
         Raw { ns, mem: 3 * ns + 1, cpu_ns: None, ticks: None }
@@ -227,9 +290,10 @@ mod tests {
 
     #[test]
     fn snapshot_does_not_wait_for_a_writer_stopped_mid_record() {
-        let e: Exclusive<4> = Exclusive::new();
-        assert!(e.try_record(&raw(5)));
-        assert!(e.try_record(&raw(7)));
+        let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
+        let l = Layout::of(FINE_BUCKETS);
+        assert!(e.try_record(&raw(5), l.index(5)));
+        assert!(e.try_record(&raw(7), l.index(7)));
         // A writer takes the claim and stops halfway through its record (the
         // scheduler parked it, or an interrupt came): part of the next
         // version is written, and the claim stays odd.
@@ -238,14 +302,40 @@ mod tests {
         next.count.store(3, Ordering::Relaxed);
         next.cells.total_ns.store(999, Ordering::Relaxed);
         // The reader's first copy is whole: exactly the two finished records.
-        let t = e.try_read().expect("the first copy succeeds while the claim does not move");
+        let mut hist = [0; FINE_BUCKETS];
+        let t = e.try_read(&mut hist).expect("the first copy succeeds while the claim does not move");
         assert_eq!((t.count, t.total_ns, t.total_mem, t.min_ns, t.max_ns), (2, 12, 38, 5, 7));
-        assert_eq!(e.snapshot(), t);
+        let mut again = [0; FINE_BUCKETS];
+        assert_eq!(e.snapshot(&mut again), t);
+        assert_eq!((hist[5], hist[7], hist.iter().sum::<u64>()), (1, 1, 2));
+        assert_eq!(hist, again);
         // The reader left nothing behind that diverts writers.
         assert!(!e.pending.load(Ordering::Relaxed));
         // Another writer arriving meanwhile does not wait either: it is told
         // to take the contended path.
-        assert!(!e.try_record(&raw(1)));
+        assert!(!e.try_record(&raw(1), l.index(1)));
+    }
+
+    #[test]
+    fn a_copy_that_caught_the_hold_in_flight_takes_its_bucket_back_out() {
+        let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
+        let l = Layout::of(FINE_BUCKETS);
+        assert!(e.try_record(&raw(100), l.index(100)));
+        assert!(e.try_record(&raw(300), l.index(300)));
+        // Hold 2 is stopped after its bucket store, before its release: the
+        // histogram is one ahead of the version the claim points at.
+        let c = e.try_claim().expect("the shard is free");
+        e.last.store(u64::from(c) << 32 | l.index(200) as u64, Ordering::Relaxed);
+        e.histogram.bump_owned(l.index(200));
+        let mut hist = [0; FINE_BUCKETS];
+        let t = e.try_read(&mut hist).expect("the claim has not moved");
+        assert_eq!(t.count, 2);
+        assert_eq!(hist.iter().sum::<u64>(), 2, "the in-flight record is taken out");
+        assert_eq!((hist[l.index(100)], hist[l.index(200)], hist[l.index(300)]), (1, 0, 1));
+        // The same bucket count with a `last` from another hold is not
+        // trusted: that copy counts as spoiled.
+        e.last.store(u64::from(c.wrapping_add(2)) << 32 | l.index(200) as u64, Ordering::Relaxed);
+        assert!(e.try_read(&mut [0; FINE_BUCKETS]).is_none());
     }
 
     #[test]

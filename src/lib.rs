@@ -42,7 +42,7 @@
 //!   saturates instead of overflowing.
 //! * **I6 Readers never block writers**, and a reader's own wait is bounded
 //!   by the writers already in flight.
-//! * **I7 Fixed memory.** `size_of::<Tracker<OPS, RING, SHARDS>>()` is the
+//! * **I7 Fixed memory.** `size_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>()` is the
 //!   whole footprint ([`Tracker::FOOTPRINT`]).
 //!
 //! # Feature flags
@@ -69,11 +69,14 @@
 extern crate std;
 
 mod aggregate;
+mod buckets;
 mod clock;
 #[cfg(feature = "defmt")]
 mod defmt;
+mod distribution;
 mod error;
 mod exclusive;
+mod histogram;
 #[cfg(feature = "std")]
 mod host;
 mod name;
@@ -97,7 +100,9 @@ mod units;
 /// dependency of their own.
 pub use heapless;
 
+pub use buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use clock::{Clock, MockClock};
+pub use distribution::Distribution;
 pub use error::TrackerError;
 #[cfg(feature = "metrics")]
 pub use host::bridge::{BridgeDrops, MetricsBridge};

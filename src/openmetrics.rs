@@ -5,6 +5,8 @@
 use core::fmt::{self, Write};
 use core::time::Duration;
 
+use crate::buckets::Layout;
+use crate::distribution::Distribution;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -18,25 +20,49 @@ pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; versio
 /// Time per record; its type and help differ between the exporters.
 pub(crate) const DURATION: &str = "operation_duration";
 
+/// The duration histogram's help text (both exporters).
+pub(crate) const DURATION_HELP: &str = "Time per record over the lifetime: log-linear buckets, sum and count.";
+
 /// A gauge of one lifetime figure: its name, its help, and how to read it.
-pub(crate) type Gauge = (&'static str, &'static str, fn(&MetricsSummary) -> Duration);
+pub(crate) type Gauge<const B: usize> = (&'static str, &'static str, fn(&MetricsSummary<B>) -> Duration);
 
 /// The lifetime extremes, gauges in seconds.
-pub(crate) const EXTREMES: [Gauge; 2] = [
-    ("operation_duration_min", "Shortest record over the lifetime.", min_of),
-    ("operation_duration_max", "Longest record over the lifetime.", max_of),
-];
+pub(crate) fn extremes<const B: usize>() -> [Gauge<B>; 2] {
+    [
+        ("operation_duration_min", "Shortest record over the lifetime.", |s| s.min_duration),
+        ("operation_duration_max", "Longest record over the lifetime.", |s| s.max_duration),
+    ]
+}
 
 /// Total memory and records, in bytes.
 pub(crate) const MEMORY: (&str, &str) =
     ("operation_memory", "Memory per record: sum is the total recorded, count the records.");
 
-fn min_of(s: &MetricsSummary) -> Duration {
-    s.min_duration
-}
+/// The exposition's bucket boundaries: every half power of two, `2^k` and
+/// `1.5·2^k` ns, from 32 ns to `2^36` ns (68.7 s). Each is the lower bound of
+/// an internal bucket at every named resolution, so the exposition's counts
+/// are exact; a layout too coarse to have one skips it.
+const EXPOSITION_FROM: u32 = 5;
+const EXPOSITION_TO: u32 = 36;
 
-fn max_of(s: &MetricsSummary) -> Duration {
-    s.max_duration
+/// The exposition buckets of `d`: `(le, cumulative count)` pairs, `le` in
+/// whole nanoseconds and inclusive (the largest duration in the bucket, one
+/// below a boundary), at most 63 of them; `+Inf` is the caller's (the count).
+pub(crate) fn exposition_buckets<const B: usize>(d: &Distribution<B>) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let layout = Layout::of(B);
+    let boundaries = (EXPOSITION_FROM..=EXPOSITION_TO)
+        .flat_map(|k| [1u64 << k, 3u64 << (k - 1)])
+        .filter(move |&b| b <= 1 << EXPOSITION_TO && layout.lower(layout.index(b)) == b);
+    let counts = d.counts();
+    let (mut next, mut below) = (0usize, 0u64);
+    boundaries.map(move |b| {
+        let end = layout.index(b);
+        if let Some(c) = counts.get(next..end) {
+            below = c.iter().fold(below, |a, &n| a.saturating_add(n));
+        }
+        next = next.max(end);
+        (b - 1, below)
+    })
 }
 
 /// How [`Tracker::write_openmetrics_with`] writes: a metric-name prefix,
@@ -182,52 +208,73 @@ fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, help: &str) -> fmt::
     writeln!(w, "# HELP {name} {help}")
 }
 
-fn write_all<W: Write>(w: &mut W, rows: &[MetricsSummary], o: &ExportOptions<'_>) -> fmt::Result {
-    fn labels<'a>(o: &'a ExportOptions<'a>, s: &'a MetricsSummary) -> Labels<'a> {
+/// Writes every family; `rows` gives the summaries afresh for each family
+/// (holding them all would cost a histogram each on the stack).
+fn write_all<W: Write, const B: usize, I: Iterator<Item = MetricsSummary<B>>>(
+    w: &mut W,
+    rows: impl Fn() -> I,
+    o: &ExportOptions<'_>,
+) -> fmt::Result {
+    fn labels<'a, const B: usize>(o: &'a ExportOptions<'a>, s: &'a MetricsSummary<B>) -> Labels<'a> {
         Labels { consts: o.labels, op: &s.name, extra: None }
     }
-    if !rows.is_empty() {
+    if rows().next().is_some() {
         let name = Name(o.prefix, DURATION, "seconds");
-        let help = "Time per record: quantiles over the recent window, sum and count over the lifetime.";
-        family(w, &name, "summary", help)?;
-        for s in rows {
-            if s.window > 0 {
-                for (q, v) in [("0.5", s.p50), ("0.9", s.p90), ("0.99", s.p99)] {
-                    let l = Labels { extra: Some(("quantile", q)), ..labels(o, s) };
-                    writeln!(w, "{name}{l} {}", Seconds(v))?;
-                }
+        family(w, &name, "histogram", DURATION_HELP)?;
+        for s in rows() {
+            let mut le = heapless::String::<24>::new();
+            for (ns, below) in exposition_buckets(&s.distribution) {
+                le.clear();
+                write!(le, "{}", Seconds(Duration::from_nanos(ns)))?;
+                let l = Labels { extra: Some(("le", &le)), ..labels(o, &s) };
+                writeln!(w, "{name}_bucket{l} {below}")?;
             }
-            writeln!(w, "{name}_sum{} {}", labels(o, s), Seconds(s.total_duration))?;
-            writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;
+            let l = Labels { extra: Some(("le", "+Inf")), ..labels(o, &s) };
+            writeln!(w, "{name}_bucket{l} {}", s.count)?;
+            writeln!(w, "{name}_sum{} {}", labels(o, &s), Seconds(s.total_duration))?;
+            writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
         }
-        for (stem, help, pick) in EXTREMES {
+        for (stem, help, pick) in extremes::<B>() {
             let name = Name(o.prefix, stem, "seconds");
             family(w, &name, "gauge", help)?;
-            for s in rows.iter().filter(|s| s.count > 0) {
-                writeln!(w, "{name}{} {}", labels(o, s), Seconds(pick(s)))?;
+            for s in rows().filter(|s| s.count > 0) {
+                writeln!(w, "{name}{} {}", labels(o, &s), Seconds(pick(&s)))?;
             }
         }
         let (stem, help) = MEMORY;
         let name = Name(o.prefix, stem, "bytes");
         family(w, &name, "summary", help)?;
-        for s in rows {
-            writeln!(w, "{name}_sum{} {}", labels(o, s), s.total_memory)?;
-            writeln!(w, "{name}_count{} {}", labels(o, s), s.count)?;
+        for s in rows() {
+            writeln!(w, "{name}_sum{} {}", labels(o, &s), s.total_memory)?;
+            writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
         }
     }
     if o.eof { w.write_str("# EOF\n") } else { Ok(()) }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// Writes every operation as OpenMetrics 1.0 text. Allocates nothing;
     /// works without `std` (any `core::fmt::Write`: a `String`, a UART, a
     /// small network stack). Serve it with [`OPENMETRICS_CONTENT_TYPE`].
     ///
     /// Three families, each labelled by `operation`:
     ///
-    /// * `perftrack_operation_duration_seconds`, a **summary**: `quantile`
-    ///   0.5, 0.9 and 0.99 over the recent window (omitted while the window is
-    ///   empty), `_sum` and `_count` over the operation's lifetime;
+    /// * `perftrack_operation_duration_seconds`, a **histogram** over the
+    ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its 64
+    ///   buckets (63 and `+Inf`) are the same for every operation, process and
+    ///   resolution, so a fleet aggregates them with
+    ///   `histogram_quantile(0.99, sum by (le) (rate(…_bucket[5m])))`. Their
+    ///   bounds are every half power of two, `2^k` and `1.5·2^k` ns, from 32 ns
+    ///   to `2^36` ns (68.7 s); each `le` is one nanosecond below such a bound
+    ///   (`le="0.000001023"` counts every record up to 1,023 ns), because
+    ///   records are whole nanoseconds and the internal buckets end there, so
+    ///   the counts are exact. `histogram_quantile` interpolates linearly
+    ///   inside a bucket, so its answer lies in the bucket that holds the true
+    ///   quantile: within 50% of it (a bucket spans at most half its lower
+    ///   bound). For the 1/32 figure, read [`Distribution::quantile`](crate::Distribution::quantile)
+    ///   in-process.
     /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
     ///   **gauges** of the lifetime extremes (omitted before the first record);
     /// * `perftrack_operation_memory_bytes`, a **summary** without quantiles:
@@ -237,6 +284,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// a counter's `_total` sample is read as a separate, undocumented family by
     /// parsers of the older Prometheus text format 0.0.4 (`promtool check
     /// metrics` among them), while a summary reads the same in both formats.
+    ///
+    /// Each family is read in its own pass over the operations (holding every
+    /// summary at once would cost a histogram each): a family's samples are
+    /// consistent per operation, and a record that lands between passes can
+    /// show in a later family and not yet in an earlier one.
     ///
     /// Seconds are exact decimals from integer nanoseconds (no floating point,
     /// which matters on an MCU). Label values are escaped per the spec
@@ -257,6 +309,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// T.write_openmetrics(&mut out).unwrap();
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_count{operation="say \"hi\""} 1"#));
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_sum{operation="say \"hi\""} 0.001500000"#));
+    /// // 1.5 ms lies between the bounds 1.048576 ms (2^20 ns) and 1.572864 ms.
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001048575"} 0"#));
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001572863"} 1"#));
     /// assert!(out.ends_with("# EOF\n"));
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```
@@ -279,7 +334,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
         if !options.is_valid() {
             return Err(fmt::Error);
         }
-        write_all(w, &self.summaries(), options)
+        write_all(w, || self.summaries(), options)
     }
 }
 

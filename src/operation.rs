@@ -5,6 +5,8 @@ use core::time::Duration;
 
 use heapless::Vec;
 
+use crate::buckets::DEFAULT_BUCKETS;
+use crate::distribution::Distribution;
 use crate::name::NameBuf;
 use crate::slot::OpSlot;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
@@ -37,26 +39,26 @@ use crate::sync::{hot_fn, shard_hint};
 /// assert_eq!(op.name(), "parse");
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub struct Operation<'t, const RING: usize, const SHARDS: usize> {
-    slot: &'t OpSlot<RING, SHARDS>,
+pub struct Operation<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize = DEFAULT_BUCKETS> {
+    slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
     name: NameBuf,
 }
 
-impl<const RING: usize, const SHARDS: usize> Clone for Operation<'_, RING, SHARDS> {
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Clone for Operation<'_, RING, SHARDS, BUCKETS> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<const RING: usize, const SHARDS: usize> Copy for Operation<'_, RING, SHARDS> {}
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Copy for Operation<'_, RING, SHARDS, BUCKETS> {}
 
-impl<const RING: usize, const SHARDS: usize> fmt::Debug for Operation<'_, RING, SHARDS> {
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Debug for Operation<'_, RING, SHARDS, BUCKETS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Operation").field("name", &self.name()).finish_non_exhaustive()
     }
 }
 
-impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
-    pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS>, name: NameBuf) -> Self {
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
+    pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS, BUCKETS>, name: NameBuf) -> Self {
         Self { slot, name }
     }
 
@@ -105,12 +107,22 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
         }
     }
 
-    /// A consistent summary of this operation (see [`MetricsSummary`]).
+    /// A consistent summary of this operation (see [`MetricsSummary`]): its
+    /// lifetime totals and quantiles, from one snapshot.
     #[must_use]
-    pub fn summary(&self) -> MetricsSummary {
-        let totals = self.slot.totals();
-        let mut durations: Vec<u64, RING> = self.slot.recent(|_, r| r.ns);
-        MetricsSummary::from_parts(self.name.to_name(), &totals, &mut durations)
+    pub fn summary(&self) -> MetricsSummary<BUCKETS> {
+        let (totals, counts) = self.slot.snapshot();
+        let distribution = Distribution::from_snapshot(counts, totals.min_ns, totals.max_ns);
+        MetricsSummary::from_parts(self.name.to_name(), &totals, distribution)
+    }
+
+    /// The distribution of this operation's durations over its whole
+    /// history, from one consistent snapshot: its count is exactly the
+    /// number of records (see [`Distribution`]).
+    #[must_use]
+    pub fn distribution(&self) -> Distribution<BUCKETS> {
+        let (totals, counts) = self.slot.snapshot();
+        Distribution::from_snapshot(counts, totals.min_ns, totals.max_ns)
     }
 
     /// The recent window: at most `RING` whole records, the newest ones,

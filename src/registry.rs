@@ -44,12 +44,14 @@ impl Entry {
 }
 
 /// Names to slots: `OPS` entries, each naming the operation slot beside it.
-pub(crate) struct Registry<const OPS: usize, const RING: usize, const SHARDS: usize> {
+pub(crate) struct Registry<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
     entries: [Entry; OPS],
-    slots: [OpSlot<RING, SHARDS>; OPS],
+    slots: [OpSlot<RING, SHARDS, BUCKETS>; OPS],
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Registry<OPS, RING, SHARDS, BUCKETS>
+{
     const_fn! {
         pub(crate) const fn new() -> Self {
             Self { entries: array_of![Entry::new(); OPS], slots: array_of![OpSlot::new(); OPS] }
@@ -58,7 +60,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
 
     /// Finds `name`, registering it in the next free slot if it is new;
     /// `None` when every slot holds another name.
-    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS>> {
+    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
         for (entry, slot) in self.entries.iter().zip(&self.slots) {
             let mut backoff = Backoff::new();
             loop {
@@ -85,12 +87,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
     /// the first slot not yet published: slots are claimed in order, so
     /// later ones are newer still. Reads no name: callers load or compare
     /// names only where they need them.
-    fn published(&self) -> impl Iterator<Item = (&Entry, &OpSlot<RING, SHARDS>)> {
+    fn published(&self) -> impl Iterator<Item = (&Entry, &OpSlot<RING, SHARDS, BUCKETS>)> {
         self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready())
     }
 
     /// Finds `name` without registering it.
-    pub(crate) fn find(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS>> {
+    pub(crate) fn find(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
         self.published().find(|(e, _)| e.name.matches(name)).map(|(_, slot)| slot)
     }
 
@@ -100,7 +102,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Registry<OPS, RIN
     }
 
     /// Published names and their slots, in registration order.
-    pub(crate) fn ready(&self) -> impl Iterator<Item = (NameBuf, &OpSlot<RING, SHARDS>)> {
+    pub(crate) fn ready(&self) -> impl Iterator<Item = (NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
         self.published().map(|(e, slot)| (e.name.load(), slot))
     }
 }

@@ -2,15 +2,19 @@
 
 use core::fmt::{self, Write};
 
+use crate::buckets::Layout;
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
 use crate::units::{Bytes, Nanos};
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///
-/// Columns: Operation, Count, Avg, Min, Max (lifetime), p50 and p99 (over
-/// the recent window), Avg Mem, and CPU (the average CPU time of the records
-/// that carried one) when any record did. Each figure is shown in the unit
+/// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Avg Mem, and
+/// CPU (the average CPU time of the records that carried one) when any
+/// record did. Every column is over the operation's whole history; the
+/// quantiles are read from its histogram, and a footer line says so, with
+/// their error bound (the newest raw records are
+/// [`Operation::recent`](crate::Operation::recent)'s, not the report's). Each figure is shown in the unit
 /// that fits it, with three significant digits: times in ns, µs, ms or s,
 /// memory in B, KiB, MiB or GiB. Integer arithmetic only, so it costs no
 /// floating point on an MCU.
@@ -31,13 +35,16 @@ use crate::units::{Bytes, Nanos};
 /// assert!(lines[3].starts_with("parse"));
 /// assert!(lines[3].contains("1.50 ms"));
 /// assert!(lines[3].contains("2.00 KiB"));
+/// assert!(lines[4].contains("within 1/32"));
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub struct Report<'t, const OPS: usize, const RING: usize, const SHARDS: usize> {
-    tracker: &'t Tracker<OPS, RING, SHARDS>,
+pub struct Report<'t, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    tracker: &'t Tracker<OPS, RING, SHARDS, BUCKETS>,
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// A printable report of every operation (`core::fmt::Display`).
     ///
     /// ```
@@ -52,32 +59,37 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```
     #[must_use]
-    pub fn report(&self) -> Report<'_, OPS, RING, SHARDS> {
+    pub fn report(&self) -> Report<'_, OPS, RING, SHARDS, BUCKETS> {
         Report { tracker: self }
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Report<'_, OPS, RING, SHARDS> {
-    /// The summaries this report prints, in registration order.
-    #[must_use]
-    pub fn summaries(&self) -> heapless::Vec<MetricsSummary, OPS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Report<'_, OPS, RING, SHARDS, BUCKETS>
+{
+    /// The summaries this report prints, in registration order (lazily, as
+    /// [`Tracker::summaries`]).
+    pub fn summaries(&self) -> impl Iterator<Item = MetricsSummary<BUCKETS>> + '_ {
         self.tracker.summaries()
     }
 }
 
 const HEADER: &str = "=== Performance Report ===";
-const COLS: [&str; 7] = ["Count", "Avg", "Min", "Max", "p50 (recent)", "p99 (recent)", "Avg Mem"];
+const COLS: [&str; 8] = ["Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Avg Mem"];
 const CPU_COL: &str = "CPU";
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Display for Report<'_, OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Display
+    for Report<'_, OPS, RING, SHARDS, BUCKETS>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows = self.summaries();
         writeln!(f, "{HEADER}")?;
-        if rows.is_empty() {
+        if self.tracker.is_empty() {
             return writeln!(f, "(no operations recorded)");
         }
-        let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max("Operation".len());
-        let show_cpu = rows.iter().any(|r| r.cpu_samples > 0);
+        // Widths first, then the rows: summaries are taken one at a time (each
+        // carries a histogram), so the column choice reads them once more.
+        let name_w = self.tracker.operations().map(|op| op.name().len()).max().unwrap_or(0).max("Operation".len());
+        let show_cpu = self.summaries().any(|r| r.cpu_samples > 0);
         const W: usize = 12;
 
         write!(f, "{:<name_w$}", "Operation")?;
@@ -94,9 +106,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Display for 
         }
         writeln!(f)?;
 
-        for r in &rows {
+        for r in self.summaries() {
             write!(f, "{:<name_w$} {:>W$}", r.name.as_str(), r.count)?;
-            for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99] {
+            for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
                 write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
             }
             write!(f, " {:>W$}", Bytes(r.avg_memory))?;
@@ -108,6 +120,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Display for 
             }
             writeln!(f)?;
         }
-        Ok(())
+        let within = 2u64 << Layout::of(BUCKETS).sub_bits();
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")
     }
 }

@@ -3,22 +3,24 @@
 
 use crate::aggregate::Aggregate;
 use crate::exclusive::Exclusive;
+use crate::histogram::Histogram;
 use crate::padded::CachePadded;
 use crate::ring::Record;
 use crate::sync::{const_fn, hot_fn};
 use crate::totals::{Raw, Totals};
 
-pub(crate) struct ShardCore<const RING: usize> {
-    /// The uncontended path, with the ring: one RMW per record.
-    exclusive: Exclusive<RING>,
+pub(crate) struct ShardCore<const RING: usize, const BUCKETS: usize> {
+    /// The uncontended path, with the ring and a histogram: one RMW per
+    /// record.
+    exclusive: Exclusive<RING, BUCKETS>,
     /// The contended path: wait-free under any number of writers.
     aggregate: Aggregate,
 }
 
 /// A cache-padded shard.
-pub(crate) type Shard<const RING: usize> = CachePadded<ShardCore<RING>>;
+pub(crate) type Shard<const RING: usize, const BUCKETS: usize> = CachePadded<ShardCore<RING, BUCKETS>>;
 
-impl<const RING: usize> ShardCore<RING> {
+impl<const RING: usize, const BUCKETS: usize> ShardCore<RING, BUCKETS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
             Self { exclusive: Exclusive::new(), aggregate: Aggregate::new() }
@@ -26,24 +28,28 @@ impl<const RING: usize> ShardCore<RING> {
     }
 
     hot_fn! {
-        /// The whole record path. Uncontended: one CAS, plain stores, one
-        /// Release store. Contended (another writer holds the shard, or a reader
-        /// has asked writers to stand aside): four RMWs on the hot/cold
-        /// aggregate, one more for a new min or max, two more for a CPU time.
-        pub(crate) fn record(&self, r: &Raw) {
-            if !self.exclusive.try_record(r) {
-                self.aggregate.record(r);
+        /// The whole record path, for a record in histogram bucket `bucket`.
+        /// Uncontended: one CAS, plain stores, one Release store. Contended
+        /// (another writer holds the shard, or a reader has asked writers to
+        /// stand aside): five RMWs on the hot/cold aggregate and the
+        /// operation's shared histogram halves, one more for a new min or max,
+        /// two more for a CPU time.
+        pub(crate) fn record(&self, r: &Raw, bucket: usize, histograms: &[Histogram<BUCKETS>; 2]) {
+            if !self.exclusive.try_record(r, bucket) {
+                self.aggregate.record(r, bucket, histograms);
             }
         }
     }
 
     /// Both paths' totals: each is one set of whole records and every record
-    /// is in exactly one of them, so the sum is one set of whole records.
+    /// is in exactly one of them, so their sum is one set of whole records.
+    /// The exclusive path's buckets are added into `hist`; the contended
+    /// path's are in the operation's histogram half of the returned parity.
     /// The caller holds the slot's reader lock.
-    pub(crate) fn snapshot(&self) -> Totals {
-        let mut t = self.exclusive.snapshot();
-        t.merge(&self.aggregate.snapshot());
-        t
+    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> (Totals, Totals, usize) {
+        let exclusive = self.exclusive.snapshot(hist);
+        let (contended, parity) = self.aggregate.snapshot();
+        (exclusive, contended, parity)
     }
 
     /// The window of `seq`s the ring can still hold: `[lo, hi)`.

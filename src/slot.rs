@@ -24,26 +24,39 @@
 
 use heapless::Vec;
 
+use crate::buckets::Layout;
+use crate::histogram::Histogram;
 use crate::padded::CachePadded;
 use crate::ring::Record;
 use crate::shard::{Shard, ShardCore};
 use crate::sync::{AtomicBool, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
 use crate::totals::{Raw, Totals};
 
-/// One operation: its shards, and the lock that serialises its readers.
-pub(crate) struct OpSlot<const RING: usize, const SHARDS: usize> {
+/// One operation: its shards, the histogram halves of its contended path,
+/// and the lock that serialises its readers.
+pub(crate) struct OpSlot<const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
     /// Serialises readers: the hot/cold snapshot swaps halves, and two readers
     /// must not swap the same shard at once. Writers never touch it.
     reading: AtomicBool,
-    shards: [Shard<RING>; SHARDS],
+    shards: [Shard<RING, BUCKETS>; SHARDS],
+    /// The hot/cold histogram halves of every shard's contended path. One
+    /// pair per operation, not per shard: a histogram is kilobytes, and
+    /// records reach here only under contention.
+    contended: CachePadded<[Histogram<BUCKETS>; 2]>,
 }
 
-impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, SHARDS, BUCKETS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { reading: AtomicBool::new(false), shards: array_of![CachePadded::new(ShardCore::new()); SHARDS] }
+            Self {
+                reading: AtomicBool::new(false),
+                shards: array_of![CachePadded::new(ShardCore::new()); SHARDS],
+                contended: CachePadded::new([Histogram::new(), Histogram::new()]),
+            }
         }
     }
+
+    const LAYOUT: Layout = Layout::of(BUCKETS);
 
     hot_fn! {
         /// Records `r` on shard `shard % SHARDS`.
@@ -51,27 +64,53 @@ impl<const RING: usize, const SHARDS: usize> OpSlot<RING, SHARDS> {
             // `% SHARDS` is never a division by zero: `Tracker::new` rejects
             // `SHARDS == 0` at compile time.
             if let Some(s) = self.shards.get(shard % SHARDS) {
-                s.record(r);
+                s.record(r, Self::LAYOUT.index(r.ns), &self.contended);
             }
         }
     }
 
-    /// A consistent snapshot of the whole operation: each shard's snapshot is
-    /// one set of whole records, and the shards hold disjoint records, so
-    /// their sum is one set of whole records too (I2 across shards).
-    pub(crate) fn totals(&self) -> Totals {
+    /// A consistent snapshot of the whole operation, its totals and its
+    /// histogram's bucket counts: each shard's snapshot is one set of whole
+    /// records, and the shards hold disjoint records, so their sum is one set
+    /// of whole records too (I2 across shards).
+    ///
+    /// The contended path's buckets: every shard's hot/cold aggregate flips
+    /// with each snapshot, so all of them always have the same parity, and a
+    /// contended record's bucket goes to the histogram half of its aggregate
+    /// half's parity. Once every shard has flipped and waited for its cold
+    /// half's writers, the cold histogram half holds exactly the records of
+    /// the shards' cold halves. It is then moved into the hot half, as the
+    /// aggregates' cold halves are.
+    pub(crate) fn snapshot(&self) -> (Totals, [u64; BUCKETS]) {
         let mut backoff = Backoff::new();
         // Acquire: pairs with the Release below from the previous reader, so
         // this reader sees its clearing of the cold halves.
         while self.reading.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             backoff.snooze();
         }
+        let mut hist = [0u64; BUCKETS];
         let mut t = Totals::EMPTY;
+        let mut contended = Totals::EMPTY;
+        let mut cold = 0;
         for shard in &self.shards {
-            t.merge(&shard.snapshot());
+            let (exclusive, shard_contended, parity) = shard.snapshot(&mut hist);
+            t.merge(&exclusive);
+            contended.merge(&shard_contended);
+            cold = parity;
+        }
+        t.merge(&contended);
+        // Only buckets between the contended records' extremes can be
+        // non-zero; with no contended record there is nothing to move.
+        if contended.count > 0
+            && let (Some(cold_half), Some(hot_half)) = (self.contended.get(cold), self.contended.get(cold ^ 1))
+        {
+            // Quiescent: the waits above synchronised with every writer of it
+            // (the aggregates' Acquire loads of `completed`).
+            let range = Self::LAYOUT.index(contended.min_ns)..=Self::LAYOUT.index(contended.max_ns);
+            cold_half.drain_into(range, &mut hist, hot_half);
         }
         self.reading.store(false, Ordering::Release);
-        t
+        (t, hist)
     }
 
     /// The recent window: the newest `RING` whole records, oldest first (see
@@ -133,7 +172,7 @@ impl Head {
     const EMPTY: Self = Self { record: None, key: Age::NEWEST, cursor: 0, lo: 0 };
 
     /// Walks the ring backwards to the next whole record.
-    fn next_whole<const RING: usize>(&mut self, shard: &Shard<RING>) -> Option<Record> {
+    fn next_whole<const RING: usize, const BUCKETS: usize>(&mut self, shard: &Shard<RING, BUCKETS>) -> Option<Record> {
         while self.cursor > self.lo {
             self.cursor -= 1;
             if let Some(r) = shard.read(self.cursor) {

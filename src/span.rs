@@ -15,13 +15,13 @@ use crate::summary::Sample;
 /// `Operation::time` and `Tracker::time` (the fast clock; that type is
 /// called `ScopeGuard`).
 #[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
-pub struct Span<'t, 'c, C: Clock, const RING: usize, const SHARDS: usize> {
-    op: Operation<'t, RING, SHARDS>,
+pub struct Span<'t, 'c, C: Clock, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    op: Operation<'t, RING, SHARDS, BUCKETS>,
     clock: &'c C,
     start: u64,
 }
 
-impl<C: Clock, const RING: usize, const SHARDS: usize> Span<'_, '_, C, RING, SHARDS> {
+impl<C: Clock, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Span<'_, '_, C, RING, SHARDS, BUCKETS> {
     /// Time so far.
     #[must_use]
     pub fn elapsed(&self) -> Duration {
@@ -43,16 +43,18 @@ impl<C: Clock, const RING: usize, const SHARDS: usize> Span<'_, '_, C, RING, SHA
     }
 }
 
-impl<C: Clock, const RING: usize, const SHARDS: usize> Drop for Span<'_, '_, C, RING, SHARDS> {
+impl<C: Clock, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Drop
+    for Span<'_, '_, C, RING, SHARDS, BUCKETS>
+{
     fn drop(&mut self) {
         self.record_elapsed();
     }
 }
 
-impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
     /// Starts a [`Span`] timed by `clock` (see [`Clock`] for an example with
     /// a cycle counter).
-    pub fn span<'c, C: Clock>(&self, clock: &'c C) -> Span<'t, 'c, C, RING, SHARDS> {
+    pub fn span<'c, C: Clock>(&self, clock: &'c C) -> Span<'t, 'c, C, RING, SHARDS, BUCKETS> {
         Span { op: *self, clock, start: clock.ticks() }
     }
 }

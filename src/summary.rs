@@ -3,6 +3,8 @@
 
 use core::time::Duration;
 
+use crate::buckets::DEFAULT_BUCKETS;
+use crate::distribution::Distribution;
 use crate::name::Name;
 use crate::ring::Record;
 use crate::totals::{Raw, Totals};
@@ -143,10 +145,16 @@ impl PerformanceMetrics {
 
 /// Everything known about one operation, copied out of the tracker.
 ///
-/// The lifetime fields (`count` through `avg_memory`, and the CPU fields) come
-/// from one consistent snapshot (I2): they describe exactly one set of whole
-/// records. The percentiles are taken over the records now in the recent
-/// window (at most `RING`), by nearest rank.
+/// Every field comes from one consistent snapshot (I2): they describe
+/// exactly one set of whole records, over the operation's whole history. The
+/// quantiles `p50` to `p999` are read from its duration histogram,
+/// [`distribution`](Self::distribution), within its relative error (1/32 at
+/// the default resolution; see [`Distribution`]). The newest raw records are
+/// [`Operation::recent`](crate::Operation::recent)'s business, not this.
+///
+/// [`since`](Self::since) turns two summaries into the figures of the
+/// interval between them: what a per-second reporter or a dashboard wants,
+/// where the lifetime min and max never recover from one spike.
 ///
 /// When a sum saturates at `u64::MAX` (nanoseconds or bytes) it stays there,
 /// [`saturated`](Self::saturated) is set, and the average derived from it is
@@ -165,13 +173,15 @@ impl PerformanceMetrics {
 /// assert_eq!((&*s.name, s.count), ("load", 4));
 /// assert_eq!(s.avg_duration, Duration::from_micros(2500));
 /// assert_eq!((s.min_duration, s.max_duration), (Duration::from_millis(1), Duration::from_millis(4)));
-/// assert_eq!(s.p50, Duration::from_millis(2));
+/// // 2 ms, read from its bucket: within 1/32.
+/// assert!(s.p50.abs_diff(Duration::from_millis(2)) <= Duration::from_millis(2) / 32);
+/// assert_eq!(s.p999, Duration::from_millis(4));
 /// assert_eq!(s.avg_memory, 2560);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
-pub struct MetricsSummary {
+pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// The operation's name: a `heapless::String` of capacity
     /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (64 bytes) that derefs to `str`.
     pub name: Name,
@@ -193,17 +203,19 @@ pub struct MetricsSummary {
     pub total_memory: u64,
     /// `total_memory / count`, or zero with no records.
     pub avg_memory: u64,
-    /// Median of the recent window, by nearest rank; zero if it is empty.
+    /// Median duration over the whole history (nearest rank, read from the
+    /// histogram); zero with no records.
     #[cfg_attr(feature = "serde", serde(rename = "p50_ns", with = "ns"))]
     pub p50: Duration,
-    /// 90th percentile of the recent window, by nearest rank.
+    /// 90th percentile over the whole history; zero with no records.
     #[cfg_attr(feature = "serde", serde(rename = "p90_ns", with = "ns"))]
     pub p90: Duration,
-    /// 99th percentile of the recent window, by nearest rank.
+    /// 99th percentile over the whole history; zero with no records.
     #[cfg_attr(feature = "serde", serde(rename = "p99_ns", with = "ns"))]
     pub p99: Duration,
-    /// Number of records in the recent window the percentiles were taken over.
-    pub window: usize,
+    /// 99.9th percentile over the whole history; zero with no records.
+    #[cfg_attr(feature = "serde", serde(rename = "p999_ns", with = "ns"))]
+    pub p999: Duration,
     /// Number of records that carried a CPU time.
     pub cpu_samples: u64,
     /// Sum of the CPU times carried by records (saturating).
@@ -213,9 +225,12 @@ pub struct MetricsSummary {
     /// `u64::MAX` and stayed there: the averages are then lower bounds.
     #[cfg_attr(feature = "serde", serde(default))]
     pub saturated: bool,
+    /// The durations of the same records, as a histogram: where the
+    /// quantiles come from, and what [`since`](Self::since) subtracts.
+    pub distribution: Distribution<BUCKETS>,
 }
 
-impl MetricsSummary {
+impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
     /// Average CPU time over the records that carried one, if any did.
     ///
     /// ```
@@ -235,23 +250,70 @@ impl MetricsSummary {
         ns.checked_div(self.cpu_samples).map(Duration::from_nanos)
     }
 
-    /// Builds a summary from a snapshot and the window's durations, which it
-    /// sorts in place.
-    pub(crate) fn from_parts(name: Name, t: &Totals, window: &mut [u64]) -> Self {
-        window.sort_unstable();
-        let pct = |p: u64| -> Duration {
-            let n = window.len() as u64;
-            // Nearest rank: the smallest value with at least p% of the window
-            // at or below it; rank = ceil(p·n / 100), counted from 1.
-            let rank = (p * n).div_ceil(100).max(1);
-            window.get((rank - 1) as usize).map_or(Duration::ZERO, |&ns| Duration::from_nanos(ns))
+    /// The figures of the records in `self` that are not in `earlier`: the
+    /// interval between two summaries of one operation, `earlier` taken
+    /// first. Count, sums, averages and quantiles are exact as in a summary
+    /// (the quantiles within the histogram's relative error).
+    ///
+    /// The interval's `min_duration` and `max_duration` are not known
+    /// exactly: they come from the interval's histogram, read from its lowest
+    /// and highest non-empty buckets as quantiles are (within the relative
+    /// error of the true ones; the maximum kept at or below the lifetime
+    /// one). A sum that saturated makes the interval's sums read
+    /// as saturated too. Summaries of other operations, or in the other
+    /// order, give empty or partial figures, never a panic.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<1, 8> = Tracker::new();
+    /// let op = T.operation("frame")?;
+    /// op.record(Duration::from_millis(50), 100); // a spike at start-up
+    /// let before = op.summary();
+    /// for _ in 0..10 { op.record(Duration::from_millis(2), 10); }
+    /// let last_second = op.summary().since(&before);
+    /// assert_eq!((last_second.count, last_second.total_memory), (10, 100));
+    /// assert_eq!(last_second.avg_duration, Duration::from_millis(2));
+    /// assert!(last_second.max_duration < Duration::from_millis(3), "the spike is not in it");
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn since(&self, earlier: &Self) -> Self {
+        let delta = |now: Duration, then: Duration| {
+            if saturating_ns(now) == u64::MAX { now } else { now.saturating_sub(then) }
         };
+        let distribution = self.distribution.since(&earlier.distribution);
+        let d_ns = |d: Option<Duration>| d.map_or(0, saturating_ns);
+        let count = self.count.saturating_sub(earlier.count);
+        let totals = Totals {
+            count,
+            total_ns: saturating_ns(delta(self.total_duration, earlier.total_duration)),
+            total_mem: if self.total_memory == u64::MAX {
+                u64::MAX
+            } else {
+                self.total_memory.saturating_sub(earlier.total_memory)
+            },
+            min_ns: if count == 0 { u64::MAX } else { d_ns(distribution.min()) },
+            max_ns: d_ns(distribution.max()),
+            cpu_ns: saturating_ns(delta(self.total_cpu_time, earlier.total_cpu_time)),
+            cpu_count: self.cpu_samples.saturating_sub(earlier.cpu_samples),
+        };
+        Self::from_parts(self.name.clone(), &totals, distribution)
+    }
+
+    /// Builds a summary from a snapshot's totals and the same records'
+    /// distribution.
+    pub(crate) fn from_parts(name: Name, t: &Totals, distribution: Distribution<BUCKETS>) -> Self {
+        let q = |q: f64| distribution.quantile(q).unwrap_or(Duration::ZERO);
         let avg = |sum: u64| sum.checked_div(t.count).unwrap_or(0);
         let empty = t.count == 0;
         let min_ns = if empty { 0 } else { t.min_ns };
         // A saturated total gives an average below the true one, even below
         // the minimum; an average is never outside min..=max.
-        let avg_ns = avg(t.total_ns).clamp(min_ns, t.max_ns.max(min_ns));
+        // (Only then: an interval's min and max are read from buckets, and an
+        // exact average may lie just outside them.)
+        let avg_ns = if t.saturated() { avg(t.total_ns).clamp(min_ns, t.max_ns.max(min_ns)) } else { avg(t.total_ns) };
         Self {
             name,
             count: t.count,
@@ -261,13 +323,14 @@ impl MetricsSummary {
             max_duration: Duration::from_nanos(t.max_ns),
             total_memory: t.total_mem,
             avg_memory: avg(t.total_mem),
-            p50: pct(50),
-            p90: pct(90),
-            p99: pct(99),
-            window: window.len(),
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
             cpu_samples: t.cpu_count,
             total_cpu_time: Duration::from_nanos(t.cpu_ns),
             saturated: t.saturated(),
+            distribution,
         }
     }
 }

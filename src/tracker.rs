@@ -6,6 +6,8 @@ use core::time::Duration;
 
 use heapless::Vec;
 
+use crate::buckets::DEFAULT_BUCKETS;
+use crate::distribution::Distribution;
 use crate::error::TrackerError;
 use crate::name::NameBuf;
 use crate::operation::Operation;
@@ -50,7 +52,7 @@ pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>
 ///   over, so that threads recording the same operation do not fight over one
 ///   cache line. Defaults to [`DEFAULT_SHARDS`] (8 with `std`, 1 without).
 ///
-/// Its whole footprint is `size_of::<Tracker<OPS, RING, SHARDS>>()` (I7); it
+/// Its whole footprint is `size_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>()` (I7); it
 /// never allocates. The README gives the formula.
 ///
 /// ```
@@ -64,11 +66,18 @@ pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>
 /// assert_eq!(s.count, 1);
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub struct Tracker<const OPS: usize, const RING: usize, const SHARDS: usize = DEFAULT_SHARDS> {
-    registry: Registry<OPS, RING, SHARDS>,
+pub struct Tracker<
+    const OPS: usize,
+    const RING: usize,
+    const SHARDS: usize = DEFAULT_SHARDS,
+    const BUCKETS: usize = DEFAULT_BUCKETS,
+> {
+    registry: Registry<OPS, RING, SHARDS, BUCKETS>,
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     const_fn! {
         /// An empty tracker. `const`, so it can live in a `static`.
         ///
@@ -131,7 +140,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// assert_eq!(T.operation("x".repeat(65)).unwrap_err(), TrackerError::NameTooLong);
     /// # Ok::<(), TrackerError>(())
     /// ```
-    pub fn operation(&self, name: impl AsRef<str>) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+    pub fn operation(&self, name: impl AsRef<str>) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         self.resolve(NameBuf::new(name.as_ref())?)
     }
 
@@ -152,13 +161,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```
     #[must_use]
-    pub fn get(&self, name: impl AsRef<str>) -> Option<Operation<'_, RING, SHARDS>> {
+    pub fn get(&self, name: impl AsRef<str>) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
         let name = NameBuf::new(name.as_ref()).ok()?;
         self.registry.find(&name).map(|slot| Operation::new(slot, name))
     }
 
     /// `operation` for a name already validated (a `Timer`'s).
-    pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS>, TrackerError> {
+    pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         let slot = self.registry.resolve(&name).ok_or(TrackerError::Full)?;
         Ok(Operation::new(slot, name))
     }
@@ -170,15 +179,56 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// whether the name is there; [`operation`](Self::operation) registers,
     /// and can fail for a reason worth telling apart ([`TrackerError`]).
     #[must_use]
-    pub fn summary(&self, name: impl AsRef<str>) -> Option<MetricsSummary> {
+    pub fn summary(&self, name: impl AsRef<str>) -> Option<MetricsSummary<BUCKETS>> {
         self.get(name).map(|op| op.summary())
+    }
+
+    /// The lifetime distribution of `name`'s durations, or `None` if it was
+    /// never registered. See [`Distribution`].
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<2, 8> = Tracker::new();
+    /// for _ in 0..98 { T.record("get", Duration::from_micros(100), 0)?; }
+    /// for _ in 0..2 { T.record("get", Duration::from_millis(10), 0)?; }
+    /// let d = T.distribution("get").unwrap();
+    /// assert_eq!(d.count(), 100);
+    /// // Rank 98 is a 100 µs record, read from its bucket (within 1/32);
+    /// // rank 99 is in the top bucket used, read as the recorded maximum.
+    /// let p98 = d.quantile(0.98).unwrap().as_nanos() as f64;
+    /// assert!((p98 - 100_000.0).abs() <= 100_000.0 / 32.0);
+    /// assert_eq!(d.quantile(0.99), Some(Duration::from_millis(10)));
+    /// assert!(T.distribution("put").is_none());
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn distribution(&self, name: impl AsRef<str>) -> Option<Distribution<BUCKETS>> {
+        self.get(name).map(|op| op.distribution())
     }
 
     /// Summaries of every operation, in registration order: the primary way
     /// to read a tracker (no allocation, works without `std`).
-    #[must_use]
-    pub fn summaries(&self) -> Vec<MetricsSummary, OPS> {
-        self.operations().map(|op| op.summary()).collect()
+    ///
+    /// Lazy: each summary is taken (one consistent snapshot) when the
+    /// iterator reaches it. A summary carries its histogram (5 KB at the
+    /// default resolution), so they are not gathered on the stack: collect
+    /// them into a `Vec` where you want them all at once.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// T.record("a", Duration::from_micros(3), 0)?;
+    /// T.record("b", Duration::from_micros(5), 0)?;
+    /// let counts: Vec<(String, u64)> = T.summaries().map(|s| (s.name.to_string(), s.count)).collect();
+    /// assert_eq!(counts, [("a".to_string(), 1), ("b".to_string(), 1)]);
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn summaries(&self) -> impl Iterator<Item = MetricsSummary<BUCKETS>> + '_ {
+        self.operations().map(|op| op.summary())
     }
 
     /// The recent window of `name`: at most `RING` whole records, the newest
@@ -189,7 +239,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     }
 
     /// Every registered operation, in registration order.
-    pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS>> {
+    pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS, BUCKETS>> {
         self.registry.ready().map(|(name, slot)| Operation::new(slot, name))
     }
 
@@ -206,13 +256,17 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Default for Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Default
+    for Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Debug for Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Debug
+    for Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tracker")
             .field("ops", &self.len())

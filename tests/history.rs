@@ -199,3 +199,32 @@ fn python_reads_the_history_file_with_its_stock_json_module() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn histograms_round_trip_so_two_stored_snapshots_give_the_interval() {
+    let t = busy_tracker();
+    let before = Snapshot::take(&t);
+    for _ in 0..5 {
+        t.record("parse \"json\"", Duration::from_millis(3), 0).unwrap();
+    }
+    let after = Snapshot::take(&t);
+    let text = format!("{}\n{}\n", before.to_json_line(), after.to_json_line());
+    assert!(text.contains(r#""buckets":[["#), "sparse buckets in the line: {text}");
+    let back = Snapshot::from_json_lines(&text).unwrap();
+    assert_eq!(back, [before, after.clone()], "histograms survive the round trip exactly");
+    let interval = back[1].summaries[0].since(&back[0].summaries[0]);
+    assert_eq!(interval.count, 5);
+    assert_eq!(interval.total_duration, Duration::from_millis(15));
+    assert!(interval.p50.abs_diff(Duration::from_millis(3)) <= Duration::from_millis(3) / 32);
+    assert_eq!(after.summaries[0].distribution.count(), after.summaries[0].count);
+}
+
+#[test]
+fn a_bucket_bound_from_another_resolution_is_a_named_error() {
+    let t = busy_tracker();
+    let line = Snapshot::take(&t).to_json_line();
+    // 1,000,000 ns is no bucket's upper bound at the default resolution.
+    let bad = line.replacen(r#""buckets":[["#, r#""buckets":[[1000000,1],["#, 1);
+    let err = Snapshot::from_json_lines(&bad).unwrap_err().to_string();
+    assert!(err.contains("1000000 ns is not a bucket bound"), "{err}");
+}

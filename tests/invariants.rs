@@ -5,7 +5,7 @@ use core::time::Duration;
 use std::sync::Barrier;
 use std::thread;
 
-use perftrack::{MetricsSummary, Sample, Tracker, TrackerError};
+use perftrack::{COARSE_BUCKETS, DEFAULT_BUCKETS, MetricsSummary, Sample, Tracker, TrackerError};
 
 /// Every record in these tests has `memory == 3 * ns + 1`, so any set of whole
 /// records satisfies `total_memory == 3 * total_ns + count`.
@@ -13,11 +13,39 @@ fn mem_for(ns: u64) -> u64 {
     3 * ns + 1
 }
 
-fn assert_consistent(s: &MetricsSummary) {
+/// A snapshot is one set of whole records: its totals agree with each other
+/// (the memory rule above), and its histogram holds the same records: as many
+/// as the count, and bucket bounds that bracket the total duration and the
+/// extremes.
+fn assert_consistent<const B: usize>(s: &MetricsSummary<B>) {
     let total_ns = s.total_duration.as_nanos() as u64;
     assert_eq!(s.total_memory, 3 * total_ns + s.count, "torn snapshot: {s:?}");
+    let d = &s.distribution;
+    assert_eq!(d.count(), s.count, "the histogram holds other records than the totals: {s:?}");
     if s.count > 0 {
         assert!(s.min_duration <= s.avg_duration && s.avg_duration <= s.max_duration, "min/avg/max disagree: {s:?}");
+        // Each record lies in its bucket, whose lower bound is at least
+        // upper / (1 + 2·relative_error): so the total duration lies between
+        // the sums of the buckets' bounds, and the extremes in the outer ones.
+        let shrink = 1.0 + 2.0 * d.relative_error();
+        let (mut lo, mut hi) = (0f64, 0u128);
+        for (upper, n) in d.buckets() {
+            hi += upper.as_nanos() * n as u128;
+            lo += (upper.as_nanos() as f64 / shrink).floor() * n as f64;
+        }
+        assert!(lo <= total_ns as f64 && total_ns as u128 <= hi, "total outside its buckets ({lo}..={hi}): {s:?}");
+        let (first, last) = (d.buckets().next().unwrap().0, d.buckets().last().unwrap().0);
+        assert!(s.min_duration <= first && s.max_duration <= last, "extremes outside the buckets: {s:?}");
+    }
+}
+
+/// Stops the writers when the reader's scope ends, also when an assertion
+/// in it panics: the failure then fails the test instead of hanging it.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -75,9 +103,12 @@ fn i1_records_on_one_shared_shard_are_exact_at_rest() {
 
 // ---------------------------------------------------------------- I2 + I6
 
-fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize>(shared_shard: bool) {
+/// Four writers and a reader. `shared_shard`: writer `w` records on shard
+/// `w % SHARDS`, so shards are shared and the contended path runs; otherwise
+/// each writer records on its own thread's shard.
+fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize, const BUCKETS: usize>(shared_shard: bool) {
     const SNAPSHOTS: usize = if cfg!(miri) { 20 } else { 3_000 };
-    let t: Tracker<2, 16, SHARDS> = Tracker::new();
+    let t: Tracker<2, 16, SHARDS, BUCKETS> = Tracker::new();
     let op = t.operation("io").unwrap();
     let stop = AtomicBool::new(false);
     let written = AtomicUsize::new(0);
@@ -90,7 +121,7 @@ fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize>(shared_shard
                     let ns = (i * 7 + w) % 10_000;
                     let sample = Sample::new(Duration::from_nanos(ns), mem_for(ns));
                     if shared_shard {
-                        op.record_on(0, &sample)
+                        op.record_on(w as usize % SHARDS, &sample)
                     } else {
                         op.record_sample(&sample)
                     }
@@ -102,6 +133,7 @@ fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize>(shared_shard
         // The reader finishes SNAPSHOTS snapshots while the writers never
         // stop: if its retries were not bounded by the writers in flight, this
         // loop would never end.
+        let _stop = StopOnDrop(&stop);
         let mut last = 0;
         for _ in 0..SNAPSHOTS {
             let snap = op.summary();
@@ -116,12 +148,25 @@ fn snapshots_stay_consistent_while_writers_run<const SHARDS: usize>(shared_shard
 
 #[test]
 fn i2_snapshots_are_consistent_while_writers_share_one_shard() {
-    snapshots_stay_consistent_while_writers_run::<1>(true);
+    snapshots_stay_consistent_while_writers_run::<1, DEFAULT_BUCKETS>(true);
+}
+
+#[test]
+fn i2_coarse_histograms_stay_consistent_while_writers_share_one_shard() {
+    snapshots_stay_consistent_while_writers_run::<1, COARSE_BUCKETS>(true);
+}
+
+#[test]
+fn i2_histograms_stay_consistent_while_two_writers_share_each_of_two_shards() {
+    // Both shards' contended paths fill the operation's one pair of
+    // histogram halves: the parity shared across shards is what keeps the
+    // buckets equal to the count.
+    snapshots_stay_consistent_while_writers_run::<2, DEFAULT_BUCKETS>(true);
 }
 
 #[test]
 fn i2_snapshots_are_consistent_across_shards_while_writers_run() {
-    snapshots_stay_consistent_while_writers_run::<4>(false);
+    snapshots_stay_consistent_while_writers_run::<4, DEFAULT_BUCKETS>(false);
 }
 
 #[test]
@@ -139,6 +184,7 @@ fn i2_many_readers_at_once_each_get_consistent_snapshots() {
                 i += 1;
             }
         });
+        let _stop = StopOnDrop(stop);
         let readers: Vec<_> =
             (0..3).map(|_| s.spawn(move || (0..ROUNDS).for_each(|_| assert_consistent(&op.summary())))).collect();
         for r in readers {
@@ -301,7 +347,7 @@ fn i4_racing_registrations_of_the_same_names_get_one_slot_each() {
             });
         }
     });
-    let names: Vec<String> = t.summaries().iter().map(|s| s.name.to_string()).collect();
+    let names: Vec<String> = t.summaries().map(|s| s.name.to_string()).collect();
     assert_eq!(names.len(), 4, "duplicate slots: {names:?}");
     for s in t.summaries() {
         assert_eq!(s.count, THREADS as u64, "{} split over slots", s.name);
@@ -438,39 +484,53 @@ fn i5_lapped_ring_writers_lose_no_aggregate() {
 // ---------------------------------------------------------------- I7
 
 /// The README's footprint formula, written out independently of the code.
-fn footprint(ops: usize, ring: usize, shards: usize) -> usize {
+fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
-    let shard = round(256 + 40 * ring);
+    let shard = round(264 + 40 * ring + 8 * buckets);
     let names = round(72 * ops);
-    let slot = a + shards * shard;
+    let slot = a + shards * shard + round(16 * buckets);
     names + ops * slot
 }
 
 #[test]
 fn i7_size_of_tracker_matches_the_readme_formula() {
-    assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1));
-    assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8));
-    assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16));
-    assert_eq!(Tracker::<3, 5, 2>::FOOTPRINT, footprint(3, 5, 2));
+    assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1, 625));
+    assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8, 625));
+    assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16, 625));
+    assert_eq!(size_of::<Tracker<8, 16, 1, COARSE_BUCKETS>>(), footprint(8, 16, 1, 165));
+    assert_eq!(size_of::<Tracker<2, 4, 3, 44>>(), footprint(2, 4, 3, 44));
+    assert_eq!(Tracker::<3, 5, 2>::FOOTPRINT, footprint(3, 5, 2, 625));
+}
+
+#[test]
+fn the_default_tracker_stays_within_four_mebibytes() {
+    // Checked when this test compiles: a bigger default fails the build.
+    const { assert!(perftrack::PerformanceTracker::FOOTPRINT <= 4 << 20) };
+    assert_eq!(perftrack::PerformanceTracker::FOOTPRINT, footprint(32, 64, perftrack::DEFAULT_SHARDS, 625));
 }
 
 // ---------------------------------------------------------------- summary and report
 
 #[test]
-fn percentiles_use_nearest_rank_over_the_recent_window() {
-    let t: Tracker<1, 100, 1> = Tracker::new();
-    for ns in 1..=100u64 {
-        t.record("p", Duration::from_nanos(ns), 0).unwrap();
+fn quantiles_cover_the_whole_history_not_the_recent_window() {
+    // The case a window gets wrong: 10,000 records with 2% at 10 ms, then
+    // 64 fast ones that fill a 64-record window.
+    let t: Tracker<1, 64, 1> = Tracker::new();
+    for i in 0..10_000u64 {
+        let d = if i % 50 == 0 { Duration::from_millis(10) } else { Duration::from_micros(1) };
+        t.record("p", d, 0).unwrap();
+    }
+    for _ in 0..64 {
+        t.record("p", Duration::from_micros(1), 0).unwrap();
     }
     let s = t.summary("p").unwrap();
-    assert_eq!((s.p50, s.p90, s.p99), (Duration::from_nanos(50), Duration::from_nanos(90), Duration::from_nanos(99)));
-    assert_eq!(s.window, 100);
-    // Only the window counts: 100 more records of 1000 ns push the old ones out.
-    for _ in 0..100 {
-        t.record("p", Duration::from_nanos(1000), 0).unwrap();
-    }
-    assert_eq!(t.summary("p").unwrap().p50, Duration::from_nanos(1000));
+    assert_eq!(s.count, 10_064);
+    assert!(t.recent("p").iter().all(|r| r.duration == Duration::from_micros(1)), "the window holds only fast records");
+    // 200 of 10,064 records are slow: 1.99%, so p99 is a slow one.
+    assert_eq!(s.p99, Duration::from_millis(10), "read from the top bucket used: the exact maximum");
+    assert!(s.p50.abs_diff(Duration::from_micros(1)) <= Duration::from_micros(1) / 32, "{:?}", s.p50);
+    assert_eq!(s.p999, Duration::from_millis(10));
 }
 
 #[test]
@@ -479,7 +539,7 @@ fn summaries_come_in_registration_order() {
     for n in ["c", "a", "b"] {
         t.record(n, Duration::from_nanos(1), 0).unwrap();
     }
-    let names: Vec<String> = t.summaries().iter().map(|s| s.name.to_string()).collect();
+    let names: Vec<String> = t.summaries().map(|s| s.name.to_string()).collect();
     assert_eq!(names, ["c", "a", "b"]);
 }
 
@@ -491,14 +551,16 @@ fn report_columns_are_aligned_under_their_headers() {
     let text = t.report().to_string();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "=== Performance Report ===");
-    for col in ["Operation", "Count", "Avg", "Min", "Max", "p50 (recent)", "p99 (recent)", "Avg Mem"] {
+    for col in ["Operation", "Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Avg Mem"] {
         assert!(lines[1].contains(col), "missing column {col}");
     }
     // Every row is as wide as the header (in characters: `µ` is two bytes),
     // so columns line up.
-    for row in &lines[3..] {
+    let (footer, rows) = lines[3..].split_last().unwrap();
+    for row in rows {
         assert_eq!(row.chars().count(), lines[1].chars().count(), "{row:?}");
     }
+    assert!(footer.starts_with("(lifetime figures") && footer.contains("within 1/32"), "{footer}");
     assert!(lines[3].contains("1.50 ms") && lines[3].contains("2.00 KiB"), "{}", lines[3]);
     assert!(lines[4].contains("12.0 ms") && lines[4].contains("1.00 MiB"), "{}", lines[4]);
     assert!(!lines[1].contains("CPU"), "no CPU column without CPU samples");

@@ -109,7 +109,7 @@ impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> 
         self.record_sample("second", &Sample::new(Duration::ZERO, 0)).unwrap();
         assert_eq!(op.summary().count, 2001);
         assert!(self.summary("second").is_some());
-        assert_eq!(self.summaries().len(), 2);
+        assert_eq!(self.summaries().count(), 2);
         assert!(!self.recent("first").is_empty());
         let mut sink = Sink(heapless::String::new());
         write!(sink, "{}", self.report()).unwrap();

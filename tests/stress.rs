@@ -36,11 +36,21 @@ fn eight_threads_for_two_seconds_stay_consistent_and_end_exact() {
                 sent_ns.fetch_add(sum, Ordering::Relaxed);
             });
         }
+        // Writers stop when this scope ends, also when an assertion below
+        // panics: a failure fails the test instead of hanging it.
+        struct StopOnDrop<'a>(&'a AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _stop = StopOnDrop(&stop);
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(2) {
             for s in t.summaries() {
                 let ns = s.total_duration.as_nanos() as u64;
                 assert_eq!(s.total_memory, 3 * ns + s.count, "torn snapshot of {}", s.name);
+                assert_eq!(s.distribution.count(), s.count, "histogram and count disagree for {}", s.name);
                 if s.count > 0 {
                     assert!(s.min_duration <= s.avg_duration && s.avg_duration <= s.max_duration);
                 }
@@ -53,7 +63,7 @@ fn eight_threads_for_two_seconds_stay_consistent_and_end_exact() {
         stop.store(true, Ordering::Relaxed);
     });
     let (count, ns): (u64, u64) =
-        t.summaries().iter().fold((0, 0), |(c, n), s| (c + s.count, n + s.total_duration.as_nanos() as u64));
+        t.summaries().fold((0, 0), |(c, n), s| (c + s.count, n + s.total_duration.as_nanos() as u64));
     assert_eq!(count, sent_count.load(Ordering::Relaxed), "lost records");
     assert_eq!(ns, sent_ns.load(Ordering::Relaxed), "lost time");
     // The reader never livelocks: it finishes rounds while writers never stop.

@@ -9,7 +9,9 @@ use std::boxed::Box;
 
 use crate::tracker::Tracker;
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// An empty tracker allocated zeroed on the heap: no stack copy at any
     /// size, and no page is touched until it is used.
     ///

@@ -53,8 +53,8 @@ use crate::tracker::Tracker;
 ///
 /// To install it for the whole process: `metrics::set_global_recorder(bridge)`.
 #[derive(Debug, Clone)]
-pub struct MetricsBridge<const OPS: usize, const RING: usize, const SHARDS: usize> {
-    tracker: &'static Tracker<OPS, RING, SHARDS>,
+pub struct MetricsBridge<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>,
     state: Arc<State>,
 }
 
@@ -96,10 +96,12 @@ impl State {
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> MetricsBridge<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    MetricsBridge<OPS, RING, SHARDS, BUCKETS>
+{
     /// A recorder over `tracker`.
     #[must_use]
-    pub fn new(tracker: &'static Tracker<OPS, RING, SHARDS>) -> Self {
+    pub fn new(tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>) -> Self {
         Self { tracker, state: Arc::default() }
     }
 
@@ -177,12 +179,14 @@ fn scaled(v: f64, scale: f64) -> u64 {
     }
 }
 
-struct OperationHistogram<const RING: usize, const SHARDS: usize> {
-    op: Operation<'static, RING, SHARDS>,
+struct OperationHistogram<const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    op: Operation<'static, RING, SHARDS, BUCKETS>,
     kind: Kind,
 }
 
-impl<const RING: usize, const SHARDS: usize> HistogramFn for OperationHistogram<RING, SHARDS> {
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> HistogramFn
+    for OperationHistogram<RING, SHARDS, BUCKETS>
+{
     fn record(&self, value: f64) {
         match self.kind {
             Kind::Time(ns) => self.op.record(Duration::from_nanos(scaled(value, ns)), 0),
@@ -230,14 +234,18 @@ impl GaugeFn for Dropped {
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> MetricsBridge<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    MetricsBridge<OPS, RING, SHARDS, BUCKETS>
+{
     fn dropped(&self, name: &str, why: core::fmt::Arguments<'_>, reason: fn(&State) -> &AtomicU64) -> Arc<Dropped> {
         self.state.warn_once(name, why);
         Arc::new(Dropped { state: self.state.clone(), reason })
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Recorder for MetricsBridge<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder
+    for MetricsBridge<OPS, RING, SHARDS, BUCKETS>
+{
     fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
 

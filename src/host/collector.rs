@@ -10,7 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::openmetrics::{DURATION, EXTREMES, MEMORY};
+use crate::openmetrics::{DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -18,9 +18,10 @@ use crate::tracker::Tracker;
 /// each scrape takes [`Tracker::summaries`] and encodes, labelled by
 /// `operation`:
 ///
-/// * `perftrack_operation_duration_seconds`, a **histogram** with only the
-///   `+Inf` bucket (prometheus-client has no summary type): `_sum` is the
-///   lifetime total, `_count` the records;
+/// * `perftrack_operation_duration_seconds`, a **histogram** over the
+///   lifetime, with the same 64 buckets as
+///   [`Tracker::write_openmetrics`](crate::Tracker::write_openmetrics) (where
+///   their bounds and error are documented), `_sum` and `_count`;
 /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
 ///   **gauges** of the lifetime extremes (operations with records only);
 /// * `perftrack_operation_memory_bytes`, a histogram with only `+Inf`: `_sum`
@@ -44,19 +45,23 @@ use crate::tracker::Tracker;
 /// assert!(text.contains(r#"perftrack_operation_duration_seconds_count{operation="db_query"} 1"#));
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub struct PerftrackCollector<const OPS: usize, const RING: usize, const SHARDS: usize> {
-    tracker: &'static Tracker<OPS, RING, SHARDS>,
+pub struct PerftrackCollector<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>,
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> PerftrackCollector<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    PerftrackCollector<OPS, RING, SHARDS, BUCKETS>
+{
     /// A collector over `tracker`.
     #[must_use]
-    pub const fn new(tracker: &'static Tracker<OPS, RING, SHARDS>) -> Self {
+    pub const fn new(tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>) -> Self {
         Self { tracker }
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> fmt::Debug for PerftrackCollector<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Debug
+    for PerftrackCollector<OPS, RING, SHARDS, BUCKETS>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PerftrackCollector").field("tracker", self.tracker).finish()
     }
@@ -66,44 +71,59 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-/// A histogram with only the `+Inf` bucket: what prometheus-client can say
-/// of a total and a count.
-fn sum_and_count(
+/// A histogram family: per operation, a sum and the buckets `buckets` gives
+/// (cumulative, `+Inf` last).
+fn histogram<const B: usize>(
     encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
     unit: &Unit,
-    rows: &[MetricsSummary],
-    sum: fn(&MetricsSummary) -> f64,
+    rows: &[MetricsSummary<B>],
+    sum: fn(&MetricsSummary<B>) -> f64,
+    buckets: fn(&MetricsSummary<B>) -> std::vec::Vec<(f64, u64)>,
 ) -> fmt::Result {
     let mut family = encoder.encode_descriptor(name, help, Some(unit), MetricType::Histogram)?;
     for s in rows {
         let labels = [("operation", s.name.as_str())];
-        family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-            sum(s),
-            s.count,
-            &[(f64::INFINITY, s.count)],
-            None,
-        )?;
+        family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(sum(s), s.count, &buckets(s), None)?;
     }
     Ok(())
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Collector for PerftrackCollector<OPS, RING, SHARDS> {
+/// The duration histogram's buckets in seconds. prometheus-client takes
+/// per-bucket counts (it accumulates them itself), so the cumulative counts
+/// are turned back into differences.
+fn duration_buckets<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(f64, u64)> {
+    let mut prev = 0;
+    let mut out: std::vec::Vec<(f64, u64)> = exposition_buckets(&s.distribution)
+        .map(|(ns, below)| {
+            let n = below - prev;
+            prev = below;
+            (ns as f64 / 1e9, n)
+        })
+        .collect();
+    out.push((f64::INFINITY, s.count - prev));
+    out
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Collector
+    for PerftrackCollector<OPS, RING, SHARDS, BUCKETS>
+{
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
         // The same families, names and help as the text exposition
         // (`openmetrics.rs`); prometheus-client appends the unit.
         let named = |stem: &str| std::format!("perftrack_{stem}");
-        let rows = self.tracker.summaries();
-        sum_and_count(
+        let rows: std::vec::Vec<_> = self.tracker.summaries().collect();
+        histogram(
             &mut encoder,
             &named(DURATION),
-            "Time per record: sum and count over the lifetime.",
+            DURATION_HELP,
             &Unit::Seconds,
             &rows,
             |s| secs(s.total_duration),
+            duration_buckets,
         )?;
-        for (stem, help, pick) in EXTREMES {
+        for (stem, help, pick) in extremes::<BUCKETS>() {
             let name = named(stem);
             let mut family = encoder.encode_descriptor(&name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
             for s in rows.iter().filter(|s| s.count > 0) {
@@ -112,6 +132,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Collector for Per
             }
         }
         let (stem, help) = MEMORY;
-        sum_and_count(&mut encoder, &named(stem), help, &Unit::Bytes, &rows, |s| s.total_memory as f64)
+        histogram(
+            &mut encoder,
+            &named(stem),
+            help,
+            &Unit::Bytes,
+            &rows,
+            |s| s.total_memory as f64,
+            |s| std::vec![(f64::INFINITY, s.count)],
+        )
     }
 }

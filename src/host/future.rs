@@ -56,7 +56,9 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Operation<'_, RING, SHARDS>> {
+impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Future
+    for Timed<F, Operation<'_, RING, SHARDS, BUCKETS>>
+{
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -79,7 +81,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize> Future for Timed<F, Oper
     }
 }
 
-impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
     /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
@@ -87,7 +89,9 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// Wraps `fut` so that its wall and CPU time are recorded under `name`.
     ///
     /// # Errors
@@ -97,7 +101,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
         &self,
         name: impl AsRef<str>,
         fut: F,
-    ) -> Result<Timed<F, Operation<'_, RING, SHARDS>>, TrackerError> {
+    ) -> Result<Timed<F, Operation<'_, RING, SHARDS, BUCKETS>>, TrackerError> {
         Ok(self.operation(name)?.instrument(fut))
     }
 }

@@ -25,14 +25,15 @@ use super::clock::FastClock;
 /// assert_eq!(tracker.summary("section").unwrap().count, 1);
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub type ScopeGuard<'t, const RING: usize, const SHARDS: usize> = Span<'t, 'static, FastClock, RING, SHARDS>;
+pub type ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> =
+    Span<'t, 'static, FastClock, RING, SHARDS, BUCKETS>;
 
 /// The clock every `ScopeGuard` reads.
 static FAST: FastClock = FastClock;
 
-impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
     /// Starts a [`ScopeGuard`] on this operation: no name lookup.
-    pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS> {
+    pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
         self.span(&FAST)
     }
 
@@ -54,13 +55,15 @@ impl<'t, const RING: usize, const SHARDS: usize> Operation<'t, RING, SHARDS> {
     }
 }
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// Starts a [`ScopeGuard`] that records into `name` when dropped.
     ///
     /// # Errors
     ///
     /// As [`Tracker::operation`].
-    pub fn time(&self, name: impl AsRef<str>) -> Result<ScopeGuard<'_, RING, SHARDS>, TrackerError> {
+    pub fn time(&self, name: impl AsRef<str>) -> Result<ScopeGuard<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         Ok(self.operation(name)?.time())
     }
 

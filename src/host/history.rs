@@ -10,6 +10,7 @@ use std::string::{String, ToString};
 use std::time::{SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
+use crate::buckets::DEFAULT_BUCKETS;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -30,7 +31,9 @@ use crate::tracker::Tracker;
 pub struct Snapshot {
     /// Wall-clock time the snapshot was taken, in milliseconds since the Unix epoch.
     pub unix_ms: u64,
-    /// The summaries, in registration order.
+    /// The summaries, in registration order, each with its histogram (the
+    /// non-empty buckets only), so that two snapshots give an interval with
+    /// [`MetricsSummary::since`].
     pub summaries: Vec<MetricsSummary>,
 }
 
@@ -82,15 +85,17 @@ impl From<io::Error> for HistoryError {
 }
 
 impl Snapshot {
-    /// Takes a snapshot of every operation now.
+    /// Takes a snapshot of every operation now. History is kept at the
+    /// default histogram resolution ([`DEFAULT_BUCKETS`]), so this takes
+    /// trackers of that resolution.
     #[must_use]
     pub fn take<const OPS: usize, const RING: usize, const SHARDS: usize>(
-        tracker: &Tracker<OPS, RING, SHARDS>,
+        tracker: &Tracker<OPS, RING, SHARDS, DEFAULT_BUCKETS>,
     ) -> Self {
         let unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        Self { unix_ms, summaries: tracker.summaries().into_iter().collect() }
+        Self { unix_ms, summaries: tracker.summaries().collect() }
     }
 
     /// This snapshot as one line of JSON, without the newline.

@@ -20,7 +20,9 @@ use std::string::{String, ToString};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
-impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING, SHARDS> {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
     /// Every operation's summary, by name: kept for the original design's
     /// users. It allocates the map; [`summaries`](Tracker::summaries) is the
     /// primary API and does not.
@@ -35,8 +37,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize> Tracker<OPS, RING
     /// assert_eq!(map["a"].count, 1);
     /// ```
     #[must_use]
-    pub fn get_summary(&self) -> HashMap<String, MetricsSummary> {
-        self.summaries().into_iter().map(|s| (s.name.to_string(), s)).collect()
+    pub fn get_summary(&self) -> HashMap<String, MetricsSummary<BUCKETS>> {
+        self.summaries().map(|s| (s.name.to_string(), s)).collect()
     }
 
     /// Prints the report table (`=== Performance Report ===`, then one aligned

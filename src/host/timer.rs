@@ -141,9 +141,9 @@ impl Timer {
     /// [`TrackerError::EmptyName`] or [`TrackerError::NameTooLong`] if the
     /// timer's name was invalid; [`TrackerError::Full`] if the name is new and
     /// the tracker has no free slot.
-    pub fn record<const OPS: usize, const RING: usize, const SHARDS: usize>(
+    pub fn record<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         self,
-        tracker: &Tracker<OPS, RING, SHARDS>,
+        tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     ) -> Result<Duration, TrackerError> {
         let sample = self.sample();
         // The name was validated and encoded once, in the constructor.
