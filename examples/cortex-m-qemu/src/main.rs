@@ -19,13 +19,15 @@ use cortex_m_semihosting::debug;
 #[cfg(not(feature = "defmt"))]
 use cortex_m_semihosting::hprintln;
 use panic_semihosting as _;
-use perftrack::{MetricsSummary, Operation, Tracker};
+use perftrack::{COARSE_BUCKETS, MetricsSummary, Operation, Tracker};
 
 #[cfg(feature = "defmt")]
 use defmt_semihosting as _;
 
-/// 8 operations, 16 recent records, 1 shard (the no_std default).
-static TRACKER: Tracker<8, 16> = Tracker::new();
+/// 8 operations, 16 recent records, 1 shard (the no_std default), and the
+/// coarse histogram (165 buckets, quantiles within 1/8), sized for an MCU.
+type Firmware = Tracker<8, 16, 1, COARSE_BUCKETS>;
+static TRACKER: Firmware = Tracker::new();
 
 /// Interrupts taken, and interrupts that landed while `main` was inside a record.
 static IRQS: AtomicU32 = AtomicU32::new(0);
@@ -46,13 +48,14 @@ fn mem(ns: u64) -> u64 {
 /// from the ELF (`record_once` in `llvm-nm --size-sort`).
 #[inline(never)]
 #[unsafe(no_mangle)]
-pub extern "Rust" fn record_once(op: &Operation<'static, 16, 1>, ns: u64) {
+pub extern "Rust" fn record_once(op: &Operation<'static, 16, 1, COARSE_BUCKETS>, ns: u64) {
     op.record(Duration::from_nanos(ns), mem(ns));
 }
 
-fn assert_consistent(s: &MetricsSummary) {
+fn assert_consistent(s: &MetricsSummary<COARSE_BUCKETS>) {
     let ns = s.total_duration.as_nanos() as u64;
     assert!(s.total_memory == 3 * ns + s.count, "torn snapshot");
+    assert!(s.distribution.count() == s.count, "histogram and count disagree");
     if s.count > 0 {
         assert!(s.min_duration <= s.avg_duration && s.avg_duration <= s.max_duration, "min/avg/max");
     }
@@ -141,7 +144,11 @@ fn main() -> ! {
 #[cfg(not(feature = "defmt"))]
 fn report(main_records: u64, irqs: u32, mid: u32, snapshots: u32) {
     hprintln!("{}", TRACKER.report());
-    hprintln!("size_of::<Tracker<8, 16>>() = {} bytes", core::mem::size_of::<Tracker<8, 16>>());
+    hprintln!(
+        "size_of::<Tracker<8, 16, 1, COARSE_BUCKETS>>() = {} bytes (histograms: {} buckets each)",
+        core::mem::size_of::<Firmware>(),
+        COARSE_BUCKETS
+    );
     hprintln!(
         "perftrack-firmware: OK main_records={} irq_records={} irq_mid_record={} snapshots={}",
         main_records,
@@ -154,7 +161,7 @@ fn report(main_records: u64, irqs: u32, mid: u32, snapshots: u32) {
 #[cfg(feature = "defmt")]
 fn report(main_records: u64, irqs: u32, mid: u32, snapshots: u32) {
     defmt::info!("{}", TRACKER.report());
-    for s in TRACKER.summaries().iter() {
+    for s in TRACKER.summaries() {
         defmt::info!("summary {}", s);
     }
     defmt::info!(
