@@ -172,7 +172,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     }
 
     /// One attempt to copy the totals, and the histogram's buckets into
-    /// `hist` (only the range that can hold records; the caller zeroed it),
+    /// `hist` (only the range that can hold records, which it overwrites),
     /// without disturbing writers: `None` if a writer overwrote the version
     /// while it was being copied.
     #[inline]
@@ -211,18 +211,20 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     }
 
     /// The totals recorded here so far, one set of whole records, and the
-    /// same records' buckets added into `hist`.
+    /// same records' buckets added into `hist`. `copy` is scratch space for
+    /// the attempts (any contents; the caller reuses one across shards, so
+    /// that a snapshot clears one histogram's worth of memory, not one per
+    /// shard).
     ///
     /// Never waits for a writer that is stopped mid-record. A writer that keeps
     /// recording is sent to the hot/cold path through `pending` after
     /// [`READER_TRIES`] failed copies. The caller holds the slot's reader
     /// lock, so readers never race each other for `pending`.
-    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> Totals {
+    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS], copy: &mut [u64; BUCKETS]) -> Totals {
         let mut backoff = Backoff::new();
         let mut tries = 0u32;
-        let mut copy = [0u64; BUCKETS];
         let t = loop {
-            if let Some(t) = self.try_read(&mut copy) {
+            if let Some(t) = self.try_read(copy) {
                 break t;
             }
             tries += 1;
@@ -306,7 +308,7 @@ mod tests {
         let t = e.try_read(&mut hist).expect("the first copy succeeds while the claim does not move");
         assert_eq!((t.count, t.total_ns, t.total_mem, t.min_ns, t.max_ns), (2, 12, 38, 5, 7));
         let mut again = [0; FINE_BUCKETS];
-        assert_eq!(e.snapshot(&mut again), t);
+        assert_eq!(e.snapshot(&mut again, &mut [7; FINE_BUCKETS]), t);
         assert_eq!((hist[5], hist[7], hist.iter().sum::<u64>()), (1, 1, 2));
         assert_eq!(hist, again);
         // The reader left nothing behind that diverts writers.

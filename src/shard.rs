@@ -45,9 +45,10 @@ impl<const RING: usize, const BUCKETS: usize> ShardCore<RING, BUCKETS> {
     /// is in exactly one of them, so their sum is one set of whole records.
     /// The exclusive path's buckets are added into `hist`; the contended
     /// path's are in the operation's histogram half of the returned parity.
+    /// `scratch` is the exclusive path's space for its copies.
     /// The caller holds the slot's reader lock.
-    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> (Totals, Totals, usize) {
-        let exclusive = self.exclusive.snapshot(hist);
+    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS], scratch: &mut [u64; BUCKETS]) -> (Totals, Totals, usize) {
+        let exclusive = self.exclusive.snapshot(hist, scratch);
         let (contended, parity) = self.aggregate.snapshot();
         (exclusive, contended, parity)
     }

@@ -92,8 +92,9 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
         let mut t = Totals::EMPTY;
         let mut contended = Totals::EMPTY;
         let mut cold = 0;
+        let mut scratch = [0u64; BUCKETS];
         for shard in &self.shards {
-            let (exclusive, shard_contended, parity) = shard.snapshot(&mut hist);
+            let (exclusive, shard_contended, parity) = shard.snapshot(&mut hist, &mut scratch);
             t.merge(&exclusive);
             contended.merge(&shard_contended);
             cold = parity;
