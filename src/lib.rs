@@ -1,10 +1,13 @@
 //! Lock-free, `no_std`, fixed-capacity performance metrics for hot loops.
 //!
 //! A [`Tracker`] holds a fixed number of operation slots. Each slot keeps
-//! exact lifetime aggregates (count, total, min, max, memory) and a ring of its
-//! most recent records, striped over cache-line-padded shards. Recording is
-//! wait-free: no locks, no allocation, no panics. Reading gives consistent
-//! per-operation summaries, the raw recent records, and a printable report.
+//! exact lifetime aggregates (count, total, min, max, memory), a log-linear
+//! histogram of its durations over all of history ([`Distribution`]:
+//! quantiles within 1/32), and a ring of its most recent records, striped over
+//! cache-line-padded shards. Recording is wait-free: no locks, no allocation,
+//! no panics. Reading gives consistent per-operation summaries with lifetime
+//! quantiles, intervals between two of them ([`MetricsSummary::since`]), the
+//! raw recent records, a printable report, and OpenMetrics histograms.
 //!
 //! ```
 //! use perftrack::PerformanceTracker;
@@ -19,6 +22,7 @@
 //! let s = op.summary();
 //! assert_eq!(s.count, 100);
 //! assert_eq!(s.max_duration, Duration::from_micros(99));
+//! assert!(s.p99.abs_diff(Duration::from_micros(98)) <= Duration::from_micros(98) / 32);
 //! println!("{}", TRACKER.report());
 //! # Ok::<(), perftrack::TrackerError>(())
 //! ```
@@ -32,7 +36,8 @@
 //! * **I1 Exact at rest.** Once writers are done, count, total, min, max and
 //!   memory are exact; no update is lost.
 //! * **I2 Consistent snapshot.** A summary taken while writers run describes
-//!   exactly one set of whole records, across all shards.
+//!   exactly one set of whole records, across all shards; its histogram holds
+//!   the same records.
 //! * **I3 Whole records in the window.** [`Operation::recent`] returns at most
 //!   `RING` records, never torn, each really recorded.
 //! * **I4 One slot per name.** Racing registrations of one name end in one
