@@ -174,8 +174,9 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
         Self::from_counts(counts, self.max_ns)
     }
 
-    /// Adds another distribution's records (of another operation, or another
-    /// process's export read back): bucket by bucket, saturating.
+    /// Adds another distribution's records (another operation's, or one read
+    /// back from another process's JSON history): bucket by bucket,
+    /// saturating.
     pub fn merge(&mut self, other: &Self) {
         if other.count == 0 {
             return;
