@@ -62,6 +62,24 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
         Self { counts: [0; BUCKETS], count: 0, min_ns: 0, max_ns: 0 }
     }
 
+    /// A distribution filled in place by `fill` (which adds a snapshot's
+    /// bucket counts into the zeroed array and returns the same records' exact
+    /// minimum and maximum), so that its kilobytes are never moved.
+    #[inline]
+    pub(crate) fn filled(fill: impl FnOnce(&mut [u64; BUCKETS]) -> (u64, u64)) -> Self {
+        let mut d = Self::new();
+        let (min_ns, max_ns) = fill(&mut d.counts);
+        d.seal(min_ns, max_ns);
+        d
+    }
+
+    /// Sets the count from the buckets, and the extremes (kept only when
+    /// there are records).
+    fn seal(&mut self, min_ns: u64, max_ns: u64) {
+        self.count = self.counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
+        (self.min_ns, self.max_ns) = if self.count == 0 { (0, 0) } else { (min_ns, max_ns) };
+    }
+
     /// A snapshot's distribution: its bucket counts, and the exact minimum
     /// and maximum of the same records (ignored when there are none).
     pub(crate) fn from_snapshot(counts: [u64; BUCKETS], min_ns: u64, max_ns: u64) -> Self {

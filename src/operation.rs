@@ -11,6 +11,7 @@ use crate::name::NameBuf;
 use crate::slot::OpSlot;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::{hot_fn, shard_hint};
+use crate::totals::Totals;
 
 /// A handle to one operation of a tracker, resolved once by
 /// [`Tracker::operation`](crate::tracker::Tracker::operation).
@@ -111,8 +112,11 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// lifetime totals and quantiles, from one snapshot.
     #[must_use]
     pub fn summary(&self) -> MetricsSummary<BUCKETS> {
-        let (totals, counts) = self.slot.snapshot();
-        let distribution = Distribution::from_snapshot(counts, totals.min_ns, totals.max_ns);
+        let mut totals = Totals::EMPTY;
+        let distribution = Distribution::filled(|counts| {
+            totals = self.slot.snapshot(counts);
+            (totals.min_ns, totals.max_ns)
+        });
         MetricsSummary::from_parts(self.name.to_name(), &totals, distribution)
     }
 
@@ -121,8 +125,10 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// number of records (see [`Distribution`]).
     #[must_use]
     pub fn distribution(&self) -> Distribution<BUCKETS> {
-        let (totals, counts) = self.slot.snapshot();
-        Distribution::from_snapshot(counts, totals.min_ns, totals.max_ns)
+        Distribution::filled(|counts| {
+            let t = self.slot.snapshot(counts);
+            (t.min_ns, t.max_ns)
+        })
     }
 
     /// The recent window: at most `RING` whole records, the newest ones,

@@ -81,20 +81,22 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     /// half's writers, the cold histogram half holds exactly the records of
     /// the shards' cold halves. It is then moved into the hot half, as the
     /// aggregates' cold halves are.
-    pub(crate) fn snapshot(&self) -> (Totals, [u64; BUCKETS]) {
+    ///
+    /// The bucket counts are added into `hist` (the caller's, zeroed), so
+    /// that a histogram is not moved on its way out.
+    pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> Totals {
         let mut backoff = Backoff::new();
         // Acquire: pairs with the Release below from the previous reader, so
         // this reader sees its clearing of the cold halves.
         while self.reading.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             backoff.snooze();
         }
-        let mut hist = [0u64; BUCKETS];
         let mut t = Totals::EMPTY;
         let mut contended = Totals::EMPTY;
         let mut cold = 0;
         let mut scratch = [0u64; BUCKETS];
         for shard in &self.shards {
-            let (exclusive, shard_contended, parity) = shard.snapshot(&mut hist, &mut scratch);
+            let (exclusive, shard_contended, parity) = shard.snapshot(hist, &mut scratch);
             t.merge(&exclusive);
             contended.merge(&shard_contended);
             cold = parity;
@@ -108,10 +110,10 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
             // Quiescent: the waits above synchronised with every writer of it
             // (the aggregates' Acquire loads of `completed`).
             let range = Self::LAYOUT.index(contended.min_ns)..=Self::LAYOUT.index(contended.max_ns);
-            cold_half.drain_into(range, &mut hist, hot_half);
+            cold_half.drain_into(range, hist, hot_half);
         }
         self.reading.store(false, Ordering::Release);
-        (t, hist)
+        t
     }
 
     /// The recent window: the newest `RING` whole records, oldest first (see
