@@ -46,6 +46,8 @@ pub const COARSE_BUCKETS: usize = full_len(2);
 /// The bucket count a tracker has unless it names one: [`FINE_BUCKETS`].
 pub const DEFAULT_BUCKETS: usize = FINE_BUCKETS;
 
+use core::ops::RangeInclusive;
+
 /// A bucket layout: `len` buckets at `sub_bits` sub-bucket bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Layout {
@@ -82,6 +84,12 @@ impl Layout {
             (((e - b) as usize) << b) + top
         };
         if raw < self.len { raw } else { self.len - 1 }
+    }
+
+    /// The buckets a set of records with these extremes can occupy.
+    #[inline]
+    pub(crate) const fn span(self, min_ns: u64, max_ns: u64) -> RangeInclusive<usize> {
+        self.index(min_ns)..=self.index(max_ns)
     }
 
     /// The smallest duration in bucket `i`, in nanoseconds.

@@ -83,9 +83,9 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     /// A snapshot's distribution: its bucket counts, and the exact minimum
     /// and maximum of the same records (ignored when there are none).
     pub(crate) fn from_snapshot(counts: [u64; BUCKETS], min_ns: u64, max_ns: u64) -> Self {
-        let count = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
-        let (min_ns, max_ns) = if count == 0 { (0, 0) } else { (min_ns, max_ns) };
-        Self { counts, count, min_ns, max_ns }
+        let mut d = Self { counts, count: 0, min_ns: 0, max_ns: 0 };
+        d.seal(min_ns, max_ns);
+        d
     }
 
     /// A distribution from bucket counts alone: its minimum and maximum are

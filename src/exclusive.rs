@@ -184,7 +184,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         let c1 = self.claim.load(Ordering::Acquire);
         let v = &self.versions[settled(c1)];
         let t = v.cells.load(v.count.load(Ordering::Relaxed));
-        let range = Self::LAYOUT.index(t.min_ns)..=Self::LAYOUT.index(t.max_ns);
+        let range = Self::LAYOUT.span(t.min_ns, t.max_ns);
         let sum = if t.count == 0 { 0 } else { self.histogram.copy(range.clone(), hist) };
         let last = self.last.load(Ordering::Relaxed);
         // Acquire fence: if the copy saw any store of a later hold, the load
@@ -245,7 +245,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
             self.pending.store(false, Ordering::Relaxed);
         }
         if t.count > 0 {
-            let range = Self::LAYOUT.index(t.min_ns)..=Self::LAYOUT.index(t.max_ns);
+            let range = Self::LAYOUT.span(t.min_ns, t.max_ns);
             if let (Some(src), Some(dst)) = (copy.get(range.clone()), hist.get_mut(range)) {
                 for (d, s) in dst.iter_mut().zip(src) {
                     *d = d.wrapping_add(*s);

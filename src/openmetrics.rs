@@ -209,16 +209,18 @@ fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, help: &str) -> fmt::
 }
 
 /// Writes every family; `rows` gives the summaries afresh for each family
-/// (holding them all would cost a histogram each on the stack).
+/// (holding them all would cost a histogram each on the stack), and `empty`
+/// says there are none (known without taking a snapshot).
 fn write_all<W: Write, const B: usize, I: Iterator<Item = MetricsSummary<B>>>(
     w: &mut W,
     rows: impl Fn() -> I,
+    empty: bool,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
     fn labels<'a, const B: usize>(o: &'a ExportOptions<'a>, s: &'a MetricsSummary<B>) -> Labels<'a> {
         Labels { consts: o.labels, op: &s.name, extra: None }
     }
-    if rows().next().is_some() {
+    if !empty {
         let name = Name(o.prefix, DURATION, "seconds");
         family(w, &name, "histogram", DURATION_HELP)?;
         for s in rows() {
@@ -334,7 +336,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         if !options.is_valid() {
             return Err(fmt::Error);
         }
-        write_all(w, || self.summaries(), options)
+        write_all(w, || self.summaries(), self.is_empty(), options)
     }
 }
 

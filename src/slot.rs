@@ -109,7 +109,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
         {
             // Quiescent: the waits above synchronised with every writer of it
             // (the aggregates' Acquire loads of `completed`).
-            let range = Self::LAYOUT.index(contended.min_ns)..=Self::LAYOUT.index(contended.max_ns);
+            let range = Self::LAYOUT.span(contended.min_ns, contended.max_ns);
             cold_half.drain_into(range, hist, hot_half);
         }
         self.reading.store(false, Ordering::Release);
