@@ -25,8 +25,9 @@ if command -v qemu-system-arm >/dev/null; then
     out=$(timeout 60 "${QEMU[@]}" "$ELF" 2>&1); rc=$?
     echo "$out"
     if [ "$rc" = 0 ] && grep -q '^perftrack-firmware: OK' <<<"$out" && grep -q '^=== Performance Report ===$' <<<"$out" \
-        && grep -q '^shared ' <<<"$out" && grep -q '^systick ' <<<"$out" && grep -q '^main_loop ' <<<"$out"; then
-        ok "firmware runs under QEMU: exit 0, report printed, exact totals asserted"
+        && grep -q '^shared ' <<<"$out" && grep -q '^systick ' <<<"$out" && grep -q '^main_loop ' <<<"$out" \
+        && grep -q '^frame;filter 500$' <<<"$out" && grep -q '^  filter ' <<<"$out"; then
+        ok "firmware runs under QEMU: exit 0, report and call tree printed, exact totals and folded stacks asserted"
     else
         bad "firmware under QEMU (exit $rc, or expected lines missing)"
     fi

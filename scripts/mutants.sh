@@ -41,6 +41,7 @@ MUTANTS=(
   "no-epoch|src/exclusive.rs|s/let epoch = epoch();/let epoch = 0;/|records not stamped with the epoch (window order)"
   "hist-in-flight-kept|src/exclusive.rs|s/        \*extra -= 1;//|a copy keeps the in-flight record's bucket (histogram one ahead of the count)"
   "hist-wrong-half|src/slot.rs|s/cold = parity;/cold = parity ^ 1;/|the contended histogram's hot half drained as if cold"
+  "path-claim-passes|src/paths.rs|s/Err(k) if k == key => return found(i),//|a path claim that loses its CAS to the same key walks on and claims a second entry"
 )
 
 only=("$@")

@@ -49,20 +49,22 @@ step "rustfmt --check" cargo fmt --all -- --check
 step "clippy -D warnings (std, all targets)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy -D warnings (defmt feature)" cargo clippy --all-targets --features defmt -- -D warnings
 step "clippy -D warnings (serde + metrics + prometheus-client features)" cargo clippy --all-targets --features serde,metrics,prometheus-client -- -D warnings
+step "clippy -D warnings (flamegraph + tracing features)" cargo clippy --all-targets --features flamegraph,tracing -- -D warnings
 step "clippy -D warnings (no_std core + serde)" cargo clippy --lib --no-default-features --features serde -- -D warnings
 step "tests: unit, integration, doc (std)" cargo test --workspace
 step "tests: unit, integration, doc (defmt feature)" cargo test --features defmt
 step "tests: unit, integration, doc (serde + metrics + prometheus-client features)" cargo test --features serde,metrics,prometheus-client
+step "tests: unit, integration, doc (flamegraph + tracing features)" cargo test --features flamegraph,tracing
 step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
 step "rustdoc -D warnings (every public item documented, links resolve)" \
-    env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt,prometheus-client
+    env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features serde,metrics,defmt,prometheus-client,flamegraph,tracing
 
 # Every feature on its own, without the defaults (cargo hack --each-feature,
 # spelled out). The two portable-atomic pass-throughs are for chips without
 # CAS and are built by scripts/cross.sh there; they exclude each other.
 feature_matrix() {
     local f
-    for f in std defmt serde metrics prometheus-client "serde,std"; do
+    for f in std defmt serde metrics prometheus-client flamegraph tracing "serde,std"; do
         echo "  --no-default-features --features $f"
         cargo check --quiet --lib --no-default-features --features "$f" || return 1
     done
@@ -73,7 +75,7 @@ step "feature matrix: each feature alone (cargo check)" feature_matrix
 MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 msrv_check() {
     cargo "+$MSRV" check --quiet --lib && cargo "+$MSRV" check --quiet --lib --no-default-features \
-        && cargo "+$MSRV" check --quiet --lib --features serde,metrics,defmt
+        && cargo "+$MSRV" check --quiet --lib --features serde,metrics,defmt,flamegraph,tracing
 }
 if rustup toolchain list | grep -q "^$MSRV" || rustup toolchain install "$MSRV" --profile minimal >/dev/null 2>&1; then
     step "rust-version $MSRV: the library checks with that toolchain" msrv_check
@@ -109,6 +111,10 @@ suite firmware scripts/firmware.sh
 
 # ---------------------------------------------------------------- export: promtool and a real Prometheus
 suite export scripts/export.sh
+
+# ---------------------------------------------------------------- flamegraph: inferno, flamegraph.pl, headless Chromium
+# flamegraph.sh installs chromium when missing, and prints SKIPPED where it cannot.
+suite flamegraph scripts/flamegraph.sh
 
 # ---------------------------------------------------------------- summary
 echo

@@ -49,7 +49,7 @@ struct Half {
 /// Adds `v` to `sum`; if the sum wrapped, sets `bit` in `flags` so that the
 /// sum reads as saturated. One RMW; the second only on overflow.
 #[inline]
-fn add_saturating(sum: &AtomicU64, v: u64, flags: &AtomicU8, bit: u8) {
+pub(crate) fn add_saturating(sum: &AtomicU64, v: u64, flags: &AtomicU8, bit: u8) {
     let old = sum.fetch_add(v, Ordering::Relaxed);
     if old.checked_add(v).is_none() {
         flags.fetch_or(bit, Ordering::Relaxed);

@@ -59,6 +59,8 @@
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
 //! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
 //! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
+//! | `flamegraph` | off | `Tracker::write_flamegraph`: the call tree as an SVG, drawn by inferno (CDDL-1.0; implies `std`) |
+//! | `tracing` | off | `PerftrackLayer`, a `tracing-subscriber` layer: spans become records and call paths (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
 //!
@@ -81,6 +83,7 @@ mod defmt;
 mod distribution;
 mod error;
 mod exclusive;
+mod folded;
 mod histogram;
 #[cfg(feature = "std")]
 mod host;
@@ -88,6 +91,7 @@ mod name;
 mod openmetrics;
 mod operation;
 mod padded;
+mod paths;
 mod registry;
 mod report;
 mod ring;
@@ -109,6 +113,7 @@ pub use buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use clock::{Clock, MockClock};
 pub use distribution::Distribution;
 pub use error::TrackerError;
+pub use folded::{FOLDED_BLANK, FOLDED_SEMICOLON};
 #[cfg(feature = "metrics")]
 pub use host::bridge::{BridgeDrops, MetricsBridge};
 #[cfg(feature = "std")]
@@ -121,6 +126,8 @@ pub use host::future::Timed;
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub use host::history::{HistoryError, Snapshot, append_json_lines, read_json_lines};
+#[cfg(feature = "tracing")]
+pub use host::layer::PerftrackLayer;
 #[cfg(feature = "std")]
 pub use host::os::{
     CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
@@ -131,6 +138,7 @@ pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};
 pub use openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 pub use operation::Operation;
+pub use paths::{MAX_DEPTH, PATHS_PER_OP};
 pub use report::Report;
 pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};

@@ -8,6 +8,7 @@ use heapless::Vec;
 use crate::buckets::DEFAULT_BUCKETS;
 use crate::distribution::Distribution;
 use crate::name::NameBuf;
+use crate::paths::{CallPath, PathTable};
 use crate::slot::OpSlot;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::{hot_fn, shard_hint};
@@ -43,6 +44,9 @@ use crate::totals::Totals;
 pub struct Operation<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize = DEFAULT_BUCKETS> {
     slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
     name: NameBuf,
+    /// The tracker's call-path table, and this operation's index in it.
+    paths: &'t PathTable,
+    index: usize,
 }
 
 impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Clone for Operation<'_, RING, SHARDS, BUCKETS> {
@@ -59,8 +63,37 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Debug fo
 }
 
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
-    pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS, BUCKETS>, name: NameBuf) -> Self {
-        Self { slot, name }
+    pub(crate) fn new(
+        slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
+        name: NameBuf,
+        paths: &'t PathTable,
+        index: usize,
+    ) -> Self {
+        Self { slot, name, paths, index }
+    }
+
+    /// The tracker's call-path table.
+    pub(crate) fn paths(&self) -> &'t PathTable {
+        self.paths
+    }
+
+    /// The path `parent;self` (a root path when `parent` is `None`), claimed
+    /// if new; `None` when it cannot be tracked.
+    pub(crate) fn path_under(&self, parent: Option<CallPath>) -> Option<CallPath> {
+        self.paths.claim(parent, self.index)
+    }
+
+    /// Closes a scope of this operation: its flat record, then its path
+    /// record (`self` time is `duration` less `children_ns`), or the
+    /// untracked count when it has no path.
+    #[inline]
+    pub(crate) fn close_scope(&self, sample: &Sample, path: Option<CallPath>, children_ns: u64) {
+        self.record_sample(sample);
+        let ns = crate::summary::saturating_ns(sample.duration);
+        match path {
+            Some(p) => self.paths.record(p, ns, children_ns),
+            None => self.paths.note_untracked(),
+        }
     }
 
     /// Records one run of the operation. Wait-free; never fails.

@@ -58,22 +58,22 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
     }
 
-    /// Finds `name`, registering it in the next free slot if it is new;
-    /// `None` when every slot holds another name.
-    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
-        for (entry, slot) in self.entries.iter().zip(&self.slots) {
+    /// Finds `name`, registering it in the next free slot if it is new:
+    /// the slot and its index; `None` when every slot holds another name.
+    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<(usize, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        for (index, (entry, slot)) in self.entries.iter().zip(&self.slots).enumerate() {
             let mut backoff = Backoff::new();
             loop {
                 // Acquire: as in `Entry::is_ready`.
                 match entry.state.load(Ordering::Acquire) {
-                    READY if entry.name.matches(name) => return Some(slot),
+                    READY if entry.name.matches(name) => return Some((index, slot)),
                     READY => break,
                     FREE => {
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.name.store(name);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
-                            return Some(slot);
+                            return Some((index, slot));
                         }
                     }
                     _ => backoff.snooze(),
@@ -87,13 +87,18 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// the first slot not yet published: slots are claimed in order, so
     /// later ones are newer still. Reads no name: callers load or compare
     /// names only where they need them.
-    fn published(&self) -> impl Iterator<Item = (&Entry, &OpSlot<RING, SHARDS, BUCKETS>)> {
-        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready())
+    fn published(&self) -> impl Iterator<Item = (usize, &Entry, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready()).enumerate().map(|(i, (e, s))| (i, e, s))
     }
 
-    /// Finds `name` without registering it.
-    pub(crate) fn find(&self, name: &NameBuf) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
-        self.published().find(|(e, _)| e.name.matches(name)).map(|(_, slot)| slot)
+    /// Finds `name` without registering it: its index and slot.
+    pub(crate) fn find(&self, name: &NameBuf) -> Option<(usize, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        self.published().find(|(_, e, _)| e.name.matches(name)).map(|(i, _, slot)| (i, slot))
+    }
+
+    /// The name in slot `index`, if that slot is published.
+    pub(crate) fn name_at(&self, index: usize) -> Option<NameBuf> {
+        self.published().nth(index).map(|(_, e, _)| e.name.load())
     }
 
     /// How many slots are published.
@@ -102,7 +107,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     /// Published names and their slots, in registration order.
-    pub(crate) fn ready(&self) -> impl Iterator<Item = (NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
-        self.published().map(|(e, slot)| (e.name.load(), slot))
+    pub(crate) fn ready(&self) -> impl Iterator<Item = (usize, NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        self.published().map(|(i, e, slot)| (i, e.name.load(), slot))
     }
 }

@@ -121,6 +121,58 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             writeln!(f)?;
         }
         let within = 2u64 << Layout::of(BUCKETS).sub_bits();
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        self.write_tree(f)
+    }
+}
+
+const TREE_HEADER: &str = "Call tree";
+const TREE_COLS: [&str; 3] = ["Count", "Total", "Self"];
+/// Indentation per level of the call tree.
+const INDENT: usize = 2;
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Report<'_, OPS, RING, SHARDS, BUCKETS>
+{
+    /// The call tree, when any path was recorded: each path indented under
+    /// its parent, with its count, total and self time, and the untracked
+    /// records' count when there are any.
+    fn write_tree(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let paths = self.tracker.paths();
+        let untracked = paths.untracked();
+        if paths.is_empty() && untracked == 0 {
+            return Ok(());
+        }
+        let name_len = |op: usize| self.tracker.name_at(op).map_or(1, |n| n.as_str().len());
+        let mut name_w = TREE_HEADER.len();
+        let _ = paths.walk::<core::convert::Infallible>(|ops, _| {
+            let last = ops.last().copied().unwrap_or(0);
+            name_w = name_w.max(INDENT * (ops.len() - 1) + name_len(last));
+            Ok(())
+        });
+        const W: usize = 12;
+        writeln!(f)?;
+        write!(f, "{TREE_HEADER:<name_w$}")?;
+        for c in TREE_COLS {
+            write!(f, " {c:>W$}")?;
+        }
+        writeln!(f)?;
+        for _ in 0..name_w + (W + 1) * TREE_COLS.len() {
+            f.write_char('-')?;
+        }
+        writeln!(f)?;
+        paths.walk(|ops, stats| {
+            let indent = INDENT * (ops.len() - 1);
+            let op = ops.last().copied().unwrap_or(0);
+            let name = self.tracker.name_at(op);
+            let name = name.as_ref().map_or("?", |n| n.as_str());
+            let pad = name_w - indent;
+            write!(f, "{:indent$}{name:<pad$} {:>W$}", "", stats.count)?;
+            writeln!(f, " {:>W$} {:>W$}", Nanos(stats.total_ns), Nanos(stats.self_ns))
+        })?;
+        if untracked > 0 {
+            writeln!(f, "({untracked} records in untracked paths: table full, too deep, or closed out of order)")?;
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use crate::distribution::Distribution;
 use crate::error::TrackerError;
 use crate::name::NameBuf;
 use crate::operation::Operation;
+use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
 use crate::registry::Registry;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::const_fn;
@@ -73,6 +74,7 @@ pub struct Tracker<
     const BUCKETS: usize = DEFAULT_BUCKETS,
 > {
     registry: Registry<OPS, RING, SHARDS, BUCKETS>,
+    paths: PathTable<[[PathEntry; PATHS_PER_OP]; OPS]>,
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
@@ -89,7 +91,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 assert!(RING > 0, "perftrack: RING (recent-window length) must be at least 1");
                 assert!(SHARDS > 0, "perftrack: SHARDS must be at least 1");
             }
-            Self { registry: Registry::new() }
+            Self { registry: Registry::new(), paths: PathTable::new() }
         }
     }
 
@@ -163,13 +165,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     #[must_use]
     pub fn get(&self, name: impl AsRef<str>) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
         let name = NameBuf::new(name.as_ref()).ok()?;
-        self.registry.find(&name).map(|slot| Operation::new(slot, name))
+        self.registry.find(&name).map(|(index, slot)| Operation::new(slot, name, &self.paths, index))
     }
 
     /// `operation` for a name already validated (a `Timer`'s).
     pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
-        let slot = self.registry.resolve(&name).ok_or(TrackerError::Full)?;
-        Ok(Operation::new(slot, name))
+        let (index, slot) = self.registry.resolve(&name).ok_or(TrackerError::Full)?;
+        Ok(Operation::new(slot, name, &self.paths, index))
     }
 
     /// The summary of `name`, or `None` if it was never registered.
@@ -238,9 +240,32 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.get(name).map(|op| op.recent()).unwrap_or_default()
     }
 
+    /// The call-path table.
+    pub(crate) fn paths(&self) -> &PathTable {
+        &self.paths
+    }
+
+    /// The name of the operation in slot `index`, if it is registered.
+    pub(crate) fn name_at(&self, index: usize) -> Option<NameBuf> {
+        self.registry.name_at(index)
+    }
+
+    /// Records that closed outside any tracked call path: the path table was
+    /// full, the path deeper than [`MAX_DEPTH`](crate::MAX_DEPTH), or the
+    /// guard dropped out of order. Their flat records are kept; the report
+    /// shows this count under its call tree.
+    #[must_use]
+    pub fn untracked_paths(&self) -> u64 {
+        self.paths().untracked()
+    }
+
+    /// How many distinct call paths this tracker can hold:
+    /// [`PATHS_PER_OP`](crate::PATHS_PER_OP) × `OPS`.
+    pub const PATH_CAPACITY: usize = PATHS_PER_OP * OPS;
+
     /// Every registered operation, in registration order.
     pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS, BUCKETS>> {
-        self.registry.ready().map(|(name, slot)| Operation::new(slot, name))
+        self.registry.ready().map(|(index, name, slot)| Operation::new(slot, name, &self.paths, index))
     }
 
     /// The number of registered operations.

@@ -505,7 +505,8 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let shard = round(264 + 40 * ring + 8 * buckets);
     let names = round(72 * ops);
     let slot = a + shards * shard + round(16 * buckets);
-    names + ops * slot
+    let paths = round(8 + 160 * ops);
+    names + ops * slot + paths
 }
 
 #[test]

@@ -264,3 +264,32 @@ fn cross_shard_snapshot_with_writers_on_two_shards_is_consistent() {
         assert_eq!(s.max_duration, Duration::from_nanos(4));
     });
 }
+
+/// (e) Two threads close a span on the same new path at once, while a third
+/// walks the call-path table: the path gets one entry (the two claims meet at
+/// the first free entry of its probe order), the walker sees it once or not
+/// at all, and both records land in it. Cited for the call-path table's one
+/// entry per path.
+#[test]
+fn two_threads_claiming_one_call_path_get_one_entry() {
+    explore("e: one call path claimed twice, a walker racing", 3_000, || {
+        let clock: &'static perftrack::MockClock = Box::leak(Box::new(perftrack::MockClock::new()));
+        let t = leak::<1, 1, 1>();
+        let op = t.operation("a").unwrap();
+        let hs: Vec<_> = (0..2).map(|_| thread::spawn(move || drop(op.span(clock)))).collect();
+        let walker = thread::spawn(move || {
+            let mut folded = String::new();
+            t.write_folded(&mut folded).unwrap();
+            assert!(folded.is_empty() || folded == "a 0\n", "{folded:?}");
+        });
+        for h in hs {
+            h.join().unwrap();
+        }
+        walker.join().unwrap();
+        let mut folded = String::new();
+        t.write_folded(&mut folded).unwrap();
+        assert_eq!(folded, "a 0\n", "one entry for the path");
+        assert_eq!(t.untracked_paths(), 0);
+        assert_eq!(op.summary().count, 2);
+    });
+}

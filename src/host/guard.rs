@@ -1,40 +1,113 @@
 //! Scoped timing: a guard that records when it is dropped, also while a
-//! panic unwinds, so the time already spent is never lost.
+//! panic unwinds, so the time already spent is never lost. Guards opened on
+//! one thread nest: each finds its parent on the thread's scope stack
+//! (`stack.rs`) and lands in the tracker's call-path table.
 
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
-use crate::span::Span;
+use crate::paths::CallPath;
+use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 
 use super::clock::FastClock;
+use super::stack::{self, Place};
 
 /// Records the time from its creation to its drop into an operation, read
-/// from the [`FastClock`]: a [`Span`] on the std layer's clock.
+/// from the [`FastClock`], and into the tracker's call-path table under the
+/// innermost guard of the same tracker still open on this thread.
 ///
-/// Made by [`Tracker::time`] or [`Operation::time`]. Dropping it records;
-/// so does unwinding past it.
+/// Made by [`Tracker::time`], [`Operation::time`] and the `measure`
+/// methods. Dropping it records; so does unwinding past it.
 ///
 /// ```
 /// use perftrack::PerformanceTracker;
 ///
 /// let tracker = PerformanceTracker::boxed();
 /// {
-///     let _g = tracker.time("section")?;
-///     // ... work ...
-/// } // recorded here
-/// assert_eq!(tracker.summary("section").unwrap().count, 1);
-/// # Ok::<(), perftrack::TrackerError>(())
+///     let _request = tracker.time("request")?;
+///     let _parse = tracker.time("parse")?; // nested: the path request;parse
+/// } // both recorded here, inner first
+/// assert_eq!(tracker.summary("parse").unwrap().count, 1);
+/// let mut folded = String::new();
+/// tracker.write_folded(&mut folded)?;
+/// assert!(folded.starts_with("request "));
+/// assert!(folded.contains("\nrequest;parse "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> =
-    Span<'t, 'static, FastClock, RING, SHARDS, BUCKETS>;
+///
+/// # Nesting rules
+///
+/// * The parent is the innermost open guard **of the same tracker on the
+///   same thread**; guards of other trackers in between are skipped.
+/// * At most [`MAX_DEPTH`](crate::MAX_DEPTH) guards are open on a thread
+///   at once; those opened deeper record flat, and count as untracked
+///   ([`Tracker::untracked_paths`]).
+/// * A guard dropped before a guard opened inside it (moved to an outer
+///   scope, say) closes that inner guard's frame too: the inner guard then
+///   records flat and counts as untracked, and its time stays in its
+///   parent's self time. No panic, and no path is ever wrong.
+/// * It is not `Send`: a scope begins and ends on one thread. Time work
+///   that moves between threads with a [`Timer`](crate::Timer) or
+///   [`Timed`](crate::Timed).
+#[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
+pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    op: Operation<'t, RING, SHARDS, BUCKETS>,
+    start: u64,
+    place: Place,
+    path: Option<CallPath>,
+    /// Not `Send`: the frame is on this thread's stack.
+    _thread: PhantomData<*const ()>,
+}
 
-/// The clock every `ScopeGuard` reads.
-static FAST: FastClock = FastClock;
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> ScopeGuard<'_, RING, SHARDS, BUCKETS> {
+    /// Time so far.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        FastClock.since(self.start)
+    }
+
+    /// Records now, and returns the time recorded.
+    pub fn stop(self) -> Duration {
+        let d = self.close();
+        // Recorded: the drop must not record again. The guard owns nothing to free.
+        core::mem::forget(self);
+        d
+    }
+
+    /// Pops the frame and records the flat and the path record.
+    fn close(&self) -> Duration {
+        let d = self.elapsed();
+        let children = stack::close(self.place, saturating_ns(d));
+        let path = children.and(self.path);
+        self.op.close_scope(&Sample::new(d, 0), path, children.unwrap_or(0));
+        d
+    }
+}
+
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Drop for ScopeGuard<'_, RING, SHARDS, BUCKETS> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> core::fmt::Debug
+    for ScopeGuard<'_, RING, SHARDS, BUCKETS>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ScopeGuard").field("op", &self.op.name()).field("elapsed", &self.elapsed()).finish()
+    }
+}
 
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
     /// Starts a [`ScopeGuard`] on this operation: no name lookup.
     pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
-        self.span(&FAST)
+        let (place, path) = stack::open(self.paths(), |parent| self.path_under(parent));
+        // The clock starts last, so the guard's own bookkeeping is its parent's time.
+        ScopeGuard { op: *self, start: FastClock.ticks(), place, path, _thread: PhantomData }
     }
 
     /// Runs `f` and records how long it took, even if it panics.

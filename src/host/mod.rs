@@ -7,11 +7,16 @@ pub(crate) mod bridge;
 pub(crate) mod clock;
 #[cfg(feature = "prometheus-client")]
 pub(crate) mod collector;
+#[cfg(feature = "flamegraph")]
+mod flamegraph;
 pub(crate) mod future;
 pub(crate) mod guard;
 #[cfg(feature = "serde")]
 pub(crate) mod history;
+#[cfg(feature = "tracing")]
+pub(crate) mod layer;
 pub(crate) mod os;
+mod stack;
 pub(crate) mod timer;
 
 use std::collections::HashMap;

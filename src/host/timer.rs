@@ -5,12 +5,13 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::name::{Name, NameBuf};
-use crate::summary::Sample;
+use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 
 use super::clock::FastClock;
 
 use super::os;
+use super::stack;
 
 /// A stopwatch on the [`FastClock`] (the TSC where the OS vouches for it,
 /// `std::time::Instant` elsewhere), carrying the name it will record under.
@@ -136,6 +137,11 @@ impl Timer {
     /// Stops the timer and records it into `tracker` under its name.
     /// Returns the wall time recorded.
     ///
+    /// It also lands in the call-path table as a leaf under the innermost
+    /// open [`ScopeGuard`](crate::ScopeGuard) of `tracker` on this thread (a
+    /// root path when none is open): a `Timer` is not a scope, so guards
+    /// opened while it ran are not its children.
+    ///
     /// # Errors
     ///
     /// [`TrackerError::EmptyName`] or [`TrackerError::NameTooLong`] if the
@@ -147,7 +153,10 @@ impl Timer {
     ) -> Result<Duration, TrackerError> {
         let sample = self.sample();
         // The name was validated and encoded once, in the constructor.
-        tracker.resolve(self.name?)?.record_sample(&sample);
+        let op = tracker.resolve(self.name?)?;
+        let ns = saturating_ns(sample.duration);
+        let path = stack::leaf(op.paths(), ns, |parent| op.path_under(parent));
+        op.close_scope(&sample, path, 0);
         Ok(sample.duration)
     }
 }

@@ -19,7 +19,7 @@ use cortex_m_semihosting::debug;
 #[cfg(not(feature = "defmt"))]
 use cortex_m_semihosting::hprintln;
 use panic_semihosting as _;
-use perftrack::{COARSE_BUCKETS, MetricsSummary, Operation, Tracker};
+use perftrack::{COARSE_BUCKETS, MetricsSummary, MockClock, Operation, Tracker};
 
 #[cfg(feature = "defmt")]
 use defmt_semihosting as _;
@@ -134,11 +134,43 @@ fn main() -> ! {
     let mid = MID_RECORD.load(Ordering::Relaxed);
     assert!(mid > 0, "no interrupt landed mid-record: the test proved nothing");
 
+    call_tree();
     report(main_records, irqs, mid, snapshots);
     debug::exit(debug::EXIT_SUCCESS);
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// Explicit nesting without `std`: spans borrow their parent, and a
+/// guard-free child is recorded under a running span. The folded stacks must
+/// come out exact.
+fn call_tree() {
+    static CLOCK: MockClock = MockClock::new();
+    let ns = Duration::from_nanos;
+    let (frame, filter) = (TRACKER.operation("frame").unwrap(), TRACKER.operation("filter").unwrap());
+    let dma = TRACKER.operation("dma").unwrap();
+    for _ in 0..2 {
+        let f = frame.span(&CLOCK);
+        CLOCK.advance(ns(100));
+        {
+            let _g = filter.span_in(&f, &CLOCK);
+            CLOCK.advance(ns(250));
+        }
+        dma.record_in(&f, ns(40));
+    }
+    let mut folded: perftrack::heapless::String<128> = perftrack::heapless::String::new();
+    TRACKER.write_folded(&mut folded).unwrap();
+    // 2 × (100 + 250) ns of frame, less its children's 500 + 80: 120 of its own.
+    // Siblings come in table order.
+    assert!(
+        folded.as_str() == "frame 120\nframe;filter 500\nframe;dma 80\n"
+            || folded.as_str() == "frame 120\nframe;dma 80\nframe;filter 500\n",
+        "folded stacks"
+    );
+    assert!(TRACKER.untracked_paths() == 0, "untracked paths");
+    #[cfg(not(feature = "defmt"))]
+    hprintln!("folded stacks:\n{}", folded);
 }
 
 #[cfg(not(feature = "defmt"))]

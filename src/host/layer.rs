@@ -1,0 +1,172 @@
+//! `PerftrackLayer`: a `tracing-subscriber` layer that records every closed
+//! span into a tracker, nested by tracing's own span tree.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+
+use tracing_core::span::{Attributes, Id};
+use tracing_core::{Subscriber, span};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::buckets::DEFAULT_BUCKETS;
+use crate::clock::Clock;
+use crate::operation::Operation;
+use crate::paths::CallPath;
+use crate::summary::{Sample, saturating_ns};
+use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
+
+use super::clock::FastClock;
+
+/// A [`tracing_subscriber::Layer`] that records each span, when it closes,
+/// into the operation named after the span (its `name`, which
+/// `#[tracing::instrument]` sets to the function's name), and into the
+/// tracker's call-path table under its parent span: tracing's span tree is
+/// the call tree, so `#[instrument]` functions show up in the report's call
+/// tree, the folded stacks and the flamegraph with no other code.
+///
+/// What each record holds:
+/// * **duration**: wall time from the span's creation to its close (for an
+///   `#[instrument]`ed function, its call; for a span held across `.await`s,
+///   the whole time it was alive, idle time included);
+/// * **busy time**: the time the span was entered (summed between each
+///   `enter` and `exit`), recorded as the record's CPU time, so it shows in
+///   the report's CPU column and in `cpu_samples`. It is on-thread time, not
+///   CPU time: a blocking call inside an entered span counts as busy.
+/// * **path**: the parent is the span's parent in tracing's tree (its
+///   explicit `parent:` or the span that was current when it was created);
+///   self time is the duration less the durations of its children.
+///
+/// A span whose name cannot be registered (the tracker is full, or the name
+/// is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)) is not recorded,
+/// and is counted by [`dropped`](Self::dropped).
+///
+/// ```
+/// use perftrack::{PerformanceTracker, PerftrackLayer};
+/// use tracing_subscriber::layer::SubscriberExt;
+///
+/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
+///
+/// #[tracing::instrument]
+/// fn parse() {}
+///
+/// #[tracing::instrument]
+/// fn request() { parse() }
+///
+/// let subscriber = tracing_subscriber::registry().with(PerftrackLayer::new(&TRACKER));
+/// tracing::subscriber::with_default(subscriber, || request());
+///
+/// assert_eq!(TRACKER.summary("parse").unwrap().count, 1);
+/// let mut folded = String::new();
+/// TRACKER.write_folded(&mut folded)?;
+/// assert!(folded.contains("request;parse "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct PerftrackLayer<
+    const OPS: usize = DEFAULT_OPS,
+    const RING: usize = DEFAULT_RING,
+    const SHARDS: usize = DEFAULT_SHARDS,
+    const BUCKETS: usize = DEFAULT_BUCKETS,
+> {
+    tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>,
+    dropped: AtomicU64,
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    PerftrackLayer<OPS, RING, SHARDS, BUCKETS>
+{
+    /// A layer recording into `tracker`.
+    #[must_use]
+    pub const fn new(tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>) -> Self {
+        Self { tracker, dropped: AtomicU64::new(0) }
+    }
+
+    /// Spans not recorded because their name could not be registered.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// What the layer keeps in each span's extensions while it is open.
+struct Timing<const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    op: Operation<'static, RING, SHARDS, BUCKETS>,
+    path: Option<CallPath>,
+    /// `FastClock` ticks at creation.
+    start: u64,
+    /// Nanoseconds of tracked children closed so far (children may close on
+    /// other threads).
+    children_ns: AtomicU64,
+    /// Ticks at the outermost open `enter`, and how many enters are open
+    /// (a span may be entered again while entered).
+    entered_at: u64,
+    entered: u32,
+    busy_ns: u64,
+}
+
+impl<S, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Layer<S>
+    for PerftrackLayer<OPS, RING, SHARDS, BUCKETS>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let Ok(op) = self.tracker.operation(attrs.metadata().name()) else {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let path = match span.parent() {
+            None => op.path_under(None),
+            Some(parent) => {
+                let parent_path = parent.extensions().get::<Timing<RING, SHARDS, BUCKETS>>().and_then(|t| t.path);
+                parent_path.and_then(|p| op.path_under(Some(p)))
+            }
+        };
+        span.extensions_mut().insert(Timing::<RING, SHARDS, BUCKETS> {
+            op,
+            path,
+            start: FastClock.ticks(),
+            children_ns: AtomicU64::new(0),
+            entered_at: 0,
+            entered: 0,
+            busy_ns: 0,
+        });
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(t) = ext.get_mut::<Timing<RING, SHARDS, BUCKETS>>() {
+            if t.entered == 0 {
+                t.entered_at = FastClock.ticks();
+            }
+            t.entered = t.entered.saturating_add(1);
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(t) = ext.get_mut::<Timing<RING, SHARDS, BUCKETS>>() {
+            t.entered = t.entered.saturating_sub(1);
+            if t.entered == 0 {
+                t.busy_ns = t.busy_ns.saturating_add(saturating_ns(FastClock.since(t.entered_at)));
+            }
+        }
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(t) = span.extensions_mut().remove::<Timing<RING, SHARDS, BUCKETS>>() else { return };
+        let d = FastClock.since(t.start);
+        let sample = Sample::new(d, 0).with_cpu_time(Duration::from_nanos(t.busy_ns));
+        t.op.close_scope(&sample, t.path, t.children_ns.load(Ordering::Relaxed));
+        if t.path.is_some()
+            && let Some(parent) = span.parent()
+            && let Some(p) = parent.extensions().get::<Timing<RING, SHARDS, BUCKETS>>()
+        {
+            p.children_ns.fetch_add(saturating_ns(d), Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The per-thread stack of open scopes, through which a `ScopeGuard` (and a
+//! `Timer` when it records) finds its parent without being handed one.
+//!
+//! One stack per thread serves every tracker: a frame names its tracker's
+//! path table, and a scope's parent is the innermost open frame of the same
+//! tracker. The stack has room for [`MAX_DEPTH`] frames; scopes opened past
+//! that are counted (`overflow`) and record untracked.
+//!
+//! # Out-of-order drops
+//!
+//! Each frame carries a token, and its guard remembers its position and
+//! token. A guard that closes while frames above it are still open (it was
+//! moved out of its scope) pops them as well: those guards, the *orphans*,
+//! find their frame gone when they close, and record untracked. A guard
+//! whose frame is gone never touches the stack, so nothing is popped twice
+//! and the tree is never wrong, only shorter. `ScopeGuard` is not `Send`, so
+//! a guard always closes on the thread whose stack holds its frame.
+
+use core::cell::RefCell;
+
+use crate::paths::{CallPath, MAX_DEPTH, PathTable};
+
+#[derive(Clone, Copy)]
+struct Frame {
+    /// `PathTable::id` of the frame's tracker.
+    table: usize,
+    /// `None`: an untracked scope (its children are untracked too).
+    path: Option<CallPath>,
+    token: u32,
+    /// Nanoseconds of tracked children closed so far.
+    children_ns: u64,
+}
+
+const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0 };
+
+struct Stack {
+    frames: [Frame; MAX_DEPTH],
+    len: usize,
+    /// Scopes open past the top: untracked, closed by count.
+    overflow: usize,
+    next_token: u32,
+}
+
+impl Stack {
+    /// The innermost open frame of `table`, below position `below`.
+    #[inline]
+    fn parent(&self, table: usize, below: usize) -> Option<usize> {
+        (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table)
+    }
+}
+
+std::thread_local! {
+    static STACK: RefCell<Stack> = const {
+        RefCell::new(Stack { frames: [EMPTY; MAX_DEPTH], len: 0, overflow: 0, next_token: 0 })
+    };
+}
+
+/// Where an open scope stands on its thread's stack.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Place {
+    /// Frame `pos`, if it still holds `token`.
+    Frame { pos: usize, token: u32 },
+    /// Opened past the top of the stack, or while the stack was out of
+    /// reach (the thread is exiting).
+    Overflow,
+}
+
+/// Opens a scope of `table`: finds its parent, lets `claim` name the path
+/// under it (the parent's path, or `None` at the root), and pushes the
+/// frame. Returns the frame's place and the path (`None`: untracked).
+#[inline]
+pub(crate) fn open(
+    table: &PathTable,
+    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
+) -> (Place, Option<CallPath>) {
+    let id = table.id();
+    let opened = STACK.try_with(|cell| {
+        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Overflow, None) };
+        if s.len == MAX_DEPTH || s.overflow > 0 {
+            s.overflow += 1;
+            return (Place::Overflow, None);
+        }
+        let path = match s.parent(id, s.len) {
+            Some(p) => s.frames[p].path.and_then(|parent| claim(Some(parent))),
+            None => claim(None),
+        };
+        let token = s.next_token;
+        s.next_token = token.wrapping_add(1);
+        let pos = s.len;
+        s.frames[pos] = Frame { table: id, path, token, children_ns: 0 };
+        s.len += 1;
+        (Place::Frame { pos, token }, path)
+    });
+    opened.unwrap_or((Place::Overflow, None))
+}
+
+/// Closes the scope at `place`, `ns` long. Returns its tracked children's
+/// time if its frame was still there and tracked (the scope records on its
+/// path), or `None` (untracked: an orphan, an overflow, or an untracked frame).
+#[inline]
+pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return None };
+            let Place::Frame { pos, token } = place else {
+                s.overflow = s.overflow.saturating_sub(1);
+                return None;
+            };
+            if pos >= s.len || s.frames[pos].token != token {
+                return None; // an orphan: an outer guard closed first
+            }
+            let frame = s.frames[pos];
+            s.len = pos; // pops any orphans above too
+            frame.path?;
+            if let Some(p) = s.parent(frame.table, pos) {
+                let parent = &mut s.frames[p];
+                parent.children_ns = parent.children_ns.saturating_add(ns);
+            }
+            Some(frame.children_ns)
+        })
+        .ok()
+        .flatten()
+}
+
+/// A leaf under the innermost open scope of `table` (a `Timer`'s record):
+/// the path `claim` names under it, with `ns` added to the parent's children
+/// when the path is tracked.
+pub(crate) fn leaf(
+    table: &PathTable,
+    ns: u64,
+    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
+) -> Option<CallPath> {
+    let id = table.id();
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return None };
+            if s.overflow > 0 {
+                return None;
+            }
+            let Some(p) = s.parent(id, s.len) else { return claim(None) };
+            let path = s.frames[p].path.and_then(|parent| claim(Some(parent)))?;
+            let parent = &mut s.frames[p];
+            parent.children_ns = parent.children_ns.saturating_add(ns);
+            Some(path)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Open frames and overflowed scopes on this thread (tests: a balanced
+/// stack is back at `(0, 0)`).
+#[cfg(test)]
+pub(crate) fn depth() -> (usize, usize) {
+    STACK.with(|cell| {
+        let s = cell.borrow();
+        (s.len, s.overflow)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_DEPTH, depth};
+    use crate::tracker::PerformanceTracker;
+
+    #[test]
+    fn the_stack_is_empty_after_a_panic_unwinds_through_open_guards() {
+        let t = PerformanceTracker::boxed();
+        let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            let _a = t.time("a").unwrap();
+            let _b = t.time("b").unwrap();
+            assert_eq!(depth(), (2, 0));
+            panic!("unwind");
+        }));
+        assert!(r.is_err());
+        assert_eq!(depth(), (0, 0));
+    }
+
+    #[test]
+    fn overflowed_guards_close_by_count_and_leave_the_stack_empty() {
+        let t = PerformanceTracker::boxed();
+        let guards: std::vec::Vec<_> = (0..MAX_DEPTH + 3).map(|_| t.time("x").unwrap()).collect();
+        assert_eq!(depth(), (MAX_DEPTH, 3));
+        drop(guards); // front to back: out of order, the outermost first
+        assert_eq!(depth(), (0, 0));
+    }
+
+    #[test]
+    fn an_outer_guard_closing_first_pops_the_inner_frames_once() {
+        let t = PerformanceTracker::boxed();
+        let outer = t.time("outer").unwrap();
+        let inner = t.time("inner").unwrap();
+        drop(outer);
+        assert_eq!(depth(), (0, 0));
+        let next = t.time("next").unwrap();
+        drop(inner); // its frame is gone: it must not pop `next`'s
+        assert_eq!(depth(), (1, 0));
+        drop(next);
+        assert_eq!(depth(), (0, 0));
+    }
+}

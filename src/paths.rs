@@ -1,0 +1,257 @@
+//! The call-path table: one entry per distinct nesting path
+//! (`request;parse;tokenize`), each with its count, total time and self time.
+//!
+//! # Layout
+//!
+//! A tracker of `OPS` operations holds [`PATHS_PER_OP`]` × OPS` entries, so
+//! the capacity grows with the tracker and needs no type parameter of its own.
+//! An entry is named by one 64-bit key: its parent's index + 1 (0 for a root)
+//! in the high half, its operation's index + 1 in the low half. So a key is
+//! never 0, and 0 marks a free entry.
+//!
+//! # One entry per path
+//!
+//! A path is looked up by open addressing: probing starts at a hash of the key
+//! and walks the table in order, the same order for the same key. An entry's
+//! key is set once, by a CAS from 0, and never changes. A claimant passes an
+//! entry only after seeing it hold another key, so two threads claiming one
+//! path meet at the first free entry of its probe order: one CAS wins, the
+//! other fails, sees the same key there and takes that entry. (The registry's
+//! one-slot-per-name argument, with the probe order in place of slot order;
+//! loom model e checks it.)
+//!
+//! # Counts
+//!
+//! Each entry's count, total and children's time are independent `Relaxed` RMWs:
+//! exact once writers are done (I1), and at any moment each one is a sum of
+//! whole records, but a reader may see a record's count before its time. The
+//! flat records, which the paths sit beside, keep their own guarantees.
+//! Sums saturate as the aggregates' do (`aggregate::add_saturating`).
+
+use crate::aggregate::add_saturating;
+use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
+
+/// Call-path entries per operation slot: a tracker of `OPS` operations tracks
+/// up to `PATHS_PER_OP * OPS` distinct paths.
+pub const PATHS_PER_OP: usize = 4;
+
+/// The deepest path tracked: a path of more operations than this, like a
+/// guard opened under this many open guards on its thread, is counted as
+/// untracked (its flat record is kept).
+pub const MAX_DEPTH: usize = 32;
+
+const SAT_TOTAL: u8 = 1;
+const SAT_CHILDREN: u8 = 2;
+
+/// One path's key and sums.
+pub(crate) struct PathEntry {
+    /// `(parent + 1) << 32 | (op + 1)`; 0 while free.
+    key: AtomicU64,
+    count: AtomicU64,
+    total_ns: AtomicU64,
+    /// The tracked children's share of `total_ns`; self time is the rest.
+    /// Kept this way round because most records are leaves, with no
+    /// children: they skip this RMW.
+    children_ns: AtomicU64,
+    saturated: AtomicU8,
+}
+
+impl PathEntry {
+    const_fn! {
+        const fn new() -> Self {
+            Self {
+                key: AtomicU64::new(0),
+                count: AtomicU64::new(0),
+                total_ns: AtomicU64::new(0),
+                children_ns: AtomicU64::new(0),
+                saturated: AtomicU8::new(0),
+            }
+        }
+    }
+
+    #[inline]
+    fn key(&self) -> u64 {
+        // Acquire: pairs with the claiming CAS, so a walker that sees a child
+        // also sees the parent key it names (claimed earlier).
+        self.key.load(Ordering::Acquire)
+    }
+
+    fn stats(&self) -> PathStats {
+        let sat = self.saturated.load(Ordering::Relaxed);
+        let read = |cell: &AtomicU64, bit: u8| if sat & bit != 0 { u64::MAX } else { cell.load(Ordering::Relaxed) };
+        let total_ns = read(&self.total_ns, SAT_TOTAL);
+        // A saturated total has lost its exact value, and so has its self time.
+        let self_ns = if sat & SAT_TOTAL != 0 {
+            u64::MAX
+        } else {
+            total_ns.saturating_sub(read(&self.children_ns, SAT_CHILDREN))
+        };
+        PathStats { count: self.count.load(Ordering::Relaxed), total_ns, self_ns }
+    }
+}
+
+/// A claimed path: its entry's index and its depth (1 for a root).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CallPath {
+    index: u32,
+    depth: u8,
+}
+
+/// What one path has gathered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PathStats {
+    /// Records that closed on this path.
+    pub(crate) count: u64,
+    /// Their summed durations, in nanoseconds.
+    pub(crate) total_ns: u64,
+    /// Their durations less the durations of their tracked children.
+    pub(crate) self_ns: u64,
+}
+
+/// The table, sized by the tracker (`T = [[PathEntry; PATHS_PER_OP]; OPS]`)
+/// and handed out unsized (`T = [[PathEntry; PATHS_PER_OP]]`), so that the
+/// handles that carry it need no capacity parameter.
+pub(crate) struct PathTable<T: ?Sized = [[PathEntry; PATHS_PER_OP]]> {
+    /// Records that closed without a tracked path: the table was full, the
+    /// path was too deep, or its guard was dropped out of order.
+    untracked: AtomicU64,
+    entries: T,
+}
+
+impl<const OPS: usize> PathTable<[[PathEntry; PATHS_PER_OP]; OPS]> {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { untracked: AtomicU64::new(0), entries: array_of![array_of![PathEntry::new(); PATHS_PER_OP]; OPS] }
+        }
+    }
+}
+
+/// Where a key's probe starts: a multiplicative hash, so that a parent's
+/// children spread over the table, scaled to `len` by a multiply and a shift
+/// rather than a division (a division costs more than the rest of a claim).
+fn home(key: u64, len: usize) -> usize {
+    let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    // h < 2^32 and len ≤ 2^32 in any table that fits in memory, so the
+    // product fits in a u64 and the result is below len.
+    ((h * len as u64) >> 32) as usize
+}
+
+impl PathTable {
+    #[inline]
+    fn entries(&self) -> &[PathEntry] {
+        self.entries.as_flattened()
+    }
+
+    /// The table's identity: trackers are told apart by it (the std layer's
+    /// per-thread stack holds frames of several trackers).
+    #[cfg(feature = "std")]
+    pub(crate) fn id(&self) -> usize {
+        core::ptr::from_ref(self).cast::<u8>() as usize
+    }
+
+    /// Finds the path `parent;op`, claiming an entry if it is new. `None`
+    /// when the table has no free entry left for it or the path would be
+    /// deeper than [`MAX_DEPTH`]: the caller's record is then untracked.
+    #[inline]
+    pub(crate) fn claim(&self, parent: Option<CallPath>, op: usize) -> Option<CallPath> {
+        let depth = parent.map_or(1, |p| usize::from(p.depth) + 1);
+        let entries = self.entries();
+        if depth > MAX_DEPTH || entries.is_empty() {
+            return None;
+        }
+        let op = u32::try_from(op).ok()?.checked_add(1)?;
+        let up = parent.map_or(0, |p| u64::from(p.index) + 1);
+        let key = up << 32 | u64::from(op);
+        let found = |i: usize| {
+            // i < entries.len() ≤ u32::MAX entries in any table that fits in memory.
+            u32::try_from(i).ok().map(|index| CallPath { index, depth: depth as u8 })
+        };
+        let mut i = home(key, entries.len());
+        for _ in 0..entries.len() {
+            let e = entries.get(i)?;
+            match e.key() {
+                k if k == key => return found(i),
+                0 => match e.key.compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return found(i),
+                    Err(k) if k == key => return found(i),
+                    Err(_) => {}
+                },
+                _ => {}
+            }
+            i += 1;
+            if i == entries.len() {
+                i = 0;
+            }
+        }
+        None
+    }
+
+    /// Adds one closed record to `path`: `total_ns` long, `children_ns` of
+    /// it in its tracked children (at most `total_ns`).
+    #[inline]
+    pub(crate) fn record(&self, path: CallPath, total_ns: u64, children_ns: u64) {
+        let Some(e) = self.entries().get(path.index as usize) else { return };
+        e.count.fetch_add(1, Ordering::Relaxed);
+        add_saturating(&e.total_ns, total_ns, &e.saturated, SAT_TOTAL);
+        if children_ns > 0 {
+            add_saturating(&e.children_ns, children_ns.min(total_ns), &e.saturated, SAT_CHILDREN);
+        }
+    }
+
+    /// Counts one record that closed without a tracked path.
+    pub(crate) fn note_untracked(&self) {
+        self.untracked.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records that closed without a tracked path.
+    pub(crate) fn untracked(&self) -> u64 {
+        self.untracked.load(Ordering::Relaxed)
+    }
+
+    /// Whether any path has been claimed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries().iter().all(|e| e.key() == 0)
+    }
+
+    /// Visits every path depth-first, each parent before its children, roots
+    /// and siblings in table order. `visit` gets the operation indices from
+    /// the root down to the path, and the path's sums. Allocation-free: the
+    /// walk keeps its own stack of at most [`MAX_DEPTH`] entries.
+    pub(crate) fn walk<E>(&self, mut visit: impl FnMut(&[usize], PathStats) -> Result<(), E>) -> Result<(), E> {
+        let entries = self.entries();
+        // (entry index, where its child scan resumes)
+        let mut stack: heapless::Vec<(usize, usize), MAX_DEPTH> = heapless::Vec::new();
+        let mut ops = [0usize; MAX_DEPTH];
+        for (root, e) in entries.iter().enumerate() {
+            let key = e.key();
+            if key == 0 || key >> 32 != 0 {
+                continue;
+            }
+            ops[0] = op_of(key);
+            visit(&ops[..1], e.stats())?;
+            let _ = stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let node = top.0;
+                let child = (top.1..entries.len()).find(|&j| entries[j].key() >> 32 == node as u64 + 1);
+                let Some(j) = child else {
+                    stack.pop();
+                    continue;
+                };
+                top.1 = j + 1;
+                let depth = stack.len();
+                // A claim never goes deeper than MAX_DEPTH, so the push fits.
+                if depth < MAX_DEPTH && stack.push((j, 0)).is_ok() {
+                    ops[depth] = op_of(entries[j].key());
+                    visit(&ops[..=depth], entries[j].stats())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The operation index in a key.
+fn op_of(key: u64) -> usize {
+    // The low half is op + 1 ≥ 1, written from a usize.
+    ((key & u64::from(u32::MAX)) as usize).saturating_sub(1)
+}

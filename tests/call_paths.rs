@@ -1,0 +1,312 @@
+//! Nested spans and guards: the call-path table, the folded stacks, the
+//! report's call tree, and every way a path can go untracked.
+
+use core::panic::AssertUnwindSafe;
+use core::time::Duration;
+use std::collections::BTreeMap;
+use std::panic::catch_unwind;
+
+use perftrack::{MAX_DEPTH, MockClock, Timer, Tracker};
+
+fn folded<const O: usize, const R: usize, const S: usize, const B: usize>(t: &Tracker<O, R, S, B>) -> String {
+    let mut out = String::new();
+    t.write_folded(&mut out).unwrap();
+    out
+}
+
+/// `path -> self ns` from folded text.
+fn folded_map(text: &str) -> BTreeMap<String, u64> {
+    text.lines()
+        .map(|l| {
+            let (path, n) = l.rsplit_once(' ').expect("a count after the last space");
+            (path.to_string(), n.parse().expect("an integer count"))
+        })
+        .collect()
+}
+
+/// `(indented name, count, total, self)` rows of the report's call tree.
+fn tree_rows(report: &str) -> Vec<(String, u64)> {
+    let mut rows = Vec::new();
+    let mut lines = report.lines().skip_while(|l| !l.starts_with("Call tree")).skip(2);
+    for line in lines.by_ref() {
+        if line.is_empty() || line.starts_with('(') {
+            break;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let mut words = line.split_whitespace();
+        let name = words.next().unwrap();
+        let count = words.next().unwrap().parse().unwrap();
+        rows.push((format!("{}{name}", " ".repeat(indent)), count));
+    }
+    rows
+}
+
+#[test]
+fn explicit_spans_give_exact_folded_lines_and_self_times() {
+    static T: Tracker<8, 8> = Tracker::new();
+    let clock = MockClock::new();
+    let ns = Duration::from_nanos;
+    let [request, parse, tokenize, validate, encode] =
+        ["request", "parse", "tokenize", "validate", "encode"].map(|n| T.operation(n).unwrap());
+    for _ in 0..3 {
+        let r = request.span(&clock);
+        clock.advance(ns(10));
+        {
+            let p = parse.span_in(&r, &clock);
+            clock.advance(ns(5));
+            {
+                let _t = tokenize.span_in(&p, &clock);
+                clock.advance(ns(30));
+            }
+            validate.record_in(&p, ns(7)); // guard-free leaf: the clock does not move
+            clock.advance(ns(2));
+        }
+        {
+            let _e = encode.span_in(&r, &clock);
+            clock.advance(ns(20));
+        }
+    }
+    // request: 10 + (5 + 30 + 2) + 20 = 67 ns a run, of which 10 its own.
+    // parse: 37 ns on the clock, less tokenize 30 and validate 7 = 0 ns of its own.
+    // Exact text: parents first, siblings in table order.
+    let text = folded(&T);
+    assert_eq!(
+        text,
+        "request 30\nrequest;encode 60\nrequest;parse 0\nrequest;parse;validate 21\nrequest;parse;tokenize 90\n"
+    );
+    let map = folded_map(&folded(&T));
+    let want: BTreeMap<String, u64> = [
+        ("request", 30),
+        ("request;parse", 0),
+        ("request;parse;tokenize", 90),
+        ("request;parse;validate", 21),
+        ("request;encode", 60),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(map, want);
+    // Parents come before their children.
+    let lines: Vec<&str> = text.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some((parent, _)) = l.rsplit_once(';') {
+            assert!(lines[..i].contains(&parent), "{parent} before {l}");
+        }
+    }
+    // Flat records are untouched by nesting: parse ran 3 times for 37 ns.
+    let s = T.summary("parse").unwrap();
+    assert_eq!((s.count, s.total_duration), (3, ns(111)));
+    assert_eq!(T.untracked_paths(), 0);
+}
+
+#[test]
+fn the_report_prints_the_call_tree_indented_with_counts() {
+    static T: Tracker<4, 8> = Tracker::new();
+    let clock = MockClock::new();
+    let (a, b) = (T.operation("outer").unwrap(), T.operation("inner").unwrap());
+    for _ in 0..4 {
+        let o = a.span(&clock);
+        b.record_in(&o, Duration::from_micros(3));
+        clock.advance(Duration::from_micros(10));
+    }
+    let report = T.report().to_string();
+    assert_eq!(tree_rows(&report), [("outer".to_string(), 4), ("  inner".to_string(), 4)]);
+    let outer =
+        report.lines().find(|l| l.starts_with("outer ") && l.contains("µs") && l.split_whitespace().count() == 6);
+    let outer = outer.expect("the tree's outer row");
+    assert!(outer.contains("40.0 µs") && outer.contains("28.0 µs"), "{outer}");
+    assert!(!report.contains("untracked"));
+}
+
+#[test]
+fn guards_nest_on_their_thread_and_land_in_the_tree() {
+    let t = perftrack::PerformanceTracker::boxed();
+    for _ in 0..5 {
+        let _r = t.time("request").unwrap();
+        t.measure("parse", || {
+            let _tok = t.time("tokenize").unwrap();
+        })
+        .unwrap();
+        Timer::new("log").record(&t).unwrap(); // a leaf under request
+    }
+    let map = folded_map(&folded(&t));
+    let paths: Vec<&str> = map.keys().map(String::as_str).collect();
+    assert_eq!(paths, ["request", "request;log", "request;parse", "request;parse;tokenize"]);
+    let report = t.report().to_string();
+    let rows = tree_rows(&report);
+    assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [5, 5, 5, 5]);
+    assert_eq!(t.untracked_paths(), 0);
+    // Every guard closed: a new guard is a root again.
+    drop(t.time("after").unwrap());
+    assert!(folded_map(&folded(&t)).contains_key("after"));
+}
+
+#[test]
+fn guards_in_a_panicking_closure_still_close_their_paths_and_balance_the_stack() {
+    let t = perftrack::PerformanceTracker::boxed();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        t.measure("outer", || {
+            let _g = t.time("inner").unwrap();
+            panic!("boom");
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!(t.summary("outer").unwrap().count, 1);
+    assert_eq!(t.summary("inner").unwrap().count, 1);
+    let paths: Vec<String> = folded_map(&folded(&t)).into_keys().collect();
+    assert_eq!(paths, ["outer", "outer;inner"]);
+    // Balanced: the next guard has no parent.
+    drop(t.time("next").unwrap());
+    assert!(folded_map(&folded(&t)).contains_key("next"));
+    assert_eq!(t.untracked_paths(), 0);
+}
+
+#[test]
+fn a_guard_dropped_out_of_order_is_counted_untracked_and_the_tree_stays_right() {
+    let t = perftrack::PerformanceTracker::boxed();
+    let outer = t.time("outer").unwrap();
+    let inner = t.time("inner").unwrap();
+    drop(outer); // closes inner's frame too
+    let sibling = t.time("sibling").unwrap(); // a root: outer is closed
+    drop(inner); // an orphan: flat record, untracked
+    drop(sibling);
+    assert_eq!(t.summary("inner").unwrap().count, 1, "the flat record is kept");
+    assert_eq!(t.untracked_paths(), 1);
+    let paths: Vec<String> = folded_map(&folded(&t)).into_keys().collect();
+    assert_eq!(paths, ["outer", "sibling"], "no path under a closed guard, and inner has none");
+    drop(t.time("after").unwrap());
+    assert!(folded_map(&folded(&t)).contains_key("after"));
+    assert!(t.report().to_string().contains("(1 records in untracked paths"));
+}
+
+#[test]
+fn guards_of_another_tracker_in_between_are_skipped() {
+    let a = perftrack::PerformanceTracker::boxed();
+    let b = perftrack::PerformanceTracker::boxed();
+    {
+        let _outer = a.time("a_outer").unwrap();
+        let _middle = b.time("b_middle").unwrap();
+        let _inner = a.time("a_inner").unwrap();
+    }
+    let pa: Vec<String> = folded_map(&folded(&a)).into_keys().collect();
+    let pb: Vec<String> = folded_map(&folded(&b)).into_keys().collect();
+    assert_eq!(pa, ["a_outer", "a_outer;a_inner"]);
+    assert_eq!(pb, ["b_middle"]);
+}
+
+#[test]
+fn guards_deeper_than_max_depth_are_counted_and_recorded_flat() {
+    fn nest(t: &perftrack::PerformanceTracker, left: usize) {
+        if left > 0 {
+            let _g = t.time("deep").unwrap();
+            nest(t, left - 1);
+        }
+    }
+    let t = perftrack::PerformanceTracker::boxed();
+    nest(&t, MAX_DEPTH + 8);
+    assert_eq!(t.summary("deep").unwrap().count, (MAX_DEPTH + 8) as u64);
+    assert_eq!(t.untracked_paths(), 8);
+    assert_eq!(folded(&t).lines().count(), MAX_DEPTH);
+    drop(t.time("after").unwrap());
+    assert!(folded_map(&folded(&t)).contains_key("after"), "the stack is balanced after overflowing");
+}
+
+#[test]
+fn a_full_path_table_keeps_flat_totals_exact_and_counts_the_untracked_records() {
+    // 2 operations: 8 paths. A chain a;a;a;... 12 deep needs 12.
+    static T: Tracker<2, 8> = Tracker::new();
+    assert_eq!(Tracker::<2, 8>::PATH_CAPACITY, 8);
+    let clock = MockClock::new();
+    let a = T.operation("a").unwrap();
+    fn chain(
+        op: perftrack::Operation<'static, 8, { perftrack::DEFAULT_SHARDS }>,
+        parent: &perftrack::Span<
+            'static,
+            '_,
+            MockClock,
+            8,
+            { perftrack::DEFAULT_SHARDS },
+            { perftrack::DEFAULT_BUCKETS },
+        >,
+        clock: &MockClock,
+        left: usize,
+    ) {
+        if left == 0 {
+            return;
+        }
+        let s = op.span_in(parent, clock);
+        clock.advance(Duration::from_nanos(1));
+        chain(op, &s, clock, left - 1);
+    }
+    {
+        let root = a.span(&clock);
+        clock.advance(Duration::from_nanos(1));
+        chain(a, &root, &clock, 11);
+    }
+    let s = T.summary("a").unwrap();
+    assert_eq!(s.count, 12);
+    // Span k (k = 0 at the root) is open for 12 - k ticks: 12 + 11 + ... + 1.
+    assert_eq!(s.total_duration, Duration::from_nanos(78));
+    assert_eq!(T.untracked_paths(), 4);
+    assert_eq!(folded(&T).lines().count(), 8);
+    // The tracked part still adds up: self times of the 8 tracked paths are
+    // their totals less their tracked children's; the deepest tracked one
+    // keeps its untracked children's time as its own.
+    let sum: u64 = folded_map(&folded(&T)).values().sum();
+    assert_eq!(sum, 12, "the root's total: the whole tree's time");
+}
+
+#[test]
+fn names_that_break_the_folded_format_are_replaced() {
+    static T: Tracker<4, 8> = Tracker::new();
+    let clock = MockClock::new();
+    let (a, b, c) = (T.operation("a;b").unwrap(), T.operation("x y\tz").unwrap(), T.operation("new\nline").unwrap());
+    let root = a.span(&clock);
+    b.record_in(&root, Duration::from_nanos(2));
+    c.record_in(&root, Duration::from_nanos(3));
+    clock.advance(Duration::from_nanos(10));
+    drop(root);
+    assert_eq!(folded(&T), "a:b 5\na:b;x_y_z 2\na:b;new_line 3\n");
+    for line in folded(&T).lines() {
+        // flamegraph.pl's own parse of a line: `^(.*)\s+?(\d+(?:\.\d*)?)$`,
+        // with `;` between frames and no frame empty.
+        let (stack, n) = line.rsplit_once(' ').unwrap();
+        assert!(n.chars().all(|c| c.is_ascii_digit()));
+        assert!(stack.split(';').all(|f| !f.is_empty() && !f.contains(char::is_whitespace)));
+    }
+    assert_eq!((perftrack::FOLDED_SEMICOLON, perftrack::FOLDED_BLANK), (':', '_'));
+}
+
+#[test]
+fn a_span_under_a_parent_of_another_tracker_is_untracked_not_misfiled() {
+    static A: Tracker<2, 8> = Tracker::new();
+    static B: Tracker<2, 8> = Tracker::new();
+    let clock = MockClock::new();
+    let pa = A.operation("a").unwrap();
+    let pb = B.operation("b").unwrap();
+    let parent = pa.span(&clock);
+    drop(pb.span_in(&parent, &clock));
+    drop(parent);
+    assert_eq!(folded(&B), "");
+    assert_eq!(B.untracked_paths(), 1);
+    assert_eq!(B.summary("b").unwrap().count, 1);
+}
+
+#[test]
+fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
+    const N: u64 = 2_000;
+    let t = perftrack::PerformanceTracker::boxed();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..N {
+                    let _r = t.time("request").unwrap();
+                    let _p = t.time("parse").unwrap();
+                }
+            });
+        }
+    });
+    let report = t.report().to_string();
+    assert_eq!(tree_rows(&report), [("request".to_string(), 4 * N), ("  parse".to_string(), 4 * N)]);
+    assert_eq!(t.untracked_paths(), 0);
+}

@@ -1,0 +1,111 @@
+//! `PerftrackLayer`: `#[instrument]` functions nested three deep, called
+//! from two threads, land in the flat totals and the call tree exactly.
+#![cfg(feature = "tracing")]
+
+use std::collections::BTreeMap;
+
+use perftrack::{PerformanceTracker, PerftrackLayer, Tracker};
+use tracing_subscriber::layer::SubscriberExt;
+
+#[tracing::instrument]
+fn inner(i: u64) -> u64 {
+    core::hint::black_box(i * 2)
+}
+
+#[tracing::instrument]
+fn middle(i: u64) -> u64 {
+    inner(i) + inner(i + 1)
+}
+
+#[tracing::instrument]
+fn outer(i: u64) -> u64 {
+    middle(i)
+}
+
+/// `path -> count` from the report's call tree, with each row's full path.
+fn tree_counts(report: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut stack: Vec<String> = Vec::new();
+    for line in report.lines().skip_while(|l| !l.starts_with("Call tree")).skip(2) {
+        if line.is_empty() || line.starts_with('(') {
+            break;
+        }
+        let depth = (line.len() - line.trim_start().len()) / 2;
+        let mut words = line.split_whitespace();
+        let name = words.next().unwrap().to_string();
+        stack.truncate(depth);
+        stack.push(name);
+        out.insert(stack.join(";"), words.next().unwrap().parse().unwrap());
+    }
+    out
+}
+
+#[test]
+fn instrumented_functions_three_deep_on_two_threads_give_exact_totals_and_paths() {
+    static TRACKER: PerformanceTracker = PerformanceTracker::new();
+    const N: u64 = 500;
+    let layer = PerftrackLayer::new(&TRACKER);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let dispatch = tracing::Dispatch::new(subscriber);
+    std::thread::scope(|s| {
+        for t in 0..2 {
+            let dispatch = dispatch.clone();
+            s.spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    for i in 0..N {
+                        outer(t * N + i);
+                    }
+                })
+            });
+        }
+    });
+    assert_eq!(TRACKER.summary("outer").unwrap().count, 2 * N);
+    assert_eq!(TRACKER.summary("middle").unwrap().count, 2 * N);
+    assert_eq!(TRACKER.summary("inner").unwrap().count, 4 * N);
+    let want: BTreeMap<String, u64> = [("outer", 2 * N), ("outer;middle", 2 * N), ("outer;middle;inner", 4 * N)]
+        .map(|(k, v)| (k.to_string(), v))
+        .into();
+    assert_eq!(tree_counts(&TRACKER.report().to_string()), want);
+    let mut folded = String::new();
+    TRACKER.write_folded(&mut folded).unwrap();
+    let paths: Vec<&str> = folded.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
+    assert_eq!(paths, ["outer", "outer;middle", "outer;middle;inner"]);
+    assert_eq!(TRACKER.untracked_paths(), 0);
+    // Busy time is recorded as the CPU column: every span was entered.
+    assert_eq!(TRACKER.summary("inner").unwrap().cpu_samples, 4 * N);
+}
+
+#[test]
+fn a_span_with_an_explicit_parent_nests_under_it_and_self_time_excludes_children() {
+    static TRACKER: Tracker<4, 8> = Tracker::new();
+    let subscriber = tracing_subscriber::registry().with(PerftrackLayer::new(&TRACKER));
+    tracing::subscriber::with_default(subscriber, || {
+        let root = tracing::info_span!("job");
+        let child = tracing::info_span!(parent: &root, "step");
+        child.in_scope(|| std::thread::sleep(core::time::Duration::from_millis(20)));
+        drop(child);
+        drop(root);
+    });
+    let mut folded = String::new();
+    TRACKER.write_folded(&mut folded).unwrap();
+    let map: BTreeMap<&str, u64> =
+        folded.lines().map(|l| l.rsplit_once(' ').unwrap()).map(|(p, n)| (p, n.parse().unwrap())).collect();
+    assert_eq!(map.keys().copied().collect::<Vec<_>>(), ["job", "job;step"]);
+    assert!(map["job;step"] >= 20_000_000);
+    assert!(map["job"] < map["job;step"], "the child's time is not the parent's own: {map:?}");
+}
+
+#[test]
+fn spans_whose_names_cannot_be_registered_are_counted_as_dropped() {
+    static TRACKER: Tracker<1, 8> = Tracker::new();
+    let layer = PerftrackLayer::new(&TRACKER);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let dispatch = tracing::Dispatch::new(subscriber);
+    tracing::dispatcher::with_default(&dispatch, || {
+        drop(tracing::info_span!("first"));
+        drop(tracing::info_span!("second")); // the tracker holds one name
+    });
+    assert_eq!(TRACKER.summary("first").unwrap().count, 1);
+    let layer = dispatch.downcast_ref::<PerftrackLayer<1, 8>>().expect("the layer is in the subscriber");
+    assert_eq!(layer.dropped(), 1);
+}
