@@ -95,5 +95,49 @@ fn memory(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, record, timer, memory);
+/// One guard's open and close, flat and with two guards of the same tracker
+/// open around it (the path table's lookup and the parent's bookkeeping):
+/// the target is at most 1.3× the flat guard.
+fn guard(c: &mut Criterion) {
+    let mut g = c.benchmark_group("guard");
+    let tracker: Tracker<4, 64, 8> = Tracker::new();
+    let (outer, middle, leaf) =
+        (tracker.operation("outer").unwrap(), tracker.operation("middle").unwrap(), tracker.operation("leaf").unwrap());
+    g.bench_function("ScopeGuard, flat (baseline)", |b| b.iter(|| drop(black_box(leaf.time()))));
+    {
+        let _o = outer.time();
+        let _m = middle.time();
+        g.bench_function("perftrack ScopeGuard at depth 3", |b| b.iter(|| drop(black_box(leaf.time()))));
+    }
+    g.finish();
+    assert!(tracker.untracked_paths() == 0, "every guard had a path");
+}
+
+/// One span's life (new, enter, exit, close) under tracing's `Registry`
+/// alone, with perftrack's layer on it, and under tracing-timing's
+/// subscriber. tracing-timing times the events inside spans; a span with
+/// none costs it only its bookkeeping.
+fn tracing_span(c: &mut Criterion) {
+    use tracing_subscriber::layer::SubscriberExt;
+    static TRACKER: perftrack::PerformanceTracker = perftrack::PerformanceTracker::new();
+    let mut g = c.benchmark_group("tracing");
+    let span = || tracing::info_span!("work").in_scope(|| black_box(1));
+    tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+        g.bench_function("tracing Registry alone (baseline)", |b| b.iter(span));
+    });
+    tracing::subscriber::with_default(
+        tracing_subscriber::registry().with(perftrack::PerftrackLayer::new(&TRACKER)),
+        || g.bench_function("perftrack PerftrackLayer on the Registry", |b| b.iter(span)),
+    );
+    // (No "work" operation at all when a filter skipped the bench.)
+    assert!(TRACKER.summary("work").is_none_or(|s| s.count > 0), "the layer registered spans but recorded none");
+    let timing =
+        tracing_timing::Builder::default().build(|| tracing_timing::Histogram::new_with_max(1_000_000_000, 2).unwrap());
+    tracing::subscriber::with_default(timing, || {
+        g.bench_function("tracing-timing TimingSubscriber", |b| b.iter(span));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, record, timer, memory, guard, tracing_span);
 criterion_main!(benches);
