@@ -9,6 +9,13 @@
 //! quantiles, intervals between two of them ([`MetricsSummary::since`]), the
 //! raw recent records, a printable report, and OpenMetrics histograms.
 //!
+//! Timed scopes nest: guards ([`Operation::time`] with `std`) and spans
+//! ([`Operation::span_in`] without) also land in a fixed call-path table,
+//! read as an indented call tree in the report, as folded stacks
+//! ([`Tracker::write_folded`]) and, with the `flamegraph` feature, as an SVG
+//! flamegraph; the `tracing` feature's `PerftrackLayer` fills it from
+//! `tracing` spans.
+//!
 //! ```
 //! use perftrack::PerformanceTracker;
 //! use core::time::Duration;
