@@ -19,7 +19,9 @@ static WORKER: Tracker<4, 16> = Tracker::new();
 
 fn main() -> Result<(), Box<dyn core::error::Error>> {
     for i in 0..50u64 {
-        REQUESTS.record("handle \"GET /\"", Duration::from_micros(100 + i), 512)?;
+        // With allocation counts, as a CountingAlloc would give them.
+        let sample = perftrack::Sample::new(Duration::from_micros(100 + i), 512).with_allocations(2);
+        REQUESTS.record_sample("handle \"GET /\"", &sample)?;
         WORKER.record("compress", Duration::from_micros(40 + i), 4096)?;
     }
     let mut registry = Registry::default();

@@ -10,7 +10,13 @@ use core::time::Duration;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::PerformanceTracker;
+use perftrack::{CountingAlloc, PerformanceTracker};
+
+// Counts heap bytes and allocations per thread, so each span's memory is
+// exact: the report's Avg Mem is bytes allocated per call, and Allocs/call
+// appears beside it.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::system();
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -33,19 +39,17 @@ fn main() -> Result<(), perftrack::TrackerError> {
             s.spawn(move || {
                 let mut buf = vec![0u8; (64 << 10) + 4096 * t];
                 for i in 0..ITERS {
-                    let t0 = Instant::now();
-                    let line: String = (0..400).map(|k| format!("{},", i * k + t)).collect();
-                    let n: usize = black_box(&line).split(',').filter_map(|x| x.parse::<u64>().ok()).count();
-                    parse.record(t0.elapsed(), n as u64);
-
-                    let t0 = Instant::now();
-                    buf[i % 256] = i as u8;
-                    black_box(checksum(&buf));
-                    checksum_op.record(t0.elapsed(), buf.len() as u64);
-
-                    let t0 = Instant::now();
-                    let out: Vec<u8> = buf.iter().map(|b| b.rotate_left(3)).collect();
-                    encode.record(t0.elapsed(), black_box(out).len() as u64);
+                    // `measure` times the closure and, with the counting
+                    // allocator below, counts its heap bytes and allocations.
+                    parse.measure(|| {
+                        let line: String = (0..400).map(|k| format!("{},", i * k + t)).collect();
+                        black_box(&line).split(',').filter_map(|x| x.parse::<u64>().ok()).count()
+                    });
+                    checksum_op.measure(|| {
+                        buf[i % 256] = i as u8;
+                        black_box(checksum(&buf))
+                    });
+                    encode.measure(|| black_box(buf.iter().map(|b| b.rotate_left(3)).collect::<Vec<u8>>()).len());
                 }
             });
         }

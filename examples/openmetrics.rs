@@ -8,14 +8,17 @@
 
 use core::time::Duration;
 
-use perftrack::Tracker;
+use perftrack::{Sample, Tracker};
 
 fn main() -> Result<(), perftrack::TrackerError> {
     let t: Tracker<8, 16> = Tracker::new();
     let names = ["parse", "say \"hello\"", "back\\slash", "two\nlines", "with spaces", "größe ✓ 測定"];
     for (i, name) in names.iter().enumerate() {
         for k in 0..20u64 {
-            t.record(name, Duration::from_micros(10 * (i as u64 + 1) + k), 256 * k)?;
+            // Allocation counts as a CountingAlloc would give them: the
+            // allocations family is written once any operation has some.
+            let sample = Sample::new(Duration::from_micros(10 * (i as u64 + 1) + k), 256 * k).with_allocations(k % 3);
+            t.record_sample(name, &sample)?;
         }
     }
     t.operation("never_recorded")?; // a registered operation with no records

@@ -96,7 +96,7 @@ step "main job: cargo run --release --example hot_loop" run_hot_loop
 step "loom models (release, LOOM_MAX_PREEMPTIONS=2, floors of explored executions)" scripts/loom.sh --nocapture
 
 if [ "$HAVE_MIRI" = 1 ]; then
-    step "miri: unit + invariant + no-alloc tests" cargo +nightly miri test --lib --test invariants --test no_alloc
+    step "miri: unit + invariant + no-alloc + counting-allocator tests" cargo +nightly miri test --lib --test invariants --test no_alloc --test alloc_attribution --test alloc_threads
 else
     skip "miri" "nightly miri component could not be installed"
 fi

@@ -38,6 +38,7 @@ const COUNT_MASK: u64 = HOT_BIT - 1;
 const SAT_NS: u8 = 1;
 const SAT_MEM: u8 = 2;
 const SAT_CPU: u8 = 4;
+const SAT_ALLOCS: u8 = 8;
 
 struct Half {
     completed: AtomicU64,
@@ -85,6 +86,10 @@ impl Half {
             add_saturating(&c.cpu_ns, t.cpu_ns, &self.saturated, SAT_CPU);
             c.cpu_count.fetch_add(t.cpu_count, Ordering::Relaxed);
         }
+        // Only records that measured allocations pay for the RMW.
+        if t.allocs > 0 {
+            add_saturating(&c.allocs, t.allocs, &self.saturated, SAT_ALLOCS);
+        }
     }
 
     /// Reads the (quiescent) half. The caller has synchronised with every
@@ -92,7 +97,12 @@ impl Half {
     fn read(&self, count: u64) -> Totals {
         let mut t = self.cells.load(count);
         let sat = self.saturated.load(Ordering::Relaxed);
-        for (bit, sum) in [(SAT_NS, &mut t.total_ns), (SAT_MEM, &mut t.total_mem), (SAT_CPU, &mut t.cpu_ns)] {
+        for (bit, sum) in [
+            (SAT_NS, &mut t.total_ns),
+            (SAT_MEM, &mut t.total_mem),
+            (SAT_CPU, &mut t.cpu_ns),
+            (SAT_ALLOCS, &mut t.allocs),
+        ] {
             if sat & bit != 0 {
                 *sum = u64::MAX;
             }

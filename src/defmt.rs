@@ -52,7 +52,7 @@ impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
     fn format(&self, f: Formatter<'_>) {
         write!(
             f,
-            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64}",
+            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64} allocs={=u64}",
             self.name.as_str(),
             self.count,
             saturating_ns(self.avg_duration),
@@ -62,7 +62,8 @@ impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
             saturating_ns(self.p90),
             saturating_ns(self.p99),
             saturating_ns(self.p999),
-            self.avg_memory
+            self.avg_memory,
+            self.total_allocations
         )
     }
 }

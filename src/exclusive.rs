@@ -287,7 +287,7 @@ mod tests {
     use crate::buckets::FINE_BUCKETS;
 
     fn raw(ns: u64) -> Raw {
-        Raw { ns, mem: 3 * ns + 1, cpu_ns: None, ticks: None }
+        Raw { ns, mem: 3 * ns + 1, cpu_ns: None, ticks: None, allocs: 0 }
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub use clock::{Clock, MockClock};
 pub use distribution::Distribution;
 pub use error::TrackerError;
 pub use folded::{FOLDED_BLANK, FOLDED_SEMICOLON};
+#[cfg(feature = "std")]
+pub use host::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
 #[cfg(feature = "metrics")]
 pub use host::bridge::{BridgeDrops, MetricsBridge};
 #[cfg(feature = "std")]

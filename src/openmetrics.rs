@@ -38,6 +38,14 @@ pub(crate) fn extremes<const B: usize>() -> [Gauge<B>; 2] {
 pub(crate) const MEMORY: (&str, &str) =
     ("operation_memory", "Memory per record: sum is the total recorded, count the records.");
 
+/// A family of sums: (stem and help, unit, whether it is written when every
+/// operation's figure is 0, the figure).
+type SumFamily<const B: usize> = ((&'static str, &'static str), &'static str, bool, fn(&MetricsSummary<B>) -> u64);
+
+/// Heap allocations and records (no unit: a count).
+pub(crate) const ALLOCATIONS: (&str, &str) =
+    ("operation_allocations", "Heap allocations per record: sum is the total counted, count the records.");
+
 /// The exposition's bucket boundaries: every half power of two, `2^k` and
 /// `1.5·2^k` ns, from 32 ns to `2^36` ns (68.7 s). Each is the lower bound of
 /// an internal bucket at every named resolution, so the exposition's counts
@@ -150,7 +158,11 @@ struct Name<'a>(&'a str, &'a str, &'a str);
 
 impl fmt::Display for Name<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}_{}_{}", self.0, self.1, self.2)
+        write!(f, "{}_{}", self.0, self.1)?;
+        if !self.2.is_empty() {
+            write!(f, "_{}", self.2)?;
+        }
+        Ok(())
     }
 }
 
@@ -204,7 +216,9 @@ impl fmt::Display for Seconds {
 
 fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, help: &str) -> fmt::Result {
     writeln!(w, "# TYPE {name} {kind}")?;
-    writeln!(w, "# UNIT {name} {}", name.2)?;
+    if !name.2.is_empty() {
+        writeln!(w, "# UNIT {name} {}", name.2)?;
+    }
     writeln!(w, "# HELP {name} {help}")
 }
 
@@ -243,12 +257,21 @@ fn write_all<W: Write, const B: usize, I: Iterator<Item = MetricsSummary<B>>>(
                 writeln!(w, "{name}{} {}", labels(o, &s), Seconds(pick(&s)))?;
             }
         }
-        let (stem, help) = MEMORY;
-        let name = Name(o.prefix, stem, "bytes");
-        family(w, &name, "summary", help)?;
-        for s in rows() {
-            writeln!(w, "{name}_sum{} {}", labels(o, &s), s.total_memory)?;
-            writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
+        // Sums as summaries without quantiles: `_sum` the total, `_count` the
+        // records. Allocations only where something counted them (a
+        // `CountingAlloc`).
+        let sums: [SumFamily<B>; 2] =
+            [(MEMORY, "bytes", true, |s| s.total_memory), (ALLOCATIONS, "", false, |s| s.total_allocations)];
+        for ((stem, help), unit, always, pick) in sums {
+            if !always && !rows().any(|s| pick(&s) > 0) {
+                continue;
+            }
+            let name = Name(o.prefix, stem, unit);
+            family(w, &name, "summary", help)?;
+            for s in rows() {
+                writeln!(w, "{name}_sum{} {}", labels(o, &s), pick(&s))?;
+                writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
+            }
         }
     }
     if o.eof { w.write_str("# EOF\n") } else { Ok(()) }
@@ -261,7 +284,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// works without `std` (any `core::fmt::Write`: a `String`, a UART, a
     /// small network stack). Serve it with [`OPENMETRICS_CONTENT_TYPE`].
     ///
-    /// Three families, each labelled by `operation`:
+    /// Four families, each labelled by `operation`:
     ///
     /// * `perftrack_operation_duration_seconds`, a **histogram** over the
     ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its 64
@@ -280,9 +303,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
     ///   **gauges** of the lifetime extremes (omitted before the first record);
     /// * `perftrack_operation_memory_bytes`, a **summary** without quantiles:
-    ///   `_sum` is the total memory recorded, `_count` the number of records.
+    ///   `_sum` is the total memory recorded, `_count` the number of records;
+    /// * `perftrack_operation_allocations`, a **summary** without quantiles
+    ///   and without a unit: `_sum` is the total of heap allocations counted,
+    ///   `_count` the number of records; written only once some operation
+    ///   has counted an allocation (a `CountingAlloc` installed).
     ///
-    /// Total memory is a summary rather than an OpenMetrics counter on purpose:
+    /// Total memory and allocations are summaries rather than OpenMetrics counters on purpose:
     /// a counter's `_total` sample is read as a separate, undocumented family by
     /// parsers of the older Prometheus text format 0.0.4 (`promtool check
     /// metrics` among them), while a summary reads the same in both formats.

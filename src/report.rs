@@ -9,9 +9,10 @@ use crate::units::{Bytes, Nanos};
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///
-/// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Avg Mem, and
-/// CPU (the average CPU time of the records that carried one) when any
-/// record did. Every column is over the operation's whole history; the
+/// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Avg Mem (bytes
+/// per call), CPU (the average CPU time of the records that carried one)
+/// when any record did, and Allocs/call (heap allocations per call, one
+/// decimal) when any record counted allocations. Every column is over the operation's whole history; the
 /// quantiles are read from its histogram, and a footer line says so, with
 /// their error bound (the newest raw records are
 /// [`Operation::recent`](crate::Operation::recent)'s, not the report's). Each figure is shown in the unit
@@ -77,6 +78,22 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 const HEADER: &str = "=== Performance Report ===";
 const COLS: [&str; 8] = ["Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Avg Mem"];
 const CPU_COL: &str = "CPU";
+const ALLOC_COL: &str = "Allocs/call";
+
+/// Allocations per call with one decimal, in integer arithmetic: `2.5`.
+struct PerCall(u64, u64);
+
+impl fmt::Display for PerCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tenths = (u128::from(self.0) * 10).checked_div(u128::from(self.1)).unwrap_or(0);
+        let text = {
+            let mut s = heapless::String::<24>::new();
+            write!(s, "{}.{}", tenths / 10, tenths % 10)?;
+            s
+        };
+        f.pad(&text)
+    }
+}
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Display
     for Report<'_, OPS, RING, SHARDS, BUCKETS>
@@ -90,6 +107,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         // carries a histogram), so the column choice reads them once more.
         let name_w = self.tracker.operations().map(|op| op.name().len()).max().unwrap_or(0).max("Operation".len());
         let show_cpu = self.summaries().any(|r| r.cpu_samples > 0);
+        let show_allocs = self.summaries().any(|r| r.total_allocations > 0);
         const W: usize = 12;
 
         write!(f, "{:<name_w$}", "Operation")?;
@@ -99,8 +117,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         if show_cpu {
             write!(f, " {CPU_COL:>W$}")?;
         }
+        if show_allocs {
+            write!(f, " {ALLOC_COL:>W$}")?;
+        }
         writeln!(f)?;
-        let width = name_w + (W + 1) * (COLS.len() + usize::from(show_cpu));
+        let width = name_w + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs));
         for _ in 0..width {
             f.write_char('-')?;
         }
@@ -117,6 +138,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                     Some(c) => write!(f, " {:>W$}", Nanos(saturating_ns(c)))?,
                     None => write!(f, " {:>W$}", "-")?,
                 }
+            }
+            if show_allocs {
+                write!(f, " {:>W$}", PerCall(r.total_allocations, r.count))?;
             }
             writeln!(f)?;
         }

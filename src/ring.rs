@@ -17,7 +17,7 @@
 //! epoch it was made in (`sync::epoch`), which orders the window across
 //! shards (`slot.rs`).
 
-use crate::sync::{AtomicU32, AtomicU64, Ordering, array_of, const_fn};
+use crate::sync::{AtomicU64, Ordering, array_of, const_fn};
 use crate::totals::Raw;
 
 #[inline]
@@ -45,7 +45,10 @@ struct Entry {
     ns: AtomicU64,
     mem: AtomicU64,
     ticks: AtomicU64,
-    epoch: AtomicU32,
+    /// The epoch (low half) and the record's allocation count, saturated to
+    /// 32 bits (high half): one word, so that a record checks both with one
+    /// load. Both seldom change from one lap of the ring to the next.
+    epoch_allocs: AtomicU64,
 }
 
 impl Entry {
@@ -56,7 +59,7 @@ impl Entry {
                 ns: AtomicU64::new(0),
                 mem: AtomicU64::new(0),
                 ticks: AtomicU64::new(0),
-                epoch: AtomicU32::new(0),
+                epoch_allocs: AtomicU64::new(0),
             }
         }
     }
@@ -70,6 +73,7 @@ pub(crate) struct Record {
     pub(crate) mem: u64,
     pub(crate) ticks: Option<u64>,
     pub(crate) epoch: u32,
+    pub(crate) allocs: u32,
 }
 
 pub(crate) struct Ring<const RING: usize> {
@@ -103,10 +107,13 @@ impl<const RING: usize> Ring<RING> {
         e.ns.store(r.ns, Ordering::Release);
         e.mem.store(r.mem, Ordering::Release);
         e.ticks.store(encode_ticks(r.ticks), Ordering::Release);
-        // The epoch seldom changes between two laps of the ring: storing only
-        // a new one leaves less for the next claim's locked CAS to drain.
-        if e.epoch.load(Ordering::Relaxed) != epoch {
-            e.epoch.store(epoch, Ordering::Release);
+        // The epoch seldom changes between two laps of the ring, and most
+        // records carry no allocation count: storing only a new word leaves
+        // less for the next claim's locked CAS to drain.
+        let allocs = u32::try_from(r.allocs).unwrap_or(u32::MAX);
+        let word = u64::from(allocs) << 32 | u64::from(epoch);
+        if e.epoch_allocs.load(Ordering::Relaxed) != word {
+            e.epoch_allocs.store(word, Ordering::Release);
         }
         // Release: pairs with the Acquire stamp load in `read`.
         e.stamp.store(stamp(seq, true), Ordering::Release);
@@ -127,11 +134,13 @@ impl<const RING: usize> Ring<RING> {
         let ns = e.ns.load(Ordering::Acquire);
         let mem = e.mem.load(Ordering::Acquire);
         let ticks = e.ticks.load(Ordering::Acquire);
-        let epoch = e.epoch.load(Ordering::Acquire);
+        let word = e.epoch_allocs.load(Ordering::Acquire);
+        // The two halves of the word (truncation intended).
+        let (epoch, allocs) = (word as u32, (word >> 32) as u32);
         if e.stamp.load(Ordering::Relaxed) != want {
             return None;
         }
-        Some(Record { seq, ns, mem, ticks: decode_ticks(ticks), epoch })
+        Some(Record { seq, ns, mem, ticks: decode_ticks(ticks), epoch, allocs })
     }
 }
 

@@ -43,19 +43,30 @@ pub struct Sample {
     /// counter, a millisecond tick, …). Kept in the recent window and used to
     /// order records across shards.
     pub timestamp: Option<u64>,
+    /// Heap allocations the operation made: the std layer's guards and
+    /// timers fill it when a [`CountingAlloc`](crate::CountingAlloc) is
+    /// installed; 0 otherwise.
+    pub allocations: u64,
 }
 
 impl Sample {
     /// A sample with a duration and memory, and no CPU time or timestamp.
     #[must_use]
     pub const fn new(duration: Duration, memory_used: u64) -> Self {
-        Self { duration, memory_used, cpu_time: None, timestamp: None }
+        Self { duration, memory_used, cpu_time: None, timestamp: None, allocations: 0 }
     }
 
     /// Adds a CPU time.
     #[must_use]
     pub const fn with_cpu_time(mut self, cpu: Duration) -> Self {
         self.cpu_time = Some(cpu);
+        self
+    }
+
+    /// Adds an allocation count.
+    #[must_use]
+    pub const fn with_allocations(mut self, allocations: u64) -> Self {
+        self.allocations = allocations;
         self
     }
 
@@ -76,6 +87,7 @@ impl Sample {
                 None => None,
             },
             ticks: self.timestamp,
+            allocs: self.allocations,
         }
     }
 }
@@ -127,6 +139,12 @@ pub struct PerformanceMetrics {
     pub shard: u32,
     /// The caller's timestamp, if the record was made with one.
     pub timestamp: Option<u64>,
+    /// Heap allocations made during the record's span, where they were
+    /// counted (a [`CountingAlloc`](crate::CountingAlloc) installed, with
+    /// `std`); 0 otherwise. The recent window keeps up to `u32::MAX` per
+    /// record.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub allocations: u64,
 }
 
 impl PerformanceMetrics {
@@ -139,6 +157,7 @@ impl PerformanceMetrics {
             // Shard counts are small const parameters; saturate rather than truncate.
             shard: u32::try_from(shard).unwrap_or(u32::MAX),
             timestamp: r.ticks,
+            allocations: u64::from(r.allocs),
         }
     }
 }
@@ -221,6 +240,13 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// Sum of the CPU times carried by records (saturating).
     #[cfg_attr(feature = "serde", serde(rename = "total_cpu_time_ns", with = "ns"))]
     pub total_cpu_time: Duration,
+    /// Sum of the heap allocations the records counted (saturating): with a
+    /// [`CountingAlloc`](crate::CountingAlloc) installed, the allocations
+    /// made during each guard, `measure`, `Timer::with_memory` or `Timed`
+    /// span; 0 where nothing counted them. See
+    /// [`avg_allocations`](Self::avg_allocations).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub total_allocations: u64,
     /// Whether a sum (time, memory or CPU time) or the count reached
     /// `u64::MAX` and stayed there: the averages are then lower bounds.
     #[cfg_attr(feature = "serde", serde(default))]
@@ -248,6 +274,25 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
     pub fn avg_cpu_time(&self) -> Option<Duration> {
         let ns = saturating_ns(self.total_cpu_time);
         ns.checked_div(self.cpu_samples).map(Duration::from_nanos)
+    }
+
+    /// Allocations per record: [`total_allocations`](Self::total_allocations)
+    /// over [`count`](Self::count), 0 with no records.
+    ///
+    /// ```
+    /// use perftrack::{Sample, Tracker};
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<1, 4> = Tracker::new();
+    /// let op = T.operation("parse").unwrap();
+    /// op.record_sample(&Sample::new(Duration::from_micros(5), 1000).with_allocations(3));
+    /// op.record_sample(&Sample::new(Duration::from_micros(5), 0));
+    /// let s = op.summary();
+    /// assert_eq!((s.total_allocations, s.avg_allocations()), (3, 1.5));
+    /// ```
+    #[must_use]
+    pub fn avg_allocations(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.total_allocations as f64 / self.count as f64 }
     }
 
     /// The figures of the records in `self` that are not in `earlier`: the
@@ -298,6 +343,11 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             max_ns: d_ns(distribution.max()),
             cpu_ns: saturating_ns(delta(self.total_cpu_time, earlier.total_cpu_time)),
             cpu_count: self.cpu_samples.saturating_sub(earlier.cpu_samples),
+            allocs: if self.total_allocations == u64::MAX {
+                u64::MAX
+            } else {
+                self.total_allocations.saturating_sub(earlier.total_allocations)
+            },
         };
         Self::from_parts(self.name.clone(), &totals, distribution)
     }
@@ -329,6 +379,7 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             p999: q(0.999),
             cpu_samples: t.cpu_count,
             total_cpu_time: Duration::from_nanos(t.cpu_ns),
+            total_allocations: t.allocs,
             saturated: t.saturated(),
             distribution,
         }

@@ -18,6 +18,8 @@ pub(crate) struct Raw {
     pub(crate) mem: u64,
     pub(crate) cpu_ns: Option<u64>,
     pub(crate) ticks: Option<u64>,
+    /// Heap allocations the record's span made (0 when not measured).
+    pub(crate) allocs: u64,
 }
 
 /// Plain totals copied out of a shard (or merged from several).
@@ -31,11 +33,12 @@ pub(crate) struct Totals {
     pub(crate) max_ns: u64,
     pub(crate) cpu_ns: u64,
     pub(crate) cpu_count: u64,
+    pub(crate) allocs: u64,
 }
 
 impl Totals {
     pub(crate) const EMPTY: Self =
-        Self { count: 0, total_ns: 0, total_mem: 0, min_ns: u64::MAX, max_ns: 0, cpu_ns: 0, cpu_count: 0 };
+        Self { count: 0, total_ns: 0, total_mem: 0, min_ns: u64::MAX, max_ns: 0, cpu_ns: 0, cpu_count: 0, allocs: 0 };
 
     /// The totals of the set that holds `r` alone.
     #[inline]
@@ -44,7 +47,16 @@ impl Totals {
             Some(c) => (c, 1),
             None => (0, 0),
         };
-        Self { count: 1, total_ns: r.ns, total_mem: r.mem, min_ns: r.ns, max_ns: r.ns, cpu_ns, cpu_count }
+        Self {
+            count: 1,
+            total_ns: r.ns,
+            total_mem: r.mem,
+            min_ns: r.ns,
+            max_ns: r.ns,
+            cpu_ns,
+            cpu_count,
+            allocs: r.allocs,
+        }
     }
 
     /// Adds another disjoint set of records.
@@ -57,12 +69,17 @@ impl Totals {
         self.max_ns = max(self.max_ns, o.max_ns);
         self.cpu_ns = sum(self.cpu_ns, o.cpu_ns);
         self.cpu_count = sum(self.cpu_count, o.cpu_count);
+        self.allocs = sum(self.allocs, o.allocs);
     }
 
     /// Whether a sum reached `u64::MAX`, where it stays: figures derived from
     /// it (the averages) are then lower bounds.
     pub(crate) const fn saturated(&self) -> bool {
-        self.count == u64::MAX || self.total_ns == u64::MAX || self.total_mem == u64::MAX || self.cpu_ns == u64::MAX
+        self.count == u64::MAX
+            || self.total_ns == u64::MAX
+            || self.total_mem == u64::MAX
+            || self.cpu_ns == u64::MAX
+            || self.allocs == u64::MAX
     }
 }
 
@@ -82,6 +99,7 @@ pub(crate) struct Cells {
     pub(crate) max_ns: AtomicU64,
     pub(crate) cpu_ns: AtomicU64,
     pub(crate) cpu_count: AtomicU64,
+    pub(crate) allocs: AtomicU64,
 }
 
 impl Cells {
@@ -94,6 +112,7 @@ impl Cells {
                 max_ns: AtomicU64::new(0),
                 cpu_ns: AtomicU64::new(0),
                 cpu_count: AtomicU64::new(0),
+                allocs: AtomicU64::new(0),
             }
         }
     }
@@ -109,6 +128,7 @@ impl Cells {
             max_ns: self.max_ns.load(Ordering::Relaxed),
             cpu_ns: self.cpu_ns.load(Ordering::Relaxed),
             cpu_count: self.cpu_count.load(Ordering::Relaxed),
+            allocs: self.allocs.load(Ordering::Relaxed),
         }
     }
 
@@ -129,6 +149,7 @@ impl Cells {
         store_if_changed(&into.max_ns, max(get(&self.max_ns), t.max_ns));
         store_if_changed(&into.cpu_ns, sum(get(&self.cpu_ns), t.cpu_ns));
         store_if_changed(&into.cpu_count, sum(get(&self.cpu_count), t.cpu_count));
+        store_if_changed(&into.allocs, sum(get(&self.allocs), t.allocs));
     }
 
     /// Stores `t` (but its count) by one owner, with no RMW.
@@ -140,6 +161,7 @@ impl Cells {
         store_if_changed(&self.max_ns, t.max_ns);
         store_if_changed(&self.cpu_ns, t.cpu_ns);
         store_if_changed(&self.cpu_count, t.cpu_count);
+        store_if_changed(&self.allocs, t.allocs);
     }
 
     /// Back to "no records".

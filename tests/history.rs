@@ -16,8 +16,11 @@ fn busy_tracker() -> Tracker<4, 8> {
     let t = Tracker::new();
     for i in 0..10u64 {
         t.record("parse \"json\"", Duration::from_micros(i * 7 + 1), i * 100).unwrap();
-        t.record_sample("größe", &Sample::new(Duration::from_nanos(i), 1).with_cpu_time(Duration::from_nanos(i)))
-            .unwrap();
+        t.record_sample(
+            "größe",
+            &Sample::new(Duration::from_nanos(i), 1).with_cpu_time(Duration::from_nanos(i)).with_allocations(i),
+        )
+        .unwrap();
     }
     t
 }
@@ -227,4 +230,23 @@ fn a_bucket_bound_from_another_resolution_is_a_named_error() {
     let bad = line.replacen(r#""buckets":[["#, r#""buckets":[[1000000,1],["#, 1);
     let err = Snapshot::from_json_lines(&bad).unwrap_err().to_string();
     assert!(err.contains("1000000 ns is not a bucket bound"), "{err}");
+}
+
+#[test]
+fn allocation_counts_are_written_and_lines_without_them_still_read() {
+    let path = temp_file("allocations");
+    let t = busy_tracker();
+    append_json_lines(&path, &Snapshot::take(&t)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(r#""total_allocations":45"#), "{text}");
+    let back = read_json_lines(&path).unwrap();
+    let s = back[0].summaries.iter().find(|s| &*s.name == "größe").unwrap();
+    assert_eq!(s.total_allocations, 45);
+    // A line from before allocations were counted has no such key.
+    let old = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
+    assert!(!old.contains("total_allocations"));
+    std::fs::write(&path, old).unwrap();
+    let back = read_json_lines(&path).unwrap();
+    assert_eq!(back[0].summaries.iter().map(|s| s.total_allocations).sum::<u64>(), 0);
+    let _ = std::fs::remove_file(&path);
 }

@@ -10,7 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::openmetrics::{DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
+use crate::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -77,12 +77,12 @@ fn histogram<const B: usize>(
     encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
-    unit: &Unit,
+    unit: Option<&Unit>,
     rows: &[MetricsSummary<B>],
     sum: fn(&MetricsSummary<B>) -> f64,
     buckets: fn(&MetricsSummary<B>) -> std::vec::Vec<(f64, u64)>,
 ) -> fmt::Result {
-    let mut family = encoder.encode_descriptor(name, help, Some(unit), MetricType::Histogram)?;
+    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Histogram)?;
     for s in rows {
         let labels = [("operation", s.name.as_str())];
         family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(sum(s), s.count, &buckets(s), None)?;
@@ -118,7 +118,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             &mut encoder,
             &named(DURATION),
             DURATION_HELP,
-            &Unit::Seconds,
+            Some(&Unit::Seconds),
             &rows,
             |s| secs(s.total_duration),
             duration_buckets,
@@ -136,10 +136,23 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             &mut encoder,
             &named(stem),
             help,
-            &Unit::Bytes,
+            Some(&Unit::Bytes),
             &rows,
             |s| s.total_memory as f64,
             |s| std::vec![(f64::INFINITY, s.count)],
-        )
+        )?;
+        if rows.iter().any(|s| s.total_allocations > 0) {
+            let (stem, help) = ALLOCATIONS;
+            histogram(
+                &mut encoder,
+                &named(stem),
+                help,
+                None,
+                &rows,
+                |s| s.total_allocations as f64,
+                |s| std::vec![(f64::INFINITY, s.count)],
+            )?;
+        }
+        Ok(())
     }
 }

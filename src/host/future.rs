@@ -11,6 +11,7 @@ use crate::operation::Operation;
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
+use super::alloc::Mark;
 use super::clock::FastClock;
 use super::os;
 
@@ -21,7 +22,10 @@ pin_project_lite::pin_project! {
     ///   clock (`CLOCK_THREAD_CPUTIME_ID`) read around each poll and summed,
     ///   on whatever thread polls it. A blocking sleep inside `poll` is wall
     ///   time, not CPU time. Where the OS has no thread CPU clock the record
-    ///   carries no CPU time.
+    ///   carries no CPU time;
+    /// * with a [`CountingAlloc`](crate::CountingAlloc) installed, the
+    ///   **bytes allocated** inside its `poll` calls as the memory, and the
+    ///   number of allocations, on whatever thread polls it.
     ///
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
     /// dropped before it completes records nothing.
@@ -53,6 +57,8 @@ pin_project_lite::pin_project! {
         first_poll: Option<u64>,
         // `None` once the thread CPU clock failed: no CPU time is recorded then.
         cpu: Option<Duration>,
+        // Bytes and allocations counted inside `poll` calls (a `CountingAlloc`).
+        alloc: (u64, u64),
     }
 }
 
@@ -66,14 +72,19 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
         // The CPU reads nest inside the wall span, so CPU never exceeds wall.
         let first = *this.first_poll.get_or_insert_with(|| FastClock.ticks());
         let cpu_in = os::try_thread_cpu_time().ok();
+        let mark = Mark::now();
         let out = this.inner.poll(cx);
+        if let Some(mark) = mark {
+            let (bytes, n) = mark.since();
+            *this.alloc = (this.alloc.0.saturating_add(bytes), this.alloc.1.saturating_add(n));
+        }
         let cpu_out = os::try_thread_cpu_time().ok();
         *this.cpu = match (*this.cpu, cpu_in, cpu_out) {
             (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
             _ => None,
         };
         if out.is_ready() {
-            let mut sample = Sample::new(FastClock.since(first), 0);
+            let mut sample = Sample::new(FastClock.since(first), this.alloc.0).with_allocations(this.alloc.1);
             sample.cpu_time = *this.cpu;
             this.op.record_sample(&sample);
         }
@@ -85,7 +96,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO) }
+        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO), alloc: (0, 0) }
     }
 }
 

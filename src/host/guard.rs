@@ -13,6 +13,7 @@ use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 
+use super::alloc::Mark;
 use super::clock::FastClock;
 use super::stack::{self, Place};
 
@@ -22,6 +23,11 @@ use super::stack::{self, Place};
 ///
 /// Made by [`Tracker::time`], [`Operation::time`] and the `measure`
 /// methods. Dropping it records; so does unwinding past it.
+///
+/// Its memory: with a [`CountingAlloc`](crate::CountingAlloc) installed, the
+/// bytes this thread allocated while the guard was open, and the number of
+/// allocations (inclusive: a nested guard's allocations count in its parent
+/// too); without one, 0 and 0.
 ///
 /// ```
 /// use perftrack::PerformanceTracker;
@@ -59,6 +65,8 @@ pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS:
     start: u64,
     place: Place,
     path: Option<CallPath>,
+    /// The thread's allocation counters at the start, with a `CountingAlloc`.
+    alloc: Option<Mark>,
     /// Not `Send`: the frame is on this thread's stack.
     _thread: PhantomData<*const ()>,
 }
@@ -81,9 +89,10 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> ScopeGuard<'_
     /// Pops the frame and records the flat and the path record.
     fn close(&self) -> Duration {
         let d = self.elapsed();
+        let (bytes, allocations) = self.alloc.map_or((0, 0), Mark::since);
         let children = stack::close(self.place, saturating_ns(d));
         let path = children.and(self.path);
-        self.op.close_scope(&Sample::new(d, 0), path, children.unwrap_or(0));
+        self.op.close_scope(&Sample::new(d, bytes).with_allocations(allocations), path, children.unwrap_or(0));
         d
     }
 }
@@ -106,8 +115,12 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// Starts a [`ScopeGuard`] on this operation: no name lookup.
     pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
         let (place, path) = stack::open(self.paths(), |parent| self.path_under(parent));
-        // The clock starts last, so the guard's own bookkeeping is its parent's time.
-        ScopeGuard { op: *self, start: FastClock.ticks(), place, path, _thread: PhantomData }
+        // The clock starts after the bookkeeping, which is its parent's time;
+        // the allocation mark after the clock, whose first reading calibrates
+        // it (and may allocate).
+        let start = FastClock.ticks();
+        let alloc = Mark::now();
+        ScopeGuard { op: *self, start, place, path, alloc, _thread: PhantomData }
     }
 
     /// Runs `f` and records how long it took, even if it panics.

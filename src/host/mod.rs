@@ -1,6 +1,9 @@
 //! The std layer: timers, scoped guards, futures, OS memory and CPU figures,
 //! and the `HashMap`/stdout conveniences. The core stays `no_std`.
 
+// The one module with `unsafe`: a `GlobalAlloc` impl cannot be written without it.
+#[allow(unsafe_code)]
+pub(crate) mod alloc;
 mod boxed;
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;

@@ -10,6 +10,7 @@ use crate::tracker::Tracker;
 
 use super::clock::FastClock;
 
+use super::alloc::Mark;
 use super::os;
 use super::stack;
 
@@ -36,7 +37,16 @@ pub struct Timer {
     /// A [`FastClock`] reading.
     start: u64,
     cpu_start: Option<Duration>,
-    mem_start: Option<u64>,
+    mem_start: Option<Memory>,
+}
+
+/// Where [`Timer::with_memory`] reads memory from.
+#[derive(Debug, Clone, Copy)]
+enum Memory {
+    /// Resident memory, in bytes (no `CountingAlloc`).
+    Resident(u64),
+    /// The thread's allocation counters (a `CountingAlloc` is installed).
+    Counted(Mark),
 }
 
 impl Timer {
@@ -52,13 +62,24 @@ impl Timer {
         }
     }
 
-    /// Starts timing `name`, and also measures the change in the process's
-    /// resident memory over the span (recorded as the memory used; a shrink
-    /// records 0).
+    /// Starts timing `name`, and also measures memory over the span.
+    ///
+    /// * With a [`CountingAlloc`](crate::CountingAlloc) installed: the
+    ///   **bytes this thread allocates** until the timer stops (recorded as
+    ///   the memory used), and the number of allocations. Exact; stop the
+    ///   timer on the thread that started it.
+    /// * Without: the change in the process's resident memory
+    ///   (`/proc/self/statm`), page-granular and process-wide; a shrink
+    ///   records 0.
     #[must_use]
     pub fn with_memory(name: impl AsRef<str>) -> Self {
-        let mem_start = os::try_estimate_memory_usage().ok();
-        Self { mem_start, ..Self::new(name) }
+        // The clock first: its first reading calibrates it, and may allocate.
+        let mut timer = Self::new(name);
+        timer.mem_start = match Mark::now() {
+            Some(mark) => Some(Memory::Counted(mark)),
+            None => os::try_estimate_memory_usage().ok().map(Memory::Resident),
+        };
+        timer
     }
 
     /// Starts timing `name`, and also measures the calling thread's CPU time
@@ -105,12 +126,27 @@ impl Timer {
         Some(os::try_thread_cpu_time().ok()?.saturating_sub(start))
     }
 
-    /// Growth of resident memory since the timer started, in bytes, if it was
-    /// started with [`with_memory`](Self::with_memory). A shrink reads 0.
+    /// Memory since the timer started, in bytes, if it was started with
+    /// [`with_memory`](Self::with_memory): bytes allocated by this thread
+    /// with a [`CountingAlloc`](crate::CountingAlloc), else the growth of
+    /// resident memory (a shrink reads 0).
     #[must_use]
     pub fn memory_delta(&self) -> Option<u64> {
-        let start = self.mem_start?;
-        Some(os::try_estimate_memory_usage().ok()?.saturating_sub(start))
+        match self.mem_start? {
+            Memory::Counted(mark) => Some(mark.since().0),
+            Memory::Resident(start) => Some(os::try_estimate_memory_usage().ok()?.saturating_sub(start)),
+        }
+    }
+
+    /// Allocations this thread made since the timer started, if it was
+    /// started with [`with_memory`](Self::with_memory) while a
+    /// [`CountingAlloc`](crate::CountingAlloc) is installed.
+    #[must_use]
+    pub fn allocations(&self) -> Option<u64> {
+        match self.mem_start? {
+            Memory::Counted(mark) => Some(mark.since().1),
+            Memory::Resident(_) => None,
+        }
     }
 
     /// Prints `name: 123.45ms` to stdout.
@@ -129,7 +165,8 @@ impl Timer {
         // CPU clock before the wall clock (see `with_cpu`).
         let cpu = self.cpu_elapsed();
         let memory = self.memory_delta().unwrap_or(0);
-        let mut s = Sample::new(self.elapsed(), memory);
+        let allocations = self.allocations().unwrap_or(0);
+        let mut s = Sample::new(self.elapsed(), memory).with_allocations(allocations);
         s.cpu_time = cpu;
         s
     }
