@@ -156,7 +156,12 @@ impl AllocStats {
     /// The calling thread's counts since it started. Exact; never allocates.
     #[must_use]
     pub fn thread() -> Self {
-        let p = PLACE.try_with(Cell::get).unwrap_or(&SHARED);
+        let p = match PLACE.try_with(Cell::get) {
+            Ok(Some(p)) => p,
+            // Nothing counted yet on this thread.
+            Ok(None) => return Self::default(),
+            Err(_) => &SHARED,
+        };
         if core::ptr::eq(p, &SHARED) {
             OWN.try_with(|c| Self {
                 bytes_allocated: c.allocated.get(),
@@ -166,7 +171,6 @@ impl AllocStats {
             })
             .unwrap_or_default()
         } else {
-            // `NEW` holds zeros: a thread that has counted nothing.
             p.stats()
         }
     }
@@ -245,9 +249,11 @@ impl Mark {
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 std::thread_local! {
-    /// This thread's slot: `&NEW` before its first event, `&SHARED` past
-    /// the table. One pointer, so the allocation path reads one word.
-    static PLACE: Cell<&'static Slot> = const { Cell::new(&NEW) };
+    /// This thread's slot: `None` before its first event, `&SHARED` past
+    /// the table. One word, so the allocation path reads one word. (Not a
+    /// sentinel static: a `const` may not point at a static with interior
+    /// mutability before Rust 1.91, and the MSRV is 1.88.)
+    static PLACE: Cell<Option<&'static Slot>> = const { Cell::new(None) };
     /// An overflow thread's own counts.
     static OWN: Own = const {
         Own { allocated: Cell::new(0), freed: Cell::new(0), allocs: Cell::new(0), frees: Cell::new(0) }
@@ -295,14 +301,15 @@ impl Slot {
 
 static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
 static SHARED: Slot = Slot::new();
-/// Never counted into: the mark of a thread that has not claimed a slot yet.
-static NEW: Slot = Slot::new();
 
 /// This thread's slot (or `&SHARED`), claiming one at its first event.
 #[inline(always)]
 fn place() -> &'static Slot {
-    let p = PLACE.try_with(Cell::get).unwrap_or(&SHARED);
-    if core::ptr::eq(p, &NEW) { claim() } else { p }
+    match PLACE.try_with(Cell::get) {
+        Ok(Some(p)) => p,
+        Ok(None) => claim(),
+        Err(_) => &SHARED,
+    }
 }
 
 #[cold]
@@ -315,7 +322,7 @@ fn claim() -> &'static Slot {
     let found =
         TABLE.iter().find(|s| s.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok());
     let p = found.unwrap_or(&SHARED);
-    let _ = PLACE.try_with(|c| c.set(p));
+    let _ = PLACE.try_with(|c| c.set(Some(p)));
     p
 }
 
