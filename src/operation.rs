@@ -100,6 +100,9 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     ///
     /// `duration` saturates at `u64::MAX` nanoseconds; sums saturate at
     /// `u64::MAX`; zero durations are recorded like any other.
+    ///
+    /// A flat record: it lands in no call path (guards and spans do; see
+    /// [`Span`](crate::Span)), and its cost is what it was before call paths.
     #[inline]
     pub fn record(&self, duration: Duration, memory_used: u64) {
         self.record_sample(&Sample::new(duration, memory_used));

@@ -106,8 +106,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         // Widths first, then the rows: summaries are taken one at a time (each
         // carries a histogram), so the column choice reads them once more.
         let name_w = self.tracker.operations().map(|op| op.name().len()).max().unwrap_or(0).max("Operation".len());
-        let show_cpu = self.summaries().any(|r| r.cpu_samples > 0);
-        let show_allocs = self.summaries().any(|r| r.total_allocations > 0);
+        let (show_cpu, show_allocs) = self
+            .summaries()
+            .fold((false, false), |(cpu, allocs), r| (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0));
         const W: usize = 12;
 
         write!(f, "{:<name_w$}", "Operation")?;

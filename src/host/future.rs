@@ -28,7 +28,8 @@ pin_project_lite::pin_project! {
     ///   number of allocations, on whatever thread polls it.
     ///
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
-    /// dropped before it completes records nothing.
+    /// dropped before it completes records nothing. Its record is flat: a
+    /// future moves between threads and polls, so it takes no call path.
     ///
     /// ```
     /// use perftrack::Tracker;
