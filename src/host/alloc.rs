@@ -108,21 +108,21 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     // alive across the call, which cost more than the counting itself.
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), None);
+        count(Some(layout.size()), None);
         // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
         unsafe { self.inner.alloc(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), None);
+        count(Some(layout.size()), None);
         // SAFETY: as for `alloc`.
         unsafe { self.inner.alloc_zeroed(layout) }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count_free(layout.size());
+        count(None, Some(layout.size()));
         // SAFETY: the caller upholds `dealloc`'s contract: `ptr` came from
         // this allocator (so from `A`) with `layout`.
         unsafe { self.inner.dealloc(ptr, layout) }
@@ -130,7 +130,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size, Some(layout.size()));
+        count(Some(new_size), Some(layout.size()));
         // SAFETY: the caller upholds `realloc`'s contract, which we pass on.
         unsafe { self.inner.realloc(ptr, layout, new_size) }
     }
@@ -338,43 +338,30 @@ fn bump_own(cell: &Cell<u64>, n: usize) {
     cell.set(cell.get().wrapping_add(n as u64));
 }
 
-/// Counts an allocation of `new` bytes and, for a `realloc`, a free of the
-/// `old` size.
+/// Counts an allocation of `alloc` bytes and/or a free of `freed` bytes
+/// (`realloc` has both) on this thread. Inlined with constant arguments, so
+/// each caller keeps only its own branches.
 #[inline(always)]
-fn count(new: usize, old: Option<usize>) {
+fn count(alloc: Option<usize>, freed: Option<usize>) {
     let s = place();
     if core::ptr::eq(s, &SHARED) {
-        return overflow(new, old, None);
+        return overflow(alloc, freed);
     }
-    bump(&s.allocated, new);
-    bump(&s.allocs, 1);
-    if let Some(o) = old {
-        bump(&s.freed, o);
+    if let Some(n) = alloc {
+        bump(&s.allocated, n);
+        bump(&s.allocs, 1);
+    }
+    if let Some(f) = freed {
+        bump(&s.freed, f);
         bump(&s.frees, 1);
     }
 }
 
-/// Counts a deallocation of `size` bytes.
-#[inline(always)]
-fn count_free(size: usize) {
-    let s = place();
-    if core::ptr::eq(s, &SHARED) {
-        return overflow(0, None, Some(size));
-    }
-    bump(&s.freed, size);
-    bump(&s.frees, 1);
-}
-
-/// A thread past the table: its own counts in thread-local `Cell`s, and
-/// atomic adds into the shared slot. `new`/`old` as in `count` (with
-/// `free == None`), or a deallocation of `free` bytes.
+/// `count` for a thread past the table: its own counts in thread-local
+/// `Cell`s, and atomic adds into the shared slot.
 #[cold]
 #[inline(never)]
-fn overflow(new: usize, old: Option<usize>, free: Option<usize>) {
-    let (alloc, freed) = match free {
-        Some(f) => (None, Some(f)),
-        None => (Some(new), old),
-    };
+fn overflow(alloc: Option<usize>, freed: Option<usize>) {
     let _ = OWN.try_with(|c| {
         if let Some(n) = alloc {
             bump_own(&c.allocated, n);

@@ -47,6 +47,21 @@ impl Stack {
     fn parent(&self, table: usize, below: usize) -> Option<usize> {
         (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table)
     }
+
+    /// The innermost open frame of `table`, and the path `claim` names under
+    /// it (under the root when there is none; `None` when that parent is
+    /// itself untracked, or the claim fails).
+    #[inline]
+    fn claim_under(
+        &self,
+        table: usize,
+        claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
+    ) -> (Option<usize>, Option<CallPath>) {
+        match self.parent(table, self.len) {
+            Some(p) => (Some(p), self.frames[p].path.and_then(|parent| claim(Some(parent)))),
+            None => (None, claim(None)),
+        }
+    }
 }
 
 std::thread_local! {
@@ -60,9 +75,11 @@ std::thread_local! {
 pub(crate) enum Place {
     /// Frame `pos`, if it still holds `token`.
     Frame { pos: usize, token: u32 },
-    /// Opened past the top of the stack, or while the stack was out of
-    /// reach (the thread is exiting).
+    /// Opened past the top of the stack: counted in `overflow`.
     Overflow,
+    /// Opened while the stack was out of reach (the thread is exiting):
+    /// nothing on the stack to undo.
+    Detached,
 }
 
 /// Opens a scope of `table`: finds its parent, lets `claim` name the path
@@ -75,15 +92,12 @@ pub(crate) fn open(
 ) -> (Place, Option<CallPath>) {
     let id = table.id();
     let opened = STACK.try_with(|cell| {
-        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Overflow, None) };
+        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
         if s.len == MAX_DEPTH || s.overflow > 0 {
             s.overflow += 1;
             return (Place::Overflow, None);
         }
-        let path = match s.parent(id, s.len) {
-            Some(p) => s.frames[p].path.and_then(|parent| claim(Some(parent))),
-            None => claim(None),
-        };
+        let (_, path) = s.claim_under(id, claim);
         let token = s.next_token;
         s.next_token = token.wrapping_add(1);
         let pos = s.len;
@@ -91,7 +105,7 @@ pub(crate) fn open(
         s.len += 1;
         (Place::Frame { pos, token }, path)
     });
-    opened.unwrap_or((Place::Overflow, None))
+    opened.unwrap_or((Place::Detached, None))
 }
 
 /// Closes the scope at `place`, `ns` long. Returns its tracked children's
@@ -102,9 +116,13 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let Place::Frame { pos, token } = place else {
-                s.overflow = s.overflow.saturating_sub(1);
-                return None;
+            let (pos, token) = match place {
+                Place::Frame { pos, token } => (pos, token),
+                Place::Overflow => {
+                    s.overflow = s.overflow.saturating_sub(1);
+                    return None;
+                }
+                Place::Detached => return None,
             };
             if pos >= s.len || s.frames[pos].token != token {
                 return None; // an orphan: an outer guard closed first
@@ -137,11 +155,12 @@ pub(crate) fn leaf(
             if s.overflow > 0 {
                 return None;
             }
-            let Some(p) = s.parent(id, s.len) else { return claim(None) };
-            let path = s.frames[p].path.and_then(|parent| claim(Some(parent)))?;
-            let parent = &mut s.frames[p];
-            parent.children_ns = parent.children_ns.saturating_add(ns);
-            Some(path)
+            let (parent, path) = s.claim_under(id, claim);
+            if let (Some(p), Some(_)) = (parent, path) {
+                let parent = &mut s.frames[p];
+                parent.children_ns = parent.children_ns.saturating_add(ns);
+            }
+            path
         })
         .ok()
         .flatten()

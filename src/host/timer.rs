@@ -132,10 +132,7 @@ impl Timer {
     /// resident memory (a shrink reads 0).
     #[must_use]
     pub fn memory_delta(&self) -> Option<u64> {
-        match self.mem_start? {
-            Memory::Counted(mark) => Some(mark.since().0),
-            Memory::Resident(start) => Some(os::try_estimate_memory_usage().ok()?.saturating_sub(start)),
-        }
+        self.memory().map(|(bytes, _)| bytes)
     }
 
     /// Allocations this thread made since the timer started, if it was
@@ -143,9 +140,18 @@ impl Timer {
     /// [`CountingAlloc`](crate::CountingAlloc) is installed.
     #[must_use]
     pub fn allocations(&self) -> Option<u64> {
+        self.memory()?.1
+    }
+
+    /// Memory since the start and, when counted, allocations: both read at
+    /// once, so a record's two figures come from one reading.
+    fn memory(&self) -> Option<(u64, Option<u64>)> {
         match self.mem_start? {
-            Memory::Counted(mark) => Some(mark.since().1),
-            Memory::Resident(_) => None,
+            Memory::Counted(mark) => {
+                let (bytes, allocations) = mark.since();
+                Some((bytes, Some(allocations)))
+            }
+            Memory::Resident(start) => Some((os::try_estimate_memory_usage().ok()?.saturating_sub(start), None)),
         }
     }
 
@@ -164,8 +170,7 @@ impl Timer {
     pub(crate) fn sample(&self) -> Sample {
         // CPU clock before the wall clock (see `with_cpu`).
         let cpu = self.cpu_elapsed();
-        let memory = self.memory_delta().unwrap_or(0);
-        let allocations = self.allocations().unwrap_or(0);
+        let (memory, allocations) = self.memory().map_or((0, 0), |(bytes, n)| (bytes, n.unwrap_or(0)));
         let mut s = Sample::new(self.elapsed(), memory).with_allocations(allocations);
         s.cpu_time = cpu;
         s
