@@ -27,21 +27,25 @@ mkdir -p "$TREE"
 # The tracked and untracked-but-not-ignored files, as they are now.
 git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$TREE"/
 
-# name | file | sed expression | what it breaks
+# name # file # sed expression # what it breaks  ('#' apart: the expressions hold '|')
 MUTANTS=(
-  "release-relaxed|src/exclusive.rs|s/self.claim.store(c.wrapping_add(2), Ordering::Release)/self.claim.store(c.wrapping_add(2), Ordering::Relaxed)/|the claim's Release store weakened to Relaxed"
-  "no-second-check|src/exclusive.rs|s/if !copy_is_whole(c1, c2) {/if false \&\& !copy_is_whole(c1, c2) {/|the reader's second claim check dropped"
-  "loose-check|src/exclusive.rs|s/c2.wrapping_sub(c1 \& !1) <= 2/c2.wrapping_sub(c1 \& !1) <= 4/|the copy-validity rule loosened by one hold"
-  "early-release|src/exclusive.rs|s/let seq = old.count.load(Ordering::Relaxed);/self.claim.store(c.wrapping_add(2), Ordering::Release); let seq = old.count.load(Ordering::Relaxed);/|the claim released before the record is written"
-  "pending-stuck|src/exclusive.rs|/^        if tries >= READER_TRIES {\$/,/^        }\$/d|pending never lowered after a snapshot"
-  "no-hot-wait|src/aggregate.rs|s/while cold.completed.load(Ordering::Acquire) != total {/while false \&\& cold.completed.load(Ordering::Acquire) != total {/|the reader's wait for in-flight hot/cold writers removed"
-  "no-absorb|src/aggregate.rs|s/hot.absorb(\&totals);//|the cold half not moved into the hot one"
-  "ring-one-check|src/ring.rs|s/if e.stamp.load(Ordering::Relaxed) != want {/if false {/|the ring's second stamp check dropped"
-  "publish-early|src/registry.rs|s/entry.name.store(name);/entry.state.store(READY, Ordering::Release); entry.name.store(name);/|a slot published before its name is written"
-  "no-epoch|src/exclusive.rs|s/let epoch = epoch();/let epoch = 0;/|records not stamped with the epoch (window order)"
-  "hist-in-flight-kept|src/exclusive.rs|s/        \*extra -= 1;//|a copy keeps the in-flight record's bucket (histogram one ahead of the count)"
-  "hist-wrong-half|src/slot.rs|s/cold = parity;/cold = parity ^ 1;/|the contended histogram's hot half drained as if cold"
-  "path-claim-passes|src/paths.rs|s/Err(k) if k == key => return found(i),//|a path claim that loses its CAS to the same key walks on and claims a second entry"
+  "release-relaxed#src/exclusive.rs#s/self.claim.store(c.wrapping_add(HOLD), Ordering::Release)/self.claim.store(c.wrapping_add(HOLD), Ordering::Relaxed)/#the Release store that ends a hold weakened to Relaxed"
+  "no-second-check#src/exclusive.rs#s/if !copy_is_whole(c1, c2) {/if false \&\& !copy_is_whole(c1, c2) {/#the reader's second claim check dropped"
+  "loose-check#src/exclusive.rs#s/wrapping_sub(c1 \& !(OWNED | HELD)) <= HOLD/wrapping_sub(c1 \& !(OWNED | HELD)) <= HOLD + HELD/#the copy-validity rule loosened to accept a copy once the next hold began"
+  "early-release#src/exclusive.rs#s/let seq = old.count.load(Ordering::Relaxed);/self.claim.store(c.wrapping_add(HOLD), Ordering::Release); let seq = old.count.load(Ordering::Relaxed);/#the claim released before the record is written"
+  "pending-stuck#src/exclusive.rs#/^        if tries >= READER_TRIES {\$/,/^        }\$/d#pending never lowered after a snapshot"
+  "no-hot-wait#src/aggregate.rs#s/while cold.completed.load(Ordering::Acquire) != total {/while false \&\& cold.completed.load(Ordering::Acquire) != total {/#the reader's wait for in-flight hot/cold writers removed"
+  "no-absorb#src/aggregate.rs#s/hot.absorb(\&totals);//#the cold half not moved into the hot one"
+  "ring-one-check#src/ring.rs#s/if e.stamp.load(Ordering::Relaxed) != want {/if false {/#the ring's second stamp check dropped"
+  "publish-early#src/registry.rs#s/entry.name.store(name);/entry.state.store(READY, Ordering::Release); entry.name.store(name);/#a slot published before its name is written"
+  "no-epoch#src/exclusive.rs#s/let epoch = epoch();/let epoch = 0;/#records not stamped with the epoch (window order)"
+  "hist-in-flight-kept#src/exclusive.rs#s/        \*extra -= 1;//#a copy keeps the in-flight record's bucket (histogram one ahead of the count)"
+  "hist-wrong-half#src/slot.rs#s/cold = parity;/cold = parity ^ 1;/#the contended histogram's hot half drained as if cold"
+  "handover-relaxed#src/owner.rs#s/t.store(false, Ordering::Release);/t.store(false, Ordering::Relaxed);/#a broken hand-over: the owner token given back with a Relaxed store"
+  "non-owner-takes-owned#src/exclusive.rs#s/if c \& (HELD | OWNED) != 0 {/if c \& HELD != 0 {/#a non-owner takes the claim of a shard another thread owns"
+  "owner-held-relaxed#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);/self.claim.store(c | HELD, Ordering::Relaxed);/#the owner's held store weakened to Relaxed"
+  "owner-not-held#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);//#the owner records without marking the claim held"
+  "path-claim-passes#src/paths.rs#s/Err(k) if k == key => return found(i),//#a path claim that loses its CAS to the same key walks on and claims a second entry"
 )
 
 only=("$@")
@@ -49,7 +53,7 @@ export CARGO_TERM_COLOR=never
 rows=()
 survivors=0
 for m in "${MUTANTS[@]}"; do
-  IFS='|' read -r name file expr what <<<"$m"
+  IFS='#' read -r name file expr what <<<"$m"
   if [ "${#only[@]}" -gt 0 ] && [[ ! " ${only[*]} " =~ " $name " ]]; then continue; fi
   cp "$ROOT/$file" "$TREE/$file"
   sed -i -e "$expr" "$TREE/$file"

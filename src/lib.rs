@@ -97,6 +97,7 @@ mod host;
 mod name;
 mod openmetrics;
 mod operation;
+mod owner;
 mod padded;
 mod paths;
 mod registry;
@@ -156,3 +157,19 @@ pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker,
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// This thread's owner hint (`owner.rs`): a token below the shard count owns
+/// that shard. For the loom models only, which check each thread's role.
+#[cfg(perftrack_loom)]
+#[doc(hidden)]
+pub fn loom_thread_hint() -> usize {
+    owner::thread_hint()
+}
+
+/// What a thread's exit does with `std`: gives its owner token back. For the
+/// loom models only, whose recording threads call it as their last step.
+#[cfg(perftrack_loom)]
+#[doc(hidden)]
+pub fn loom_thread_exit() {
+    owner::thread_exit();
+}

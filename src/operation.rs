@@ -8,10 +8,11 @@ use heapless::Vec;
 use crate::buckets::DEFAULT_BUCKETS;
 use crate::distribution::Distribution;
 use crate::name::NameBuf;
+use crate::owner::thread_hint;
 use crate::paths::{CallPath, PathTable};
 use crate::slot::OpSlot;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
-use crate::sync::{hot_fn, shard_hint};
+use crate::sync::hot_fn;
 use crate::totals::Totals;
 
 /// A handle to one operation of a tracker, resolved once by
@@ -117,18 +118,27 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
 
     /// Records a full [`Sample`] on this thread's shard.
     ///
-    /// With `std`, each thread is given a shard once, round-robin, and keeps
-    /// it. Without `std` every record goes to shard 0 unless you pick one with
-    /// [`record_on`](Self::record_on).
+    /// With `std`, a thread takes a token the first time it records and
+    /// keeps it until it exits: the thread with token `i` *owns* shard `i`
+    /// of every operation with more than `i` shards and records there with
+    /// no atomic read-modify-write. Threads past the shard count share the
+    /// shards without owning them (one CAS per record, or the contended
+    /// path while the shard is owned or held). Without `std` every record
+    /// goes to shard 0 unless you pick one with [`record_on`](Self::record_on).
+    ///
+    /// A signal handler that records must use [`record_on`](Self::record_on):
+    /// the owner's path is not reentrant on its own thread.
     #[inline]
     pub fn record_sample(&self, sample: &Sample) {
-        self.record_on(shard_hint(), sample);
+        self.slot.record_as(thread_hint(), &sample.raw());
     }
 
     hot_fn! {
         /// Records a [`Sample`] on an explicit shard (taken modulo `SHARDS`): for
-        /// multi-core MCUs, pass the core number; for pinned worker threads, the
-        /// worker index.
+        /// multi-core MCUs, pass the core number; in an interrupt or signal
+        /// handler, a shard the interrupted code does not use. Never as the
+        /// shard's owner: one CAS per record, or the contended path while the
+        /// shard is held or owned by a thread.
         ///
         /// ```
         /// use perftrack::{Sample, Tracker};

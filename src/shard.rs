@@ -10,8 +10,8 @@ use crate::sync::{const_fn, hot_fn};
 use crate::totals::{Raw, Totals};
 
 pub(crate) struct ShardCore<const RING: usize, const BUCKETS: usize> {
-    /// The uncontended path, with the ring and a histogram: one RMW per
-    /// record.
+    /// The uncontended path, with the ring and a histogram: no RMW for the
+    /// shard's owner, one for another writer.
     exclusive: Exclusive<RING, BUCKETS>,
     /// The contended path: wait-free under any number of writers.
     aggregate: Aggregate,
@@ -28,14 +28,17 @@ impl<const RING: usize, const BUCKETS: usize> ShardCore<RING, BUCKETS> {
     }
 
     hot_fn! {
-        /// The whole record path, for a record in histogram bucket `bucket`.
-        /// Uncontended: one CAS, plain stores, one Release store. Contended
-        /// (another writer holds the shard, or a reader has asked writers to
-        /// stand aside): five RMWs on the hot/cold aggregate and the
-        /// operation's shared histogram halves, one more for a new min or max,
-        /// two more for a CPU time.
-        pub(crate) fn record(&self, r: &Raw, bucket: usize, histograms: &[Histogram<BUCKETS>; 2]) {
-            if !self.exclusive.try_record(r, bucket) {
+        /// The whole record path, for a record in histogram bucket `bucket`,
+        /// by the shard's owner (`owned`, see `owner.rs`) or another writer.
+        /// The owner: plain stores and two Release stores, no RMW. Another
+        /// writer, uncontended: one CAS, plain stores, one Release store.
+        /// Contended (the shard is owned by another thread or held, or a
+        /// reader has asked writers to stand aside): five RMWs on the
+        /// hot/cold aggregate and the operation's shared histogram halves,
+        /// one more for a new min or max, two more for a CPU time.
+        pub(crate) fn record(&self, r: &Raw, bucket: usize, owned: bool, histograms: &[Histogram<BUCKETS>; 2]) {
+            let done = if owned { self.exclusive.try_record_owned(r, bucket) } else { self.exclusive.try_record(r, bucket) };
+            if !done {
                 self.aggregate.record(r, bucket, histograms);
             }
         }

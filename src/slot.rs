@@ -26,6 +26,7 @@ use heapless::Vec;
 
 use crate::buckets::Layout;
 use crate::histogram::Histogram;
+use crate::owner::shard_of;
 use crate::padded::CachePadded;
 use crate::ring::Record;
 use crate::shard::{Shard, ShardCore};
@@ -59,12 +60,26 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     const LAYOUT: Layout = Layout::of(BUCKETS);
 
     hot_fn! {
-        /// Records `r` on shard `shard % SHARDS`.
+        /// Records `r` as a thread with hint `hint` (`owner.rs`): on the shard
+        /// it owns, with no RMW, or as any other writer on the shard its hint
+        /// picks.
+        pub(crate) fn record_as(&self, hint: usize, r: &Raw) {
+            // Never a division by zero: `Tracker::new` rejects `SHARDS == 0`
+            // at compile time.
+            let (shard, owned) = shard_of(hint, SHARDS);
+            if let Some(s) = self.shards.get(shard) {
+                s.record(r, Self::LAYOUT.index(r.ns), owned, &self.contended);
+            }
+        }
+    }
+
+    hot_fn! {
+        /// Records `r` on shard `shard % SHARDS`, not as its owner (the CAS
+        /// claim and hot/cold paths).
         pub(crate) fn record_on(&self, shard: usize, r: &Raw) {
-            // `% SHARDS` is never a division by zero: `Tracker::new` rejects
-            // `SHARDS == 0` at compile time.
+            // `% SHARDS` is never a division by zero, as above.
             if let Some(s) = self.shards.get(shard % SHARDS) {
-                s.record(r, Self::LAYOUT.index(r.ns), &self.contended);
+                s.record(r, Self::LAYOUT.index(r.ns), false, &self.contended);
             }
         }
     }

@@ -10,11 +10,15 @@
 //! It also holds the target rules that the rest of the code would otherwise
 //! repeat: building arrays of atomics (`const` outside loom, a runtime loop
 //! inside it), inlining the record path (`hot_fn!`), backing off in a wait
-//! loop (a CPU hint outside loom, a loom yield inside it), the thread's shard
-//! hint and the coarse epoch that orders the recent window.
+//! loop (a CPU hint outside loom, a loom yield inside it) and the coarse epoch
+//! that orders the recent window.
 
 #[cfg(perftrack_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
+/// loom's per-execution statics and thread-locals, for the owner-token
+/// table's loom form (`owner.rs`).
+#[cfg(perftrack_loom)]
+pub(crate) use loom::{lazy_static as loom_lazy_static, thread_local as loom_thread_local};
 
 #[cfg(all(not(perftrack_loom), target_has_atomic = "64"))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
@@ -130,47 +134,6 @@ impl Backoff {
             #[cfg(not(feature = "std"))]
             let _ = before_yield;
         }
-    }
-}
-
-/// This thread's shard hint: a small number assigned round-robin the first
-/// time a thread records, then reused (docs/DESIGN.md, "Shards").
-///
-/// Without `std` there are no threads to tell apart, so the hint is 0: a
-/// `no_std` tracker defaults to one shard, and a multi-core MCU passes an
-/// explicit shard to `Operation::record_on`. Under loom it is also 0; the
-/// cross-shard model picks shards explicitly.
-#[inline]
-pub(crate) fn shard_hint() -> usize {
-    #[cfg(all(feature = "std", not(perftrack_loom)))]
-    {
-        use core::cell::Cell;
-        use core::sync::atomic::AtomicUsize;
-        const UNSET: usize = usize::MAX;
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        std::thread_local! {
-            static HINT: Cell<usize> = const { Cell::new(UNSET) };
-        }
-        HINT.try_with(|h| {
-            let v = h.get();
-            if v != UNSET {
-                return v;
-            }
-            // Relaxed: the value is only a spreading hint; no data hangs on it.
-            let v = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) & (UNSET >> 1);
-            h.set(v);
-            // A thread that starts recording starts a new epoch, so that its
-            // records sort after those of threads that came before it.
-            advance_epoch();
-            v
-        })
-        // During thread-local destruction there is no hint left: shard 0 is
-        // still correct, only less spread.
-        .unwrap_or(0)
-    }
-    #[cfg(not(all(feature = "std", not(perftrack_loom))))]
-    {
-        0
     }
 }
 

@@ -101,6 +101,52 @@ fn i1_records_on_one_shared_shard_are_exact_at_rest() {
     assert_consistent(&s);
 }
 
+/// Owned shards change hands as threads come and go: three drivers each
+/// start threads one after another, so a new thread often takes the owner
+/// token that another driver's thread has just given back at its exit (no
+/// join orders them), while a reader snapshots. Two shards, three threads
+/// at a time: one of them always records without owning a shard. Nothing is
+/// lost, and every snapshot is whole.
+#[test]
+fn i1_i2_owned_shards_change_hands_at_thread_exit_without_loss() {
+    const GENERATIONS: u64 = if cfg!(miri) { 2 } else { 40 };
+    const N: u64 = if cfg!(miri) { 20 } else { 2_000 };
+    let t: Tracker<1, 8, 2, STRESS_BUCKETS> = Tracker::new();
+    let op = t.operation("x").unwrap();
+    let stop = AtomicBool::new(false);
+    thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut snapshots = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                assert_consistent(&op.summary());
+                snapshots += 1;
+            }
+            snapshots
+        });
+        thread::scope(|drivers| {
+            for _ in 0..3 {
+                drivers.spawn(|| {
+                    for _ in 0..GENERATIONS {
+                        thread::scope(|one| {
+                            one.spawn(|| {
+                                for i in 1..=N {
+                                    op.record(Duration::from_nanos(i), mem_for(i));
+                                }
+                            });
+                        });
+                    }
+                });
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+    });
+    let s = op.summary();
+    assert_eq!(s.count, 3 * GENERATIONS * N);
+    assert_eq!(s.total_duration, Duration::from_nanos(3 * GENERATIONS * (N * (N + 1) / 2)));
+    assert_consistent(&s);
+}
+
 // ---------------------------------------------------------------- I2 + I6
 
 /// Under miri each writer stops after this many records, so that a test ends

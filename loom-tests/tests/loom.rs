@@ -21,6 +21,10 @@ use core::time::Duration;
 use loom::thread;
 use perftrack::{MetricsSummary, Sample, Tracker, TrackerError};
 
+/// The model's main thread records only through `record_on` (never as a
+/// shard's owner): an owner token it took would be given back by a
+/// thread-local destructor that loom runs after the model's statics are gone.
+/// Spawned threads record any way they like.
 fn rec(ns: u64) -> Sample {
     // memory = 3·ns + 1 for every record, so whole sets satisfy the check below.
     Sample::new(Duration::from_nanos(ns), 3 * ns + 1)
@@ -53,6 +57,17 @@ fn assert_consistent(s: &MetricsSummary<BUCKETS>) {
     }
 }
 
+/// Spawns a thread that records. Its last step gives its owner token back,
+/// as its exit does with `std` (loom runs thread-local destructors after the
+/// model's statics are gone, too late to do it there).
+fn spawn_writer<T: 'static>(f: impl FnOnce() -> T + 'static) -> thread::JoinHandle<T> {
+    thread::spawn(move || {
+        let r = f();
+        perftrack::loom_thread_exit();
+        r
+    })
+}
+
 /// Runs `body` under loom and asserts that loom explored at least
 /// `min_executions` executions; prints the count for the README. Each
 /// minimum is about a quarter of what the model explored at
@@ -82,26 +97,30 @@ fn leak<const O: usize, const R: usize, const S: usize>() -> &'static Tracker<O,
     Box::leak(Box::new(Tracker::new()))
 }
 
-/// (a) Two writers on one shard and a reader: the exclusive claim *and* the
-/// hot/cold path in one model. One writer takes the claim and the other,
-/// finding it held, takes the hot/cold path, in the executions where they
-/// overlap; the reader copies the claim's version and flips the halves. Every snapshot is one set of whole records, and the final state is
-/// exact. Cited for I1, I2, I5 and I6.
+/// (a) The shard's owner and a non-owner on one shard, and a reader: the
+/// owner's first record marks the shard with a CAS, the non-owner (as a
+/// thread past the shard count, or `record_on`) takes the CAS claim if it
+/// gets there first and the hot/cold path if the shard is owned or held; the
+/// reader copies the claim's version and flips the halves. Every snapshot is
+/// one set of whole records, and the final state is exact. Cited for I1, I2,
+/// I5 and I6.
 #[test]
 fn two_writers_one_reader_snapshots_are_consistent_and_final_state_exact() {
-    explore("a: two writers, one reader, one shard", 14_000, || {
+    explore("a: owner, non-owner and reader on one shard", 14_000, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("op").unwrap();
-        let writers: Vec<_> =
-            [2u64, 5].into_iter().map(|ns| thread::spawn(move || op.record_sample(&rec(ns)))).collect();
+        let owner = spawn_writer(move || {
+            op.record_sample(&rec(2));
+            assert_eq!(perftrack::loom_thread_hint(), 0, "the first thread owns shard 0");
+        });
+        let other = spawn_writer(move || op.record_on(0, &rec(5)));
         let reader = thread::spawn(move || {
             let s = op.summary();
             assert_consistent(&s);
             assert!(s.count <= 2);
         });
-        for w in writers {
-            w.join().unwrap();
-        }
+        owner.join().unwrap();
+        other.join().unwrap();
         reader.join().unwrap();
         let s = op.summary();
         assert_eq!(s.count, 2);
@@ -110,6 +129,81 @@ fn two_writers_one_reader_snapshots_are_consistent_and_final_state_exact() {
         assert_eq!(buckets, [(Duration::from_nanos(3), 1), (Duration::from_nanos(7), 1)], "2 and 5, whatever path");
         assert_eq!((s.min_duration, s.max_duration), (Duration::from_nanos(2), Duration::from_nanos(5)));
         assert_eq!(s.total_memory, 3 * 7 + 2);
+    });
+}
+
+/// (n) A non-owner racing the owner's plain holds: the owner records twice
+/// (a marking CAS, then a hold with no RMW) while a non-owner records once.
+/// The non-owner never writes an owned shard's exclusive path, so the
+/// owner's plain stores are never lost or torn: the final state is exact and
+/// the ring whole. No reader here: (a) races one with an owner and a
+/// non-owner, and one more thread would multiply this model's executions by
+/// hundreds. Cited for I1, I3 and the owner's path.
+#[test]
+fn a_non_owner_racing_the_owner_never_breaks_its_plain_holds() {
+    explore("n: non-owner racing the owner's plain holds", 24, || {
+        let t = leak::<1, 2, 1>();
+        let op = t.operation("op").unwrap();
+        let owner = spawn_writer(move || {
+            op.record_sample(&rec(2));
+            op.record_sample(&rec(3));
+        });
+        let other = spawn_writer(move || op.record_on(0, &rec(5)));
+        owner.join().unwrap();
+        other.join().unwrap();
+        let s = op.summary();
+        assert_consistent(&s);
+        assert_eq!((s.count, s.total_duration, s.total_memory), (3, Duration::from_nanos(10), 3 * 10 + 3));
+        // The ring holds the records that took an exclusive path (the others
+        // went hot/cold), whole, the owner's in its order.
+        let recent: Vec<u64> = op.recent().iter().map(|m| m.duration.as_nanos() as u64).collect();
+        assert!(!recent.is_empty() && recent.iter().all(|ns| [2, 3, 5].contains(ns)), "{recent:?}");
+        assert!(recent != [3, 2], "the owner's records out of order {recent:?}");
+    });
+}
+
+/// (h) Ownership handed over at thread exit, racing a reader: the owner
+/// records and exits (giving its token back); a second thread, running
+/// beside it and ordered after it only by the token, waits for that exit
+/// (through a `Relaxed` flag, which orders nothing), takes the token,
+/// inherits the shard and records with a plain hold; a reader snapshots
+/// throughout. The new owner sees every store of the old one through the
+/// token alone: nothing is lost, and the ring keeps both records in order.
+/// Cited for I1, I2, I3 and the hand-over.
+#[test]
+fn ownership_handed_over_at_thread_exit_loses_nothing_while_a_reader_runs() {
+    explore("h: hand-over at thread exit racing a reader", 2_000, || {
+        let t = leak::<1, 2, 1>();
+        let op = t.operation("op").unwrap();
+        let exited: &'static loom::sync::atomic::AtomicBool =
+            Box::leak(Box::new(loom::sync::atomic::AtomicBool::new(false)));
+        let reader = thread::spawn(move || {
+            let s = op.summary();
+            assert_consistent(&s);
+            let ns = s.total_duration.as_nanos() as u64;
+            assert!([0, 2, 6].contains(&ns), "not a whole prefix: {s:?}");
+        });
+        let first = thread::spawn(move || {
+            op.record_sample(&rec(2));
+            assert_eq!(perftrack::loom_thread_hint(), 0);
+            perftrack::loom_thread_exit();
+            exited.store(true, Ordering::Relaxed);
+        });
+        let second = spawn_writer(move || {
+            while !exited.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            op.record_sample(&rec(4));
+            assert_eq!(perftrack::loom_thread_hint(), 0, "the token given back is taken again");
+        });
+        first.join().unwrap();
+        second.join().unwrap();
+        reader.join().unwrap();
+        let s = op.summary();
+        assert_eq!((s.count, s.total_duration, s.total_memory), (2, Duration::from_nanos(6), 3 * 6 + 2));
+        let recent: Vec<u64> = op.recent().iter().map(|m| m.duration.as_nanos() as u64).collect();
+        // The reader may have diverted one record to the hot/cold path.
+        assert!(recent == [2, 4] || recent == [2] || recent == [4], "{recent:?}");
     });
 }
 
@@ -123,7 +217,7 @@ fn pending_diverts_writers_only_while_a_reader_needs_it() {
     explore("p: pending raised and lowered", 3_000, || {
         let t = leak::<1, 4, 1>();
         let op = t.operation("op").unwrap();
-        let w = thread::spawn(move || {
+        let w = spawn_writer(move || {
             // Both in bucket [4, 7]: a copy of the histogram taken while the
             // second is in flight covers its bucket (the in-flight case).
             op.record_sample(&rec(4));
@@ -137,7 +231,9 @@ fn pending_diverts_writers_only_while_a_reader_needs_it() {
         });
         w.join().unwrap();
         reader.join().unwrap();
-        op.record_sample(&rec(9));
+        // A new thread: it takes the token the writer gave back, and with it
+        // the shard the writer owned.
+        spawn_writer(move || op.record_sample(&rec(9))).join().unwrap();
         let recent = op.recent();
         assert_eq!(recent.last().map(|m| m.duration), Some(Duration::from_nanos(9)), "pending left up: {recent:?}");
         assert_eq!(op.summary().count, 3);
@@ -152,8 +248,8 @@ fn ring_overwrite_during_copy_never_yields_a_torn_record() {
     explore("b: ring overwrite during copy", 10_000, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("ring").unwrap();
-        op.record_sample(&rec(1));
-        let writer = thread::spawn(move || {
+        op.record_on(0, &rec(1));
+        let writer = spawn_writer(move || {
             op.record_sample(&rec(2));
             op.record_sample(&rec(3));
         });
@@ -181,7 +277,7 @@ fn two_threads_registering_one_name_get_one_slot() {
     explore("c1: one name registered twice", 100, || {
         let t = leak::<2, 1, 1>();
         let hs: Vec<_> =
-            (0..2).map(|_| thread::spawn(move || t.record("same", Duration::from_nanos(1), 0).unwrap())).collect();
+            (0..2).map(|_| spawn_writer(move || t.record("same", Duration::from_nanos(1), 0).unwrap())).collect();
         for h in hs {
             h.join().unwrap();
         }
@@ -196,11 +292,11 @@ fn two_threads_registering_one_name_get_one_slot() {
 fn race_for_the_last_free_slot_has_exactly_one_winner() {
     explore("c2: race for the last slot", 100, || {
         let t = leak::<2, 1, 1>();
-        t.record("old", Duration::from_nanos(1), 0).unwrap();
+        t.operation("old").unwrap().record_on(0, &rec(1));
         let hs: Vec<_> = ["x", "y"]
             .into_iter()
             .map(|name| {
-                thread::spawn(move || {
+                spawn_writer(move || {
                     let r = t.operation(name).map(|_| ());
                     t.record("old", Duration::from_nanos(1), 0).unwrap();
                     r
@@ -221,8 +317,8 @@ fn race_for_the_last_free_slot_has_exactly_one_winner() {
 fn a_reader_listing_operations_sees_a_racing_registration_whole_or_not_at_all() {
     explore("c3: registration racing a reader", 200, || {
         let t = leak::<2, 1, 1>();
-        t.record("old", Duration::from_nanos(1), 4).unwrap();
-        let registrar = thread::spawn(move || t.record("new", Duration::from_nanos(2), 7).unwrap());
+        t.operation("old").unwrap().record_on(0, &Sample::new(Duration::from_nanos(1), 4));
+        let registrar = spawn_writer(move || t.record("new", Duration::from_nanos(2), 7).unwrap());
         let reader = thread::spawn(move || {
             let names: Vec<String> = t.summaries().map(|s| s.name.to_string()).collect();
             assert!(names == ["old"] || names == ["old", "new"], "{names:?}");
@@ -276,7 +372,7 @@ fn two_threads_claiming_one_call_path_get_one_entry() {
         let clock: &'static perftrack::MockClock = Box::leak(Box::new(perftrack::MockClock::new()));
         let t = leak::<1, 1, 1>();
         let op = t.operation("a").unwrap();
-        let hs: Vec<_> = (0..2).map(|_| thread::spawn(move || drop(op.span(clock)))).collect();
+        let hs: Vec<_> = (0..2).map(|_| spawn_writer(move || drop(op.span(clock)))).collect();
         let walker = thread::spawn(move || {
             let mut folded = String::new();
             t.write_folded(&mut folded).unwrap();
