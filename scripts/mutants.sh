@@ -45,6 +45,7 @@ MUTANTS=(
   "non-owner-takes-owned#src/exclusive.rs#s/if c \& (HELD | OWNED) != 0 {/if c \& HELD != 0 {/#a non-owner takes the claim of a shard another thread owns"
   "owner-held-relaxed#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);/self.claim.store(c | HELD, Ordering::Relaxed);/#the owner's held store weakened to Relaxed"
   "owner-not-held#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);//#the owner records without marking the claim held"
+  "dirty-never-set#src/exclusive.rs#s/let flag = if changed { DIRTY } else { 0 };/let flag = 0;/#a hold that changed a seldom cell (an extreme, CPU time, allocations) does not tell the next hold to copy it"
   "path-claim-passes#src/paths.rs#s/Err(k) if k == key => return found(i),//#a path claim that loses its CAS to the same key walks on and claims a second entry"
 )
 

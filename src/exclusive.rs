@@ -103,7 +103,8 @@ pub(crate) struct Exclusive<const RING: usize, const BUCKETS: usize> {
     pending: AtomicBool,
     /// Hold `k` reads `versions[k % 2]` and writes the other one.
     versions: [Version; 2],
-    /// The last hold's bucket (low 32 bits) and claim value (high 32 bits).
+    /// The last hold's hold number (high 32 bits), whether it changed a
+    /// seldom cell ([`DIRTY`]), and its bucket (the low 31 bits).
     last: AtomicU64,
     /// Every record of this path, by duration.
     histogram: Histogram<BUCKETS>,
@@ -120,6 +121,11 @@ const HELD: u32 = 1;
 const OWNED: u32 = 2;
 /// What each hold adds to the claim.
 const HOLD: u32 = 4;
+
+/// Bit of `last`: that hold changed a cell that seldom changes, so the two
+/// versions differ there and the next hold copies those cells too (module
+/// docs, "Seldom cells").
+const DIRTY: u64 = 1 << 31;
 
 /// The hold number of a claim value: the hold in flight, or the next one.
 #[inline]
@@ -254,8 +260,12 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         self.ring.write(seq, r, epoch);
         let t = Totals::of(r);
         new.count.store(seq.saturating_add(t.count), Ordering::Relaxed);
-        old.cells.fold(&new.cells, &t);
-        self.last.store(u64::from(hold(c)) << 32 | bucket as u64, Ordering::Relaxed);
+        // Relaxed: holders follow one another, each hold's Acquire start
+        // seeing the previous hold's stores.
+        let dirty = self.last.load(Ordering::Relaxed) & DIRTY != 0;
+        let changed = old.cells.fold(&new.cells, &t, dirty);
+        let flag = if changed { DIRTY } else { 0 };
+        self.last.store(u64::from(hold(c)) << 32 | flag | bucket as u64, Ordering::Relaxed);
         self.histogram.bump_owned(bucket);
         // Release: pairs with the Acquire CAS in `try_claim`/`try_own` and the
         // Acquire claim load in `try_read`. Keeps the owned bit.
@@ -292,7 +302,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         // and `last` (tagged k) names the bucket. A `last` of another hold
         // (not yet visible) or any other sum counts as a spoiled copy.
         let in_flight = (last >> 32) as u32 == hold(c1);
-        let bucket = (last & u64::from(u32::MAX)) as usize;
+        let bucket = (last & (DIRTY - 1)) as usize;
         let extra = hist.get_mut(bucket).filter(|n| in_flight && range.contains(&bucket) && **n > 0)?;
         if sum != t.count.wrapping_add(1) {
             return None;
@@ -468,6 +478,32 @@ mod tests {
         assert_eq!((t.count, t.total_ns, t.min_ns, t.max_ns), (3, 15, 3, 7));
         let r = e.read(2).expect("the owner's records enter the ring");
         assert_eq!(r.ns, 7);
+    }
+
+    #[test]
+    fn holds_skip_the_seldom_cells_only_while_both_versions_agree_there() {
+        let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
+        let l = Layout::of(FINE_BUCKETS);
+        let cpu = |ns: u64, cpu_ns: u64| Raw { cpu_ns: Some(cpu_ns), ..raw(ns) };
+        // (record, changes a seldom cell?, expected count, min, max, CPU samples)
+        let steps = [
+            (raw(5), true, 1, 5, 5, 0),
+            (raw(5), false, 2, 5, 5, 0),
+            (raw(5), false, 3, 5, 5, 0),
+            (raw(9), true, 4, 5, 9, 0),
+            (raw(7), false, 5, 5, 9, 0),
+            (raw(6), false, 6, 5, 9, 0),
+            (cpu(6, 2), true, 7, 5, 9, 1),
+            (raw(3), true, 8, 3, 9, 1),
+            (raw(4), false, 9, 3, 9, 1),
+            (raw(4), false, 10, 3, 9, 1),
+        ];
+        for (i, (r, changes, count, min, max, cpu_count)) in steps.into_iter().enumerate() {
+            assert!(e.try_record_owned(&r, l.index(r.ns)));
+            assert_eq!(e.last.load(Ordering::Relaxed) & DIRTY != 0, changes, "step {i}");
+            let t = e.snapshot(&mut [0; FINE_BUCKETS], &mut [0; FINE_BUCKETS]);
+            assert_eq!((t.count, t.min_ns, t.max_ns, t.cpu_count), (count, min, max, cpu_count), "step {i}");
+        }
     }
 
     #[test]

@@ -133,23 +133,41 @@ impl Cells {
     }
 
     /// Stores into `into` these cells merged with `t` (but the count): what
-    /// `Totals::merge` computes, by one owner with no RMW. Each cell is loaded
-    /// just before its result is stored, which keeps few values live at once
-    /// on the record path.
+    /// `Totals::merge` computes, by one owner with no RMW. `copy_seldom`:
+    /// whether the cells that seldom change (the extremes, CPU time, the
+    /// allocation count) must be stored too; when false, the caller knows
+    /// that `into` already holds this set's values for them, and that `t`
+    /// changes none of them (see [`Cells::changed_by`]). Returns whether `t`
+    /// changed any of them.
     ///
-    /// The sums change with every record and are stored plainly; the cells
-    /// that seldom change are stored only where they differ, because fewer
-    /// stores leave less for the next locked instruction to drain.
+    /// The sums change with every record and are stored plainly. Each cell
+    /// is loaded just before its result is stored, which keeps few values
+    /// live at once on the record path.
     #[inline]
-    pub(crate) fn fold(&self, into: &Self, t: &Totals) {
+    pub(crate) fn fold(&self, into: &Self, t: &Totals, copy_seldom: bool) -> bool {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         into.total_ns.store(sum(get(&self.total_ns), t.total_ns), Ordering::Relaxed);
         into.total_mem.store(sum(get(&self.total_mem), t.total_mem), Ordering::Relaxed);
-        store_if_changed(&into.min_inv, !min(!get(&self.min_inv), t.min_ns));
-        store_if_changed(&into.max_ns, max(get(&self.max_ns), t.max_ns));
-        store_if_changed(&into.cpu_ns, sum(get(&self.cpu_ns), t.cpu_ns));
-        store_if_changed(&into.cpu_count, sum(get(&self.cpu_count), t.cpu_count));
-        store_if_changed(&into.allocs, sum(get(&self.allocs), t.allocs));
+        let changed = self.changed_by(t);
+        if copy_seldom || changed {
+            into.min_inv.store(!min(!get(&self.min_inv), t.min_ns), Ordering::Relaxed);
+            into.max_ns.store(max(get(&self.max_ns), t.max_ns), Ordering::Relaxed);
+            into.cpu_ns.store(sum(get(&self.cpu_ns), t.cpu_ns), Ordering::Relaxed);
+            into.cpu_count.store(sum(get(&self.cpu_count), t.cpu_count), Ordering::Relaxed);
+            into.allocs.store(sum(get(&self.allocs), t.allocs), Ordering::Relaxed);
+        }
+        changed
+    }
+
+    /// Whether merging `t` into these cells changes a cell that seldom
+    /// changes: a new extreme, a CPU time, an allocation count. Two loads;
+    /// most records change none.
+    #[inline]
+    fn changed_by(&self, t: &Totals) -> bool {
+        t.min_ns < !self.min_inv.load(Ordering::Relaxed)
+            || t.max_ns > self.max_ns.load(Ordering::Relaxed)
+            || t.cpu_count != 0
+            || t.allocs != 0
     }
 
     /// Stores `t` (but its count) by one owner, with no RMW.

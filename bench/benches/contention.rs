@@ -67,7 +67,12 @@ fn run(t: usize, iters: u64, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
 }
 
 /// Runs `work` while a reader snapshots every operation of `tracker` each ms.
-fn run_with_reader(t: usize, iters: u64, tracker: &Wide, work: &(dyn Fn(usize, u64) + Sync)) -> (Duration, u64) {
+fn run_with_reader<const S: usize>(
+    t: usize,
+    iters: u64,
+    tracker: &Tracker<32, 64, S>,
+    work: &(dyn Fn(usize, u64) + Sync),
+) -> (Duration, u64) {
     let stop = AtomicBool::new(false);
     thread::scope(|s| {
         let reader = s.spawn(|| {
@@ -91,8 +96,9 @@ fn ns(i: u64) -> u64 {
     i & 1023
 }
 
-const WORKLOADS: [&str; 8] = [
+const WORKLOADS: [&str; 9] = [
     "perftrack same operation",
+    "perftrack same op, 1 shard",
     "perftrack distinct operations",
     "shared fetch_add",
     "per-thread padded fetch_add",
@@ -128,6 +134,23 @@ fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Durat
             reader.1 += span;
             let total: u64 = tracker.summaries().map(|s| s.count).sum();
             assert_eq!(total, t as u64 * iters, "perftrack lost records");
+            span
+        }
+        "perftrack same op, 1 shard" => {
+            // More threads than shards from T = 2: one thread owns the shard,
+            // the others record beside it on its contended path.
+            let tracker: Tracker<32, 64, 1> = Tracker::new();
+            let op = tracker.operation("op0").unwrap();
+            let work: Work = Box::new(|_, n| {
+                for k in 0..n {
+                    let d = ns(k);
+                    op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
+                }
+            });
+            let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
+            reader.0 += snaps;
+            reader.1 += span;
+            assert_eq!(op.summary().count, t as u64 * iters, "perftrack lost records");
             span
         }
         "shared fetch_add" => {
