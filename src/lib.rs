@@ -61,7 +61,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, a shard per thread (`DEFAULT_SHARDS = 8`, 1 without) |
+//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, a shard owned by each recording thread, written with no atomic RMW (`DEFAULT_SHARDS = 8`, 1 without) |
 //! | `defmt` | off | `defmt::Format` for the public value types and the report |
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
 //! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
