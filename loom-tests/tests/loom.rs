@@ -106,7 +106,7 @@ fn leak<const O: usize, const R: usize, const S: usize>() -> &'static Tracker<O,
 /// I5 and I6.
 #[test]
 fn two_writers_one_reader_snapshots_are_consistent_and_final_state_exact() {
-    explore("a: owner, non-owner and reader on one shard", 14_000, || {
+    explore("a: owner, non-owner and reader on one shard", 80_000, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("op").unwrap();
         let owner = spawn_writer(move || {
@@ -172,7 +172,7 @@ fn a_non_owner_racing_the_owner_never_breaks_its_plain_holds() {
 /// Cited for I1, I2, I3 and the hand-over.
 #[test]
 fn ownership_handed_over_at_thread_exit_loses_nothing_while_a_reader_runs() {
-    explore("h: hand-over at thread exit racing a reader", 2_000, || {
+    explore("h: hand-over at thread exit racing a reader", 180_000, || {
         let t = leak::<1, 2, 1>();
         let op = t.operation("op").unwrap();
         let exited: &'static loom::sync::atomic::AtomicBool =
@@ -214,7 +214,7 @@ fn ownership_handed_over_at_thread_exit_loses_nothing_while_a_reader_runs() {
 /// path, which is the only path that fills the ring. Cited for I6.
 #[test]
 fn pending_diverts_writers_only_while_a_reader_needs_it() {
-    explore("p: pending raised and lowered", 3_000, || {
+    explore("p: pending raised and lowered", 45_000, || {
         let t = leak::<1, 4, 1>();
         let op = t.operation("op").unwrap();
         let w = spawn_writer(move || {
