@@ -376,7 +376,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
 /// hold k (the one in flight, if any) writes the other. So the copy is whole
 /// while hold k + 1 has not begun: `c2`, without its owned bit (which a first
 /// owner's record may set meanwhile), is at most `4k + 4` (hold k done, k + 1
-/// not held), in wrapping terms. (A reader parked across 2^29 holds between
+/// not held), in wrapping terms. (A reader parked across 2^30 holds between
 /// its two loads could be fooled, as with any seqlock of a 32-bit word.)
 #[inline]
 fn copy_is_whole(c1: u32, c2: u32) -> bool {
