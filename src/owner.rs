@@ -240,6 +240,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "std")]
     fn tokens_are_taken_lowest_first_and_reused_once_given_back() {
         let owners = Owners::new();
         assert_eq!(owners.take(), Some(0));
