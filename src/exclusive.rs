@@ -225,25 +225,16 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     }
 
     hot_fn! {
-        /// Records `r` if the shard is free; returns false (recording nothing)
-        /// if it is held or owned, or a reader asked writers to stand aside.
-        pub(crate) fn try_record(&self, r: &Raw, bucket: usize) -> bool {
-            // Read before the claim: after its locked CAS a load would wait
-            // for the CAS to finish. A hint, so it may be one epoch stale.
+        /// Records `r` as the shard's owner (`owned`: the caller holds its
+        /// token) or as any other writer; returns false (recording nothing)
+        /// if the hold cannot be taken: a reader asked writers to stand
+        /// aside, or the shard is held (or, for a non-owner, owned).
+        pub(crate) fn try_record(&self, r: &Raw, bucket: usize, owned: bool) -> bool {
+            // Read before the claim: after a locked CAS a load would wait for
+            // the CAS to finish. A hint, so it may be one epoch stale.
             let epoch = epoch();
-            let Some(c) = self.try_claim() else { return false };
-            self.write(c, r, bucket, epoch);
-            true
-        }
-    }
-
-    hot_fn! {
-        /// Records `r` as the shard's owner (the caller holds its token);
-        /// returns false (recording nothing) if a reader asked writers to
-        /// stand aside, or a non-owner's hold is in flight.
-        pub(crate) fn try_record_owned(&self, r: &Raw, bucket: usize) -> bool {
-            let epoch = epoch();
-            let Some(c) = self.try_own() else { return false };
+            let hold = if owned { self.try_own() } else { self.try_claim() };
+            let Some(c) = hold else { return false };
             self.write(c, r, bucket, epoch);
             true
         }
@@ -396,8 +387,8 @@ mod tests {
     fn snapshot_does_not_wait_for_a_writer_stopped_mid_record() {
         let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
         let l = Layout::of(FINE_BUCKETS);
-        assert!(e.try_record(&raw(5), l.index(5)));
-        assert!(e.try_record(&raw(7), l.index(7)));
+        assert!(e.try_record(&raw(5), l.index(5), false));
+        assert!(e.try_record(&raw(7), l.index(7), false));
         // A writer takes the claim and stops halfway through its record (the
         // scheduler parked it, or an interrupt came): part of the next
         // version is written, and the claim stays held.
@@ -417,15 +408,15 @@ mod tests {
         assert!(!e.pending.load(Ordering::Relaxed));
         // Another writer arriving meanwhile does not wait either: it is told
         // to take the contended path.
-        assert!(!e.try_record(&raw(1), l.index(1)));
+        assert!(!e.try_record(&raw(1), l.index(1), false));
     }
 
     #[test]
     fn a_copy_that_caught_the_hold_in_flight_takes_its_bucket_back_out() {
         let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
         let l = Layout::of(FINE_BUCKETS);
-        assert!(e.try_record(&raw(100), l.index(100)));
-        assert!(e.try_record(&raw(300), l.index(300)));
+        assert!(e.try_record(&raw(100), l.index(100), false));
+        assert!(e.try_record(&raw(300), l.index(300), false));
         // Hold 2 is stopped after its bucket store, before its release: the
         // histogram is one ahead of the version the claim points at.
         let c = e.try_claim().expect("the shard is free");
@@ -467,12 +458,12 @@ mod tests {
     fn an_owner_records_without_rmw_after_marking_and_other_writers_stand_aside() {
         let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
         let l = Layout::of(FINE_BUCKETS);
-        assert!(e.try_record(&raw(3), l.index(3)), "a non-owner takes the free shard");
-        assert!(e.try_record_owned(&raw(5), l.index(5)), "the owner's first record marks the shard");
+        assert!(e.try_record(&raw(3), l.index(3), false), "a non-owner takes the free shard");
+        assert!(e.try_record(&raw(5), l.index(5), true), "the owner's first record marks the shard");
         assert_eq!(e.claim.load(Ordering::Relaxed), (2 * HOLD) | OWNED);
-        assert!(e.try_record_owned(&raw(7), l.index(7)));
+        assert!(e.try_record(&raw(7), l.index(7), true));
         assert_eq!(e.claim.load(Ordering::Relaxed), (3 * HOLD) | OWNED, "a plain hold: one count up, still owned");
-        assert!(!e.try_record(&raw(1), l.index(1)), "a non-owner finds the shard owned");
+        assert!(!e.try_record(&raw(1), l.index(1), false), "a non-owner finds the shard owned");
         assert_eq!(e.claim.load(Ordering::Relaxed), (3 * HOLD) | OWNED, "and leaves the claim alone");
         let t = e.snapshot(&mut [0; FINE_BUCKETS], &mut [0; FINE_BUCKETS]);
         assert_eq!((t.count, t.total_ns, t.min_ns, t.max_ns), (3, 15, 3, 7));
@@ -499,7 +490,7 @@ mod tests {
             (raw(4), false, 10, 3, 9, 1),
         ];
         for (i, (r, changes, count, min, max, cpu_count)) in steps.into_iter().enumerate() {
-            assert!(e.try_record_owned(&r, l.index(r.ns)));
+            assert!(e.try_record(&r, l.index(r.ns), true));
             assert_eq!(e.last.load(Ordering::Relaxed) & DIRTY != 0, changes, "step {i}");
             let t = e.snapshot(&mut [0; FINE_BUCKETS], &mut [0; FINE_BUCKETS]);
             assert_eq!((t.count, t.min_ns, t.max_ns, t.cpu_count), (count, min, max, cpu_count), "step {i}");
@@ -510,7 +501,7 @@ mod tests {
     fn an_owner_stopped_mid_record_holds_no_reader_up_and_refuses_a_reentrant_record() {
         let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
         let l = Layout::of(FINE_BUCKETS);
-        assert!(e.try_record_owned(&raw(5), l.index(5)));
+        assert!(e.try_record(&raw(5), l.index(5), true));
         let c = e.try_own().expect("the owner takes its next hold");
         e.versions[settled(c) ^ 1].count.store(9, Ordering::Relaxed);
         e.histogram.bump_owned(l.index(40));
@@ -520,18 +511,18 @@ mod tests {
         assert_eq!((t.count, t.total_ns, hist.iter().sum::<u64>()), (1, 5, 1));
         // A record that interrupts the owner's own hold (a signal handler on
         // the owner's thread) finds the claim held and records nothing here.
-        assert!(!e.try_record_owned(&raw(1), l.index(1)));
-        assert!(!e.try_record(&raw(1), l.index(1)));
+        assert!(!e.try_record(&raw(1), l.index(1), true));
+        assert!(!e.try_record(&raw(1), l.index(1), false));
     }
 
     #[test]
     fn a_raised_pending_sends_the_owner_to_the_contended_path_too() {
         let e: Exclusive<4, FINE_BUCKETS> = Exclusive::new();
         let l = Layout::of(FINE_BUCKETS);
-        assert!(e.try_record_owned(&raw(5), l.index(5)));
+        assert!(e.try_record(&raw(5), l.index(5), true));
         e.pending.store(true, Ordering::Relaxed);
-        assert!(!e.try_record_owned(&raw(6), l.index(6)));
+        assert!(!e.try_record(&raw(6), l.index(6), true));
         e.pending.store(false, Ordering::Relaxed);
-        assert!(e.try_record_owned(&raw(6), l.index(6)));
+        assert!(e.try_record(&raw(6), l.index(6), true));
     }
 }

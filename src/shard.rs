@@ -37,8 +37,7 @@ impl<const RING: usize, const BUCKETS: usize> ShardCore<RING, BUCKETS> {
         /// hot/cold aggregate and the operation's shared histogram halves,
         /// one more for a new min or max, two more for a CPU time.
         pub(crate) fn record(&self, r: &Raw, bucket: usize, owned: bool, histograms: &[Histogram<BUCKETS>; 2]) {
-            let done = if owned { self.exclusive.try_record_owned(r, bucket) } else { self.exclusive.try_record(r, bucket) };
-            if !done {
+            if !self.exclusive.try_record(r, bucket, owned) {
                 self.aggregate.record(r, bucket, histograms);
             }
         }

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::Tracker;
+use perftrack::{Operation, Tracker};
 
 /// 16 shards: one per thread up to 16 threads.
 type Wide = Tracker<32, 64, 16>;
@@ -108,10 +108,34 @@ const WORKLOADS: [&str; 9] = [
     "Mutex<Vec<record>>",
 ];
 
+/// One perftrack run: thread `i` records into `ops[i]` while a reader
+/// snapshots; adds the reader's snapshot count and the span to `reader`, and
+/// checks that no record was lost.
+fn run_perftrack<const S: usize>(
+    tracker: &Tracker<32, 64, S>,
+    ops: &[Operation<'_, 64, S>],
+    t: usize,
+    iters: u64,
+    reader: &mut (u64, Duration),
+) -> Duration {
+    let work = |i: usize, n: u64| {
+        let op = ops[i];
+        for k in 0..n {
+            let d = ns(k);
+            op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
+        }
+    };
+    let (span, snaps) = run_with_reader(t, iters, tracker, &work);
+    reader.0 += snaps;
+    reader.1 += span;
+    let total: u64 = tracker.summaries().map(|s| s.count).sum();
+    assert_eq!(total, t as u64 * iters, "perftrack lost records");
+    span
+}
+
 /// One run of workload `w` on `t` threads; returns its span. perftrack's runs
 /// add their reader's snapshot count and their span to `reader`.
 fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Duration {
-    type Work<'a> = Box<dyn Fn(usize, u64) + Sync + 'a>;
     match w {
         "perftrack same operation" | "perftrack distinct operations" => {
             let tracker = Wide::new();
@@ -122,36 +146,14 @@ fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Durat
                     tracker.operation(&name).unwrap()
                 })
                 .collect();
-            let work: Work = Box::new(|i, n| {
-                let op = ops[i];
-                for k in 0..n {
-                    let d = ns(k);
-                    op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
-                }
-            });
-            let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
-            reader.0 += snaps;
-            reader.1 += span;
-            let total: u64 = tracker.summaries().map(|s| s.count).sum();
-            assert_eq!(total, t as u64 * iters, "perftrack lost records");
-            span
+            run_perftrack(&tracker, &ops, t, iters, reader)
         }
         "perftrack same op, 1 shard" => {
             // More threads than shards from T = 2: one thread owns the shard,
             // the others record beside it on its contended path.
             let tracker: Tracker<32, 64, 1> = Tracker::new();
-            let op = tracker.operation("op0").unwrap();
-            let work: Work = Box::new(|_, n| {
-                for k in 0..n {
-                    let d = ns(k);
-                    op.record(Duration::from_nanos(black_box(d)), 3 * d + 1);
-                }
-            });
-            let (span, snaps) = run_with_reader(t, iters, &tracker, &work);
-            reader.0 += snaps;
-            reader.1 += span;
-            assert_eq!(op.summary().count, t as u64 * iters, "perftrack lost records");
-            span
+            let ops = vec![tracker.operation("op0").unwrap(); t];
+            run_perftrack(&tracker, &ops, t, iters, reader)
         }
         "shared fetch_add" => {
             let c = AtomicU64::new(0);
