@@ -36,7 +36,7 @@ MUTANTS=(
   "pending-stuck#src/exclusive.rs#/^        if tries >= READER_TRIES {\$/,/^        }\$/d#pending never lowered after a snapshot"
   "no-hot-wait#src/aggregate.rs#s/while cold.completed.load(Ordering::Acquire) != total {/while false \&\& cold.completed.load(Ordering::Acquire) != total {/#the reader's wait for in-flight hot/cold writers removed"
   "no-absorb#src/aggregate.rs#s/hot.absorb(\&totals);//#the cold half not moved into the hot one"
-  "ring-one-check#src/ring.rs#s/if e.stamp.load(Ordering::Relaxed) != want {/if false {/#the ring's second stamp check dropped"
+  "ring-one-check#src/exclusive.rs#s/(since(self.claim.load(Ordering::Relaxed)) <= Self::RING_SPAN).then_some(r)/Some(r)/#a ring read's second claim check dropped (an entry overwritten during its copy is returned)"
   "publish-early#src/registry.rs#s/entry.name.store(name);/entry.state.store(READY, Ordering::Release); entry.name.store(name);/#a slot published before its name is written"
   "no-epoch#src/exclusive.rs#s/let epoch = epoch();/let epoch = 0;/#records not stamped with the epoch (window order)"
   "hist-in-flight-kept#src/exclusive.rs#s/        \*extra -= 1;//#a copy keeps the in-flight record's bucket (histogram one ahead of the count)"
@@ -45,7 +45,8 @@ MUTANTS=(
   "non-owner-takes-owned#src/exclusive.rs#s/if c \& (HELD | OWNED) != 0 {/if c \& HELD != 0 {/#a non-owner takes the claim of a shard another thread owns"
   "owner-held-relaxed#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);/self.claim.store(c | HELD, Ordering::Relaxed);/#the owner's held store weakened to Relaxed"
   "owner-not-held#src/exclusive.rs#s/self.claim.store(c | HELD, Ordering::Release);//#the owner records without marking the claim held"
-  "dirty-never-set#src/exclusive.rs#s/let flag = if changed { DIRTY } else { 0 };/let flag = 0;/#a hold that changed a seldom cell (an extreme, CPU time, allocations) does not tell the next hold to copy it"
+  "dirty-never-set#src/exclusive.rs#s/self.dirty.store(changed, Ordering::Relaxed);/self.dirty.store(false, Ordering::Relaxed);/#a hold that changed a seldom cell (an extreme, CPU time, allocations) does not tell the next hold to copy it"
+  "bump-relaxed#src/histogram.rs#s/wrapping_add(1), Ordering::Release)/wrapping_add(1), Ordering::Relaxed)/#the owner's bucket bump weakened to Relaxed: a reader that sees it may not see the ring entry that names the in-flight bucket"
   "path-claim-passes#src/paths.rs#s/Err(k) if k == key => return found(i),//#a path claim that loses its CAS to the same key walks on and claims a second entry"
 )
 

@@ -64,16 +64,25 @@
 //! between the same two claim loads as the totals. When the copy is whole by
 //! `copy_is_whole`, it holds every record of the holds before the one in
 //! flight (hold `k`) and perhaps hold `k`'s own: one bucket can be one ahead.
-//! Hold `k` stores its bucket, tagged with its hold number, in `last`, so a
-//! reader whose bucket sum is the version's count plus one knows which bucket
-//! to take that record out of. Only hold `k` can be ahead, so a sum of one
-//! more than the count, with `last` tagged `k`, is exactly that case. A reader that sees the
-//! bucket but not yet `last` (both are `Relaxed`) finds another tag and
-//! counts the copy as spoiled: it retries, as for any spoiled copy.
+//! Hold `k` writes its record to ring entry `k` before it bumps the bucket
+//! (a `Release` store), so a reader whose bucket sum is the version's count
+//! plus one reads that entry's duration, after an `Acquire` fence, and takes
+//! the record out of its bucket. Only hold `k` can be ahead, so a sum of one
+//! more than the count is exactly that case; a later hold's record in the
+//! entry means hold `k + 1` began, and the second claim load spoils the copy.
 //!
 //! Only buckets between those of the version's minimum and maximum can hold
 //! its records, so a reader copies just that range: a few octaves for most
 //! operations, which keeps the copy short and rarely spoiled.
+//!
+//! # Seldom cells
+//!
+//! Most records change neither extreme, and carry no CPU time and no
+//! allocation count, so a hold copies those five cells into the version it
+//! writes only when the two versions differ there: `dirty` says so, set by a
+//! hold that changed one and cleared by the next, which copies them. It is
+//! stored only when it changes, and read and written only by the claim's
+//! holder.
 
 use crate::buckets::Layout;
 use crate::histogram::Histogram;
@@ -103,9 +112,9 @@ pub(crate) struct Exclusive<const RING: usize, const BUCKETS: usize> {
     pending: AtomicBool,
     /// Hold `k` reads `versions[k % 2]` and writes the other one.
     versions: [Version; 2],
-    /// The last hold's hold number (high 32 bits), whether it changed a
-    /// seldom cell ([`DIRTY`]), and its bucket (the low 31 bits).
-    last: AtomicU64,
+    /// Whether the last hold changed a seldom cell, so that the two
+    /// versions differ there (module docs, "Seldom cells").
+    dirty: AtomicBool,
     /// Every record of this path, by duration.
     histogram: Histogram<BUCKETS>,
     ring: Ring<RING>,
@@ -122,25 +131,25 @@ const OWNED: u32 = 2;
 /// What each hold adds to the claim.
 const HOLD: u32 = 4;
 
-/// Bit of `last`: that hold changed a cell that seldom changes, so the two
-/// versions differ there and the next hold copies those cells too (module
-/// docs, "Seldom cells").
-const DIRTY: u64 = 1 << 31;
-
-/// The hold number of a claim value: the hold in flight, or the next one.
-#[inline]
-const fn hold(claim: u32) -> u32 {
-    claim >> 2
-}
-
-/// The version that holds every record finished before hold `hold(claim)`.
+/// The version that holds every record finished before hold number
+/// `claim >> 2` (the hold in flight, or the next one): the parity of that
+/// number.
 #[inline]
 fn settled(claim: u32) -> usize {
-    (hold(claim) & 1) as usize
+    usize::from(claim & HOLD != 0)
 }
 
 impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     const LAYOUT: Layout = Layout::of(BUCKETS);
+
+    /// `RING` holds, in claim units: how far the claim may move past a
+    /// record's hold before the ring has overwritten it. (A ring longer than
+    /// 2^27 entries keeps its newest 2^27 readable, so the span fits the
+    /// 30-bit hold count with room to tell old from new.)
+    const RING_SPAN: u32 = {
+        let holds = if RING < 1 << 27 { RING as u32 } else { 1 << 27 };
+        holds * HOLD
+    };
 
     const_fn! {
         pub(crate) const fn new() -> Self {
@@ -148,7 +157,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
                 claim: AtomicU32::new(0),
                 pending: AtomicBool::new(false),
                 versions: [Version::new(), Version::new()],
-                last: AtomicU64::new(0),
+                dirty: AtomicBool::new(false),
                 histogram: Histogram::new(),
                 ring: Ring::new(),
             }
@@ -245,18 +254,40 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     /// `Release` store that ends the hold.
     #[inline(always)]
     fn write(&self, c: u32, r: &Raw, bucket: usize, epoch: u32) {
-        let old = &self.versions[settled(c)];
-        let new = &self.versions[settled(c) ^ 1];
+        // One copy of the record's code per parity: each then addresses the
+        // versions at constant offsets, where a version picked by index puts
+        // address arithmetic on every record (README, "The record path").
+        let [a, b] = &self.versions;
+        if settled(c) == 0 {
+            self.write_versions(a, b, c, r, bucket, epoch);
+        } else {
+            self.write_versions(b, a, c, r, bucket, epoch);
+        }
+    }
+
+    /// [`write`](Self::write), reading version `old` and writing `new`.
+    #[inline(always)]
+    fn write_versions(&self, old: &Version, new: &Version, c: u32, r: &Raw, bucket: usize, epoch: u32) {
         let seq = old.count.load(Ordering::Relaxed);
-        self.ring.write(seq, r, epoch);
+        // Record `seq` is hold `c >> 2` (mod 2^30), so where the ring's
+        // length divides 2^30 the claim in hand gives the entry, without
+        // waiting for the count's load.
+        let pos = if RING.is_power_of_two() && RING <= 1 << 30 { u64::from(c >> 2) } else { seq };
+        self.ring.write(pos, r, epoch);
         let t = Totals::of(r);
-        new.count.store(seq.saturating_add(t.count), Ordering::Relaxed);
+        // One record per hold: the count cannot reach 2^64 (585 years at a
+        // record per nanosecond), so it needs no saturation.
+        new.count.store(seq.wrapping_add(t.count), Ordering::Relaxed);
         // Relaxed: holders follow one another, each hold's Acquire start
         // seeing the previous hold's stores.
-        let dirty = self.last.load(Ordering::Relaxed) & DIRTY != 0;
-        let changed = old.cells.fold(&new.cells, &t, dirty);
-        let flag = if changed { DIRTY } else { 0 };
-        self.last.store(u64::from(hold(c)) << 32 | flag | bucket as u64, Ordering::Relaxed);
+        let dirty = self.dirty.load(Ordering::Relaxed);
+        if let Some(changed) = old.cells.fold(&new.cells, &t, dirty)
+            && changed != dirty
+        {
+            self.dirty.store(changed, Ordering::Relaxed);
+        }
+        // Release (inside): a reader that sees this bump sees ring entry
+        // `seq` above (`try_read`).
         self.histogram.bump_owned(bucket);
         // Release: pairs with the Acquire CAS in `try_claim`/`try_own` and the
         // Acquire claim load in `try_read`. Keeps the owned bit.
@@ -278,9 +309,14 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         let t = v.cells.load(v.count.load(Ordering::Relaxed));
         let range = Self::LAYOUT.span(t.min_ns, t.max_ns);
         let sum = if t.count == 0 { 0 } else { self.histogram.copy(range.clone(), hist) };
-        let last = self.last.load(Ordering::Relaxed);
-        // Acquire fence: if the copy saw any store of a later hold, the load
-        // below sees that hold's claim (pairs with the fence in `try_claim`).
+        // Acquire fence: if the copy saw the bump of the hold in flight (hold
+        // k, which writes record `t.count`), the load below sees its ring
+        // entry (pairs with the Release bump in `write`).
+        fence(Ordering::Acquire);
+        let in_flight = self.ring.ns(t.count);
+        // Acquire fence: if the copy or the load above saw any store of a
+        // later hold, the claim load below sees that hold begun (pairs with
+        // the fence in `try_claim`/`try_own`).
         fence(Ordering::Acquire);
         let c2 = self.claim.load(Ordering::Relaxed);
         if !copy_is_whole(c1, c2) {
@@ -289,12 +325,10 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         if sum == t.count {
             return Some(t);
         }
-        // One ahead: hold k's record is in its bucket but not in the version,
-        // and `last` (tagged k) names the bucket. A `last` of another hold
-        // (not yet visible) or any other sum counts as a spoiled copy.
-        let in_flight = (last >> 32) as u32 == hold(c1);
-        let bucket = (last & (DIRTY - 1)) as usize;
-        let extra = hist.get_mut(bucket).filter(|n| in_flight && range.contains(&bucket) && **n > 0)?;
+        // One ahead: hold k's record is in its bucket but not in the version.
+        // Any other sum counts as a spoiled copy.
+        let bucket = Self::LAYOUT.index(in_flight?);
+        let extra = hist.get_mut(bucket).filter(|n| range.contains(&bucket) && **n > 0)?;
         if sum != t.count.wrapping_add(1) {
             return None;
         }
@@ -349,21 +383,45 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
 
     /// The window of stream positions the ring can still hold: `[lo, hi)`.
     pub(crate) fn window(&self) -> (u64, u64) {
-        // A stale `count` only narrows the window; entries are validated by
-        // their stamps.
+        // A stale `count` only narrows the window; `read` checks each entry.
         let c = self.claim.load(Ordering::Relaxed);
         let hi = self.versions[settled(c)].count.load(Ordering::Relaxed);
         (hi.saturating_sub(Ring::<RING>::CAPACITY as u64), hi)
     }
 
+    /// Record `seq`, if it is finished and the ring still holds it whole.
+    ///
+    /// Hold `k` writes record `k` (mod 2^30, the hold count's range): each
+    /// hold adds one record to the exclusive stream, whose count starts where
+    /// the claim does. So the claim says which records are finished, and
+    /// whether the hold that overwrites entry `seq` (hold `seq + RING`) has
+    /// begun: the entry's copy is whole if it had not, at the second claim
+    /// load (the same rule as `copy_is_whole`, for a version).
     pub(crate) fn read(&self, seq: u64) -> Option<Record> {
-        self.ring.read(seq)
+        // Acquire: pairs with the Release store that ended the hold that
+        // wrote record `seq`, so its entry is visible.
+        let c1 = self.claim.load(Ordering::Acquire);
+        // Holds (and records) since `seq`, truncation intended: hold numbers
+        // are 30 bits.
+        let since = |c: u32| (c & !OWNED).wrapping_sub((seq as u32).wrapping_mul(HOLD));
+        // Finished, and not overwritten yet: `seq < (c1 >> 2) <= seq + RING`,
+        // and hold `seq + RING` not in flight.
+        if !(HOLD..=Self::RING_SPAN).contains(&since(c1)) {
+            return None;
+        }
+        let r = self.ring.copy(seq)?;
+        // Acquire fence: if the copy saw any store of hold `seq + RING`, the
+        // load below sees that hold begun (pairs with the fence in
+        // `try_claim`/`try_own`).
+        fence(Ordering::Acquire);
+        // Whole unless hold `seq + RING` had begun: `since` at most `4·RING`.
+        (since(self.claim.load(Ordering::Relaxed)) <= Self::RING_SPAN).then_some(r)
     }
 }
 
 /// Whether a version copied between claim loads `c1` and `c2` is whole.
 ///
-/// With `hold(c1)` = k, the version read is the one hold k + 1 writes next;
+/// With `c1 >> 2` = k, the version read is the one hold k + 1 writes next;
 /// hold k (the one in flight, if any) writes the other. So the copy is whole
 /// while hold k + 1 has not begun: `c2`, without its owned bit (which a first
 /// owner's record may set meanwhile), is at most `4k + 4` (hold k done, k + 1
@@ -418,19 +476,24 @@ mod tests {
         assert!(e.try_record(&raw(100), l.index(100), false));
         assert!(e.try_record(&raw(300), l.index(300), false));
         // Hold 2 is stopped after its bucket store, before its release: the
-        // histogram is one ahead of the version the claim points at.
+        // histogram is one ahead of the version the claim points at, and the
+        // hold's ring entry (record 2) names the bucket.
         let c = e.try_claim().expect("the shard is free");
-        e.last.store(u64::from(hold(c)) << 32 | l.index(200) as u64, Ordering::Relaxed);
+        e.ring.write(2, &raw(200), 0);
         e.histogram.bump_owned(l.index(200));
         let mut hist = [0; FINE_BUCKETS];
         let t = e.try_read(&mut hist).expect("the claim has not moved");
         assert_eq!(t.count, 2);
         assert_eq!(hist.iter().sum::<u64>(), 2, "the in-flight record is taken out");
         assert_eq!((hist[l.index(100)], hist[l.index(200)], hist[l.index(300)]), (1, 0, 1));
-        // The same bucket count with a `last` from another hold is not
-        // trusted: that copy counts as spoiled.
-        e.last.store(u64::from(hold(c) + 1) << 32 | l.index(200) as u64, Ordering::Relaxed);
+        // The hold in flight is not finished: its record is not in the window.
+        assert!(e.read(2).is_none(), "an unfinished record is not read back");
+        assert_eq!(e.read(1).map(|r| r.ns), Some(300));
+        // A ring entry that names another bucket (the hold's record is not
+        // visible yet) is not trusted: that copy counts as spoiled.
+        e.ring.write(2, &raw(7), 0);
         assert!(e.try_read(&mut [0; FINE_BUCKETS]).is_none());
+        e.claim.store(c.wrapping_add(HOLD), Ordering::Release);
     }
 
     #[test]
@@ -491,7 +554,7 @@ mod tests {
         ];
         for (i, (r, changes, count, min, max, cpu_count)) in steps.into_iter().enumerate() {
             assert!(e.try_record(&r, l.index(r.ns), true));
-            assert_eq!(e.last.load(Ordering::Relaxed) & DIRTY != 0, changes, "step {i}");
+            assert_eq!(e.dirty.load(Ordering::Relaxed), changes, "step {i}");
             let t = e.snapshot(&mut [0; FINE_BUCKETS], &mut [0; FINE_BUCKETS]);
             assert_eq!((t.count, t.min_ns, t.max_ns, t.cpu_count), (count, min, max, cpu_count), "step {i}");
         }
@@ -504,8 +567,8 @@ mod tests {
         assert!(e.try_record(&raw(5), l.index(5), true));
         let c = e.try_own().expect("the owner takes its next hold");
         e.versions[settled(c) ^ 1].count.store(9, Ordering::Relaxed);
+        e.ring.write(1, &raw(40), 0);
         e.histogram.bump_owned(l.index(40));
-        e.last.store(u64::from(hold(c)) << 32 | l.index(40) as u64, Ordering::Relaxed);
         let mut hist = [0; FINE_BUCKETS];
         let t = e.try_read(&mut hist).expect("the first copy is whole while the owner is parked");
         assert_eq!((t.count, t.total_ns, hist.iter().sum::<u64>()), (1, 5, 1));
@@ -513,6 +576,28 @@ mod tests {
         // the owner's thread) finds the claim held and records nothing here.
         assert!(!e.try_record(&raw(1), l.index(1), true));
         assert!(!e.try_record(&raw(1), l.index(1), false));
+    }
+
+    fn ring_keeps_its_newest_records<const RING: usize>(owned: bool) {
+        let e: Exclusive<RING, FINE_BUCKETS> = Exclusive::new();
+        let l = Layout::of(FINE_BUCKETS);
+        for ns in 0..10 {
+            assert!(e.try_record(&raw(ns), l.index(ns), owned));
+        }
+        assert_eq!(e.window(), (10 - RING as u64, 10));
+        for seq in 0..12 {
+            let kept = (10 - RING as u64..10).contains(&seq);
+            assert_eq!(e.read(seq).map(|r| (r.seq, r.ns, r.mem)), kept.then(|| (seq, seq, 3 * seq + 1)), "seq {seq}");
+        }
+    }
+
+    #[test]
+    fn the_ring_holds_the_newest_records_whether_its_length_is_a_power_of_two_or_not() {
+        ring_keeps_its_newest_records::<3>(true);
+        ring_keeps_its_newest_records::<3>(false);
+        ring_keeps_its_newest_records::<4>(true);
+        ring_keeps_its_newest_records::<4>(false);
+        ring_keeps_its_newest_records::<1>(true);
     }
 
     #[test]

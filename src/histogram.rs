@@ -20,12 +20,14 @@ impl<const BUCKETS: usize> Histogram<BUCKETS> {
         }
     }
 
-    /// Adds one to bucket `i`, by its only writer: no RMW. `Relaxed`: the
-    /// claim's protocol orders it (see `exclusive.rs`).
+    /// Adds one to bucket `i`, by its only writer: no RMW. The store is
+    /// `Release`, so that a reader that sees the bump sees the writer's
+    /// stores before it (the hold's ring entry, see `exclusive.rs`): a plain
+    /// `mov` on x86.
     #[inline]
     pub(crate) fn bump_owned(&self, i: usize) {
         if let Some(c) = self.counts.get(i) {
-            c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+            c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
         }
     }
 

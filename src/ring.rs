@@ -6,59 +6,44 @@
 //! time and in stream order: no entry is ever written by two writers at once,
 //! and the write needs no RMW at all.
 //!
-//! Each entry carries a seqlock-style `stamp`, for readers, who never take
-//! the claim:
-//! * `0`: never written;
-//! * `2·seq + 1`: being written by the record `seq`;
-//! * `2·seq + 2`: holds the whole record `seq`.
-//!
-//! A reader accepts an entry only if its stamp is "holds `seq`" both before
-//! and after copying the data words. Besides the record, an entry keeps the
+//! Entries carry no stamp of their own. The shard's claim word already
+//! numbers the holds, and hold `k` writes record `seq = k` (mod 2^30): so a
+//! reader knows from the claim which records are finished, and, loading the
+//! claim again after copying an entry, whether the hold that overwrites it
+//! had begun (`Exclusive::read`). Besides the record, an entry keeps the
 //! epoch it was made in (`sync::epoch`), which orders the window across
 //! shards (`slot.rs`).
 
 use crate::sync::{AtomicU64, Ordering, array_of, const_fn};
 use crate::totals::Raw;
 
-#[inline]
-const fn stamp(seq: u64, done: bool) -> u64 {
-    seq.wrapping_mul(2).wrapping_add(if done { 2 } else { 1 })
-}
+/// Bit of an entry's `word`: the entry's `ticks` holds the record's
+/// timestamp. Without it `ticks` is stale and not stored: most records have
+/// no timestamp, and a record skips that store.
+const HAS_TICKS: u64 = 1 << 63;
 
-/// `Option<u64>` in one word: `0` is `None`, `t + 1` is `Some(t)`
-/// (`u64::MAX` is kept as `u64::MAX - 1`).
-#[inline]
-const fn encode_ticks(t: Option<u64>) -> u64 {
-    match t {
-        Some(t) => t.saturating_add(1),
-        None => 0,
-    }
-}
+/// The largest allocation count an entry keeps (31 bits, beside the flag).
+const MAX_ALLOCS: u64 = (1 << 31) - 1;
 
-#[inline]
-const fn decode_ticks(v: u64) -> Option<u64> {
-    v.checked_sub(1)
-}
-
+/// One record, in 32 bytes: a power of two, so an entry's offset is a shift.
 struct Entry {
-    stamp: AtomicU64,
     ns: AtomicU64,
     mem: AtomicU64,
+    /// The timestamp, when `word` has [`HAS_TICKS`].
     ticks: AtomicU64,
-    /// The epoch (low half) and the record's allocation count, saturated to
-    /// 32 bits (high half): one word, one store.
-    epoch_allocs: AtomicU64,
+    /// The epoch (low 32 bits), the record's allocation count saturated to
+    /// [`MAX_ALLOCS`] (bits 32 to 62), and [`HAS_TICKS`]: one word, one store.
+    word: AtomicU64,
 }
 
 impl Entry {
     const_fn! {
         const fn new() -> Self {
             Self {
-                stamp: AtomicU64::new(0),
                 ns: AtomicU64::new(0),
                 mem: AtomicU64::new(0),
                 ticks: AtomicU64::new(0),
-                epoch_allocs: AtomicU64::new(0),
+                word: AtomicU64::new(0),
             }
         }
     }
@@ -95,50 +80,44 @@ impl<const RING: usize> Ring<RING> {
     }
 
     /// Stores record `seq`. The caller holds the shard's claim, so no other
-    /// writer touches the ring meanwhile.
+    /// writer touches the ring meanwhile, and orders these `Relaxed` stores
+    /// for readers (`Exclusive::write`).
     #[inline]
     pub(crate) fn write(&self, seq: u64, r: &Raw, epoch: u32) {
         let Some(e) = self.entry(seq) else { return };
-        // Relaxed: the data stores below are Release, so any reader that sees
-        // new data also sees this stamp (pairs with the Acquire data loads in
-        // `read`).
-        e.stamp.store(stamp(seq, false), Ordering::Relaxed);
-        e.ns.store(r.ns, Ordering::Release);
-        e.mem.store(r.mem, Ordering::Release);
-        e.ticks.store(encode_ticks(r.ticks), Ordering::Release);
+        e.ns.store(r.ns, Ordering::Relaxed);
+        e.mem.store(r.mem, Ordering::Relaxed);
+        let mut word = r.allocs.min(MAX_ALLOCS) << 32 | u64::from(epoch);
+        if let Some(t) = r.ticks {
+            e.ticks.store(t, Ordering::Relaxed);
+            word |= HAS_TICKS;
+        }
         // Stored every time, though it seldom changes from one lap of the
-        // ring to the next: loading it first to skip the store was slower on
-        // the owner's path, where no locked instruction drains the stores
-        // before it (README, "The record path").
-        let allocs = u32::try_from(r.allocs).unwrap_or(u32::MAX);
-        let word = u64::from(allocs) << 32 | u64::from(epoch);
-        e.epoch_allocs.store(word, Ordering::Release);
-        // Release: pairs with the Acquire stamp load in `read`.
-        e.stamp.store(stamp(seq, true), Ordering::Release);
+        // ring to the next: loading it first to skip the store saves nothing
+        // (README, "The record path").
+        e.word.store(word, Ordering::Relaxed);
     }
 
-    /// Copies record `seq` if the ring still holds it whole.
+    /// Copies entry `seq % RING` as record `seq`, with `Relaxed` loads: the
+    /// caller checks, against the shard's claim, that it held record `seq`
+    /// throughout (`Exclusive::read`).
     #[inline]
-    pub(crate) fn read(&self, seq: u64) -> Option<Record> {
+    pub(crate) fn copy(&self, seq: u64) -> Option<Record> {
         let e = self.entry(seq)?;
-        // Acquire: pairs with the final Release store in `write`, so the data
-        // loads see that record's words (or a later writer's).
-        let want = e.stamp.load(Ordering::Acquire);
-        if want != stamp(seq, true) {
-            return None;
-        }
-        // Acquire: pairs with the Release data stores of any later writer;
-        // if we saw its data, the stamp check below sees its claim.
-        let ns = e.ns.load(Ordering::Acquire);
-        let mem = e.mem.load(Ordering::Acquire);
-        let ticks = e.ticks.load(Ordering::Acquire);
-        let word = e.epoch_allocs.load(Ordering::Acquire);
-        // The two halves of the word (truncation intended).
-        let (epoch, allocs) = (word as u32, (word >> 32) as u32);
-        if e.stamp.load(Ordering::Relaxed) != want {
-            return None;
-        }
-        Some(Record { seq, ns, mem, ticks: decode_ticks(ticks), epoch, allocs })
+        let ns = e.ns.load(Ordering::Relaxed);
+        let mem = e.mem.load(Ordering::Relaxed);
+        let word = e.word.load(Ordering::Relaxed);
+        let ticks = if word & HAS_TICKS != 0 { Some(e.ticks.load(Ordering::Relaxed)) } else { None };
+        // The fields of the word (truncation intended).
+        let (epoch, allocs) = (word as u32, ((word >> 32) & MAX_ALLOCS) as u32);
+        Some(Record { seq, ns, mem, ticks, epoch, allocs })
+    }
+
+    /// The duration of entry `seq % RING`, with a `Relaxed` load; the caller
+    /// orders and checks it (`Exclusive::try_read`).
+    #[inline]
+    pub(crate) fn ns(&self, seq: u64) -> Option<u64> {
+        Some(self.entry(seq)?.ns.load(Ordering::Relaxed))
     }
 }
 

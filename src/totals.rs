@@ -136,27 +136,29 @@ impl Cells {
     /// `Totals::merge` computes, by one owner with no RMW. `copy_seldom`:
     /// whether the cells that seldom change (the extremes, CPU time, the
     /// allocation count) must be stored too; when false, the caller knows
-    /// that `into` already holds this set's values for them, and that `t`
-    /// changes none of them (see [`Cells::changed_by`]). Returns whether `t`
-    /// changed any of them.
+    /// that `into` already holds this set's values for them, and they are
+    /// skipped unless `t` changes one (see [`Cells::changed_by`]). Returns
+    /// `None` when they were skipped, else whether `t` changed any of them:
+    /// the common case, nothing to store and nothing changed, is one branch
+    /// for the caller too.
     ///
     /// The sums change with every record and are stored plainly. Each cell
     /// is loaded just before its result is stored, which keeps few values
     /// live at once on the record path.
     #[inline]
-    pub(crate) fn fold(&self, into: &Self, t: &Totals, copy_seldom: bool) -> bool {
+    pub(crate) fn fold(&self, into: &Self, t: &Totals, copy_seldom: bool) -> Option<bool> {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         into.total_ns.store(sum(get(&self.total_ns), t.total_ns), Ordering::Relaxed);
         into.total_mem.store(sum(get(&self.total_mem), t.total_mem), Ordering::Relaxed);
-        let changed = self.changed_by(t);
-        if copy_seldom || changed {
-            into.min_inv.store(!min(!get(&self.min_inv), t.min_ns), Ordering::Relaxed);
-            into.max_ns.store(max(get(&self.max_ns), t.max_ns), Ordering::Relaxed);
-            into.cpu_ns.store(sum(get(&self.cpu_ns), t.cpu_ns), Ordering::Relaxed);
-            into.cpu_count.store(sum(get(&self.cpu_count), t.cpu_count), Ordering::Relaxed);
-            into.allocs.store(sum(get(&self.allocs), t.allocs), Ordering::Relaxed);
+        if !copy_seldom && !self.changed_by(t) {
+            return None;
         }
-        changed
+        into.min_inv.store(!min(!get(&self.min_inv), t.min_ns), Ordering::Relaxed);
+        into.max_ns.store(max(get(&self.max_ns), t.max_ns), Ordering::Relaxed);
+        into.cpu_ns.store(sum(get(&self.cpu_ns), t.cpu_ns), Ordering::Relaxed);
+        into.cpu_count.store(sum(get(&self.cpu_count), t.cpu_count), Ordering::Relaxed);
+        into.allocs.store(sum(get(&self.allocs), t.allocs), Ordering::Relaxed);
+        Some(self.changed_by(t))
     }
 
     /// Whether merging `t` into these cells changes a cell that seldom

@@ -245,7 +245,7 @@ fn pending_diverts_writers_only_while_a_reader_needs_it() {
 /// mix. Cited for I3.
 #[test]
 fn ring_overwrite_during_copy_never_yields_a_torn_record() {
-    explore("b: ring overwrite during copy", 10_000, || {
+    explore("b: ring overwrite during copy", 1_500, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("ring").unwrap();
         op.record_on(0, &rec(1));
