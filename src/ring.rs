@@ -9,8 +9,9 @@
 //! Entries carry no stamp of their own. The shard's claim word already
 //! numbers the holds, and hold `k` writes record `seq = k` (mod 2^30): so a
 //! reader knows from the claim which records are finished, and, loading the
-//! claim again after copying an entry, whether the hold that overwrites it
-//! had begun (`Exclusive::read`). Besides the record, an entry keeps the
+//! versions' counts (which every hold marks before it writes anything) after
+//! copying an entry, whether the hold that overwrites it had begun
+//! (`Exclusive::read`). Besides the record, an entry keeps the
 //! epoch it was made in (`sync::epoch`), which orders the window across
 //! shards (`slot.rs`).
 
