@@ -8,14 +8,18 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 
-use perftrack::{AllocStats, CountingAlloc, PerformanceTracker, Timer};
+use perftrack::{AllocStats, COARSE_BUCKETS, CountingAlloc, Timer, Tracker};
+
+/// A small tracker: what these tests check does not depend on its shape,
+/// and miri (which runs them too) interprets every byte of a snapshot.
+type Small = Tracker<4, 16, 2, COARSE_BUCKETS>;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
 
 #[test]
 fn a_span_allocating_a_vec_of_1000_bytes_records_1000_bytes_and_1_allocation() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     let op = t.operation("alloc").unwrap();
     op.measure(|| drop(black_box(Vec::<u8>::with_capacity(1000))));
     let s = op.summary();
@@ -26,7 +30,7 @@ fn a_span_allocating_a_vec_of_1000_bytes_records_1000_bytes_and_1_allocation() {
 
 #[test]
 fn a_span_that_only_frees_records_0_bytes_allocated() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     let v: Vec<u64> = black_box(vec![7; 100]);
     {
         let _g = t.time("free").unwrap();
@@ -38,7 +42,7 @@ fn a_span_that_only_frees_records_0_bytes_allocated() {
 
 #[test]
 fn allocations_on_another_thread_during_the_span_are_not_counted_in_it() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     let go = AtomicBool::new(false);
     let done = AtomicU64::new(0);
     std::thread::scope(|s| {
@@ -64,7 +68,7 @@ fn allocations_on_another_thread_during_the_span_are_not_counted_in_it() {
 
 #[test]
 fn nested_spans_are_inclusive() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     {
         let _outer = t.time("outer").unwrap();
         drop(black_box(vec![0u8; 100]));
@@ -98,7 +102,7 @@ impl Future for ThreePolls {
 
 #[test]
 fn a_timed_future_records_the_allocations_of_all_its_polls() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     let mut fut = core::pin::pin!(t.instrument("fut", ThreePolls(0)).unwrap());
     let mut cx = Context::from_waker(Waker::noop());
     drop(black_box(vec![0u8; 1000])); // between polls: not the future's
@@ -112,7 +116,7 @@ fn a_timed_future_records_the_allocations_of_all_its_polls() {
 
 #[test]
 fn timer_with_memory_counts_this_threads_bytes_not_resident_pages() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     let timer = Timer::with_memory("load");
     drop(black_box(vec![0u8; 1234]));
     assert_eq!(timer.memory_delta(), Some(1234));
@@ -137,7 +141,7 @@ fn realloc_counts_a_free_of_the_old_size_and_an_allocation_of_the_new() {
 
 #[test]
 fn the_report_and_the_exposition_show_allocations() {
-    let t = PerformanceTracker::boxed();
+    let t = Small::boxed();
     for _ in 0..4 {
         t.measure("build", || drop(black_box(vec![0u8; 16]))).unwrap();
     }
