@@ -126,3 +126,38 @@ impl<const RING: usize> Ring<RING> {
     /// Ring capacity.
     pub(crate) const CAPACITY: usize = RING;
 }
+
+#[cfg(all(test, not(perftrack_loom)))]
+mod tests {
+    use super::*;
+
+    fn raw(ns: u64, ticks: Option<u64>, allocs: u64) -> Raw {
+        Raw { ns, mem: 2 * ns, cpu_ns: None, ticks, allocs }
+    }
+
+    #[test]
+    fn an_entry_keeps_its_timestamp_only_when_the_record_had_one() {
+        let ring: Ring<1> = Ring::new();
+        ring.write(0, &raw(5, Some(u64::MAX), 3), 7);
+        let r = ring.copy(0).unwrap();
+        assert_eq!((r.ns, r.mem, r.ticks, r.allocs, r.epoch), (5, 10, Some(u64::MAX), 3, 7));
+        // The next lap has no timestamp: the stale one in the entry is not
+        // read back as its own.
+        ring.write(1, &raw(6, None, 0), 8);
+        let r = ring.copy(1).unwrap();
+        assert_eq!((r.seq, r.ns, r.ticks, r.allocs, r.epoch), (1, 6, None, 0, 8));
+        ring.write(2, &raw(7, Some(0), 0), 8);
+        assert_eq!(ring.copy(2).unwrap().ticks, Some(0));
+    }
+
+    #[test]
+    fn an_allocation_count_past_31_bits_saturates_without_touching_the_flag_or_the_epoch() {
+        let ring: Ring<2> = Ring::new();
+        ring.write(0, &raw(1, None, u64::MAX), u32::MAX);
+        let r = ring.copy(0).unwrap();
+        assert_eq!((r.allocs, r.ticks, r.epoch), ((1 << 31) - 1, None, u32::MAX));
+        ring.write(1, &raw(1, Some(9), 1 << 31), 0);
+        let r = ring.copy(1).unwrap();
+        assert_eq!((r.allocs, r.ticks, r.epoch), ((1 << 31) - 1, Some(9), 0));
+    }
+}

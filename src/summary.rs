@@ -141,8 +141,8 @@ pub struct PerformanceMetrics {
     pub timestamp: Option<u64>,
     /// Heap allocations made during the record's span, where they were
     /// counted (a [`CountingAlloc`](crate::CountingAlloc) installed, with
-    /// `std`); 0 otherwise. The recent window keeps up to `u32::MAX` per
-    /// record.
+    /// `std`); 0 otherwise. The recent window keeps up to 2^31 − 1 per
+    /// record (saturating).
     #[cfg_attr(feature = "serde", serde(default))]
     pub allocations: u64,
 }
