@@ -284,7 +284,10 @@ fn timed_future_records_wall_from_first_poll_and_cpu_time_inside_poll() {
     let (wall, cpu) = (s.total_duration, s.total_cpu_time);
     // 3 polls spin 5 ms each and block 20 ms each; 2 gaps of 20 ms between.
     assert!(wall >= Duration::from_millis(3 * 25 + 2 * 20), "wall {wall:?}");
-    assert!(wall <= around);
+    // `wall` is read from the fast clock (the TSC where there is one),
+    // `around` from `Instant`: two clocks, the fast one calibrated against
+    // the other to within 1% (`the_fast_clock_agrees_with_the_os_clock_over_20_ms`).
+    assert!(wall <= around + around / 100, "wall {wall:?} longer than the whole block_on, {around:?}");
     // The blocking 60 ms inside `poll` is not CPU time; the spinning is.
     assert!(cpu < Duration::from_millis(40), "a blocking sleep counted as CPU: {cpu:?}");
     assert!(cpu >= Duration::from_millis(3), "3 polls spin 5 ms each: {cpu:?}");
