@@ -389,7 +389,9 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
 
     /// The window of stream positions the ring can still hold: `[lo, hi)`.
     pub(crate) fn window(&self) -> (u64, u64) {
-        // A stale `count` only narrows the window; `read` checks each entry.
+        // A stale `count`, or one the next hold has already marked (one
+        // ahead of the finished records), only narrows the window by a
+        // record; `read` checks each entry.
         let c = self.claim.load(Ordering::Relaxed);
         let hi = self.versions[settled(c)].count.load(Ordering::Relaxed);
         (hi.saturating_sub(Ring::<RING>::CAPACITY as u64), hi)
