@@ -86,14 +86,17 @@
 //!
 //! Most records change neither extreme, and carry no CPU time and no
 //! allocation count, so a hold copies those five cells into the version it
-//! writes only when the two versions differ there: `dirty` says so, set by a
-//! hold that changed one and cleared by the next, which copies them. It is
-//! stored only when it changes, and read and written only by the claim's
-//! holder.
+//! writes only when it must: when its record changes one of them, or the two
+//! versions differ there (the hold before changed one). `steady` (see
+//! `steady.rs`) keeps the range of durations that needs no copy while the
+//! versions agree, and nothing while they differ, so the record path's test
+//! reads neither version. It is read and written only by the claim's holder,
+//! and stored only by holds that copy.
 
 use crate::buckets::Layout;
 use crate::histogram::Histogram;
 use crate::ring::{Record, Ring};
+use crate::steady::Steady;
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, epoch, fence, hot_fn};
 use crate::totals::{Cells, Raw, Totals};
 
@@ -119,9 +122,9 @@ pub(crate) struct Exclusive<const RING: usize, const BUCKETS: usize> {
     pending: AtomicBool,
     /// Hold `k` reads `versions[k % 2]` and writes the other one.
     versions: [Version; 2],
-    /// Whether the last hold changed a seldom cell, so that the two
-    /// versions differ there (module docs, "Seldom cells").
-    dirty: AtomicBool,
+    /// The durations whose records leave the seldom cells alone (module
+    /// docs, "Seldom cells").
+    steady: Steady,
     /// Every record of this path, by duration.
     histogram: Histogram<BUCKETS>,
     ring: Ring<RING>,
@@ -164,7 +167,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
                 claim: AtomicU32::new(0),
                 pending: AtomicBool::new(false),
                 versions: [Version::new(), Version::new()],
-                dirty: AtomicBool::new(false),
+                steady: Steady::new(),
                 histogram: Histogram::new(),
                 ring: Ring::new(),
             }
@@ -217,14 +220,18 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         // token's previous holder, whose stores the token's Acquire take made
         // visible (`Owners::take`).
         let c = self.claim.load(Ordering::Relaxed);
-        if c & HELD != 0 {
-            return None;
+        // Owned: then the held bit is clear. Only the owner writes an owned
+        // claim, and each of its holds ends by clearing the bit, so it is
+        // set only in the middle of one of this thread's own records.
+        if c & OWNED != 0 {
+            return Some(c);
         }
         // First record here: mark the shard owned, and hold it, in one CAS;
-        // Acquire as in `try_claim`. A racing non-owner's CAS makes this one
-        // fail, and the next record tries again.
-        if c & OWNED == 0
-            && self.claim.compare_exchange(c, c | OWNED | HELD, Ordering::Acquire, Ordering::Relaxed).is_err()
+        // Acquire as in `try_claim`. A non-owner's hold in flight, or a
+        // racing non-owner's CAS, turns this one away, and the next record
+        // tries again.
+        if c & HELD != 0
+            || self.claim.compare_exchange(c, c | OWNED | HELD, Ordering::Acquire, Ordering::Relaxed).is_err()
         {
             return None;
         }
@@ -283,13 +290,12 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         // waiting for the count's load.
         let pos = if RING.is_power_of_two() && RING <= 1 << 30 { u64::from(c >> 2) } else { seq };
         self.ring.write(pos, r, epoch);
-        // Relaxed: holders follow one another, each hold's Acquire start
-        // seeing the previous hold's stores.
-        let dirty = self.dirty.load(Ordering::Relaxed);
-        if let Some(changed) = old.cells.fold(&new.cells, &t, dirty)
-            && changed != dirty
-        {
-            self.dirty.store(changed, Ordering::Relaxed);
+        old.cells.fold_sums(&new.cells, &t);
+        if t.cpu_count != 0 || t.allocs != 0 || !self.steady.admits(r.ns) {
+            match old.cells.fold_seldom(&new.cells, &t) {
+                Some((min, max)) => self.steady.open(min, max),
+                None => self.steady.close(),
+            }
         }
         // Release (inside): a reader that sees this bump sees ring entry
         // `seq` above (`try_read`).
@@ -559,13 +565,19 @@ mod tests {
             (raw(7), false, 5, 5, 9, 0),
             (raw(6), false, 6, 5, 9, 0),
             (cpu(6, 2), true, 7, 5, 9, 1),
-            (raw(3), true, 8, 3, 9, 1),
-            (raw(4), false, 9, 3, 9, 1),
+            // Inside the extremes, but the versions differ in the CPU cells:
+            // this hold must copy them.
+            (raw(7), false, 8, 5, 9, 1),
+            (raw(3), true, 9, 3, 9, 1),
             (raw(4), false, 10, 3, 9, 1),
+            (raw(4), false, 11, 3, 9, 1),
         ];
         for (i, (r, changes, count, min, max, cpu_count)) in steps.into_iter().enumerate() {
             assert!(e.try_record(&r, l.index(r.ns), true));
-            assert_eq!(e.dirty.load(Ordering::Relaxed), changes, "step {i}");
+            // A change closes the steady range; a copy that changed nothing
+            // opens it to the extremes.
+            assert_eq!(!e.steady.admits(r.ns), changes, "step {i}");
+            assert_eq!(e.steady.admits(min) && e.steady.admits(max), !changes, "step {i}");
             let t = e.snapshot(&mut [0; FINE_BUCKETS], &mut [0; FINE_BUCKETS]);
             assert_eq!((t.count, t.min_ns, t.max_ns, t.cpu_count), (count, min, max, cpu_count), "step {i}");
         }

@@ -106,6 +106,7 @@ mod ring;
 mod shard;
 mod slot;
 mod span;
+mod steady;
 mod summary;
 mod sync;
 mod totals;

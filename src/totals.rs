@@ -4,8 +4,8 @@
 //! How records combine is written once, here: [`Totals::of`] turns a record
 //! into the totals of a one-record set, and `sum`, `min` and `max` below say
 //! how each figure of two disjoint sets combines. [`Totals::merge`] applies
-//! them to plain values, [`Cells::fold`] to a version of the cells as it
-//! copies it into the next; the hot/cold path's RMWs (`aggregate.rs`) are the
+//! them to plain values, [`Cells::fold_sums`] and [`Cells::fold_seldom`] to
+//! a version of the cells as they copy it into the next; the hot/cold path's RMWs (`aggregate.rs`) are the
 //! atomic forms of the same three.
 
 use crate::sync::{AtomicU64, Ordering, const_fn};
@@ -132,44 +132,32 @@ impl Cells {
         }
     }
 
-    /// Stores into `into` these cells merged with `t` (but the count): what
-    /// `Totals::merge` computes, by one owner with no RMW. `copy_seldom`:
-    /// whether the cells that seldom change (the extremes, CPU time, the
-    /// allocation count) must be stored too; when false, the caller knows
-    /// that `into` already holds this set's values for them, and they are
-    /// skipped unless `t` changes one (see [`Cells::changed_by`]). Returns
-    /// `None` when they were skipped, else whether `t` changed any of them:
-    /// the common case, nothing to store and nothing changed, is one branch
-    /// for the caller too.
-    ///
-    /// The sums change with every record and are stored plainly. Each cell
-    /// is loaded just before its result is stored, which keeps few values
-    /// live at once on the record path.
+    /// Stores into `into` these cells' sums that change with every record
+    /// merged with `t`'s: what `Totals::merge` computes for them, by one
+    /// owner with no RMW. Each cell is loaded just before its result is
+    /// stored, which keeps few values live at once on the record path.
     #[inline]
-    pub(crate) fn fold(&self, into: &Self, t: &Totals, copy_seldom: bool) -> Option<bool> {
+    pub(crate) fn fold_sums(&self, into: &Self, t: &Totals) {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         into.total_ns.store(sum(get(&self.total_ns), t.total_ns), Ordering::Relaxed);
         into.total_mem.store(sum(get(&self.total_mem), t.total_mem), Ordering::Relaxed);
-        if !copy_seldom && !self.changed_by(t) {
-            return None;
-        }
-        into.min_inv.store(!min(!get(&self.min_inv), t.min_ns), Ordering::Relaxed);
-        into.max_ns.store(max(get(&self.max_ns), t.max_ns), Ordering::Relaxed);
+    }
+
+    /// Stores into `into` the cells that seldom change (the extremes, CPU
+    /// time, the allocation count) merged with `t`'s. Returns the extremes
+    /// when `t` changed none of these cells, so that `into` now agrees with
+    /// these cells there; `None` when it changed one.
+    #[inline]
+    pub(crate) fn fold_seldom(&self, into: &Self, t: &Totals) -> Option<(u64, u64)> {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let (lo, hi) = (!get(&self.min_inv), get(&self.max_ns));
+        into.min_inv.store(!min(lo, t.min_ns), Ordering::Relaxed);
+        into.max_ns.store(max(hi, t.max_ns), Ordering::Relaxed);
         into.cpu_ns.store(sum(get(&self.cpu_ns), t.cpu_ns), Ordering::Relaxed);
         into.cpu_count.store(sum(get(&self.cpu_count), t.cpu_count), Ordering::Relaxed);
         into.allocs.store(sum(get(&self.allocs), t.allocs), Ordering::Relaxed);
-        Some(self.changed_by(t))
-    }
-
-    /// Whether merging `t` into these cells changes a cell that seldom
-    /// changes: a new extreme, a CPU time, an allocation count. Two loads;
-    /// most records change none.
-    #[inline]
-    fn changed_by(&self, t: &Totals) -> bool {
-        t.min_ns < !self.min_inv.load(Ordering::Relaxed)
-            || t.max_ns > self.max_ns.load(Ordering::Relaxed)
-            || t.cpu_count != 0
-            || t.allocs != 0
+        let changed = t.min_ns < lo || t.max_ns > hi || t.cpu_count != 0 || t.allocs != 0;
+        (!changed).then_some((lo, hi))
     }
 
     /// Stores `t` (but its count) by one owner, with no RMW.

@@ -548,7 +548,7 @@ fn i5_lapped_ring_writers_lose_no_aggregate() {
 fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
-    let shard = round(288 + 32 * ring + 8 * buckets);
+    let shard = round(304 + 32 * ring + 8 * buckets);
     let names = round(72 * ops);
     let slot = a + shards * shard + round(16 * buckets);
     let paths = round(8 + 160 * ops);
