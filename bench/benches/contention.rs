@@ -255,6 +255,20 @@ fn main() {
         }
     }
     let (snapshots, reader_time) = reader;
+    // The record path's target is a ratio to the padded counter. The two run
+    // in the same round, a few milliseconds apart, so a round's ratio sees
+    // one stretch of the machine; the median of those ratios shrugs off the
+    // stretches where the host slows this VM.
+    let per_round = |ti: usize| {
+        let at = |name: &str| WORKLOADS.iter().position(|&w| w == name).map(|wi| &spans[wi][ti]);
+        let (Some(a), Some(b)) = (at("perftrack same operation"), at("per-thread padded fetch_add")) else {
+            return f64::NAN;
+        };
+        let mut r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x.as_secs_f64() / y.as_secs_f64()).collect();
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let paired: Vec<f64> = (0..ts.len()).map(per_round).collect();
     let rows: Vec<(&str, Vec<(f64, f64)>)> = WORKLOADS
         .iter()
         .zip(&mut spans)
@@ -313,6 +327,11 @@ fn main() {
         scale("per-thread padded fetch_add"),
         scale("perftrack same operation") / scale("per-thread padded fetch_add")
     );
+    let _ = write!(out, "perftrack same operation / per-thread padded fetch_add, median of per-round ratios:");
+    for (t, r) in ts.iter().zip(&paired) {
+        let _ = write!(out, " T={t} {r:.2}x");
+    }
+    let _ = writeln!(out);
     for peer in [
         "metrics-util AtomicBucket",
         "prometheus-client Histogram",
