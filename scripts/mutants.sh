@@ -10,8 +10,9 @@
 # edit really changed the file (a pattern that no longer matches is a failure
 # of this script, not a caught mutant). It then runs the loom models
 # (scripts/loom.sh settings) and, if they all pass, the library's unit tests
-# and the invariant and stress tests in release mode. Not part of the test command: it takes a few
-# minutes per mutant on 2 cores. The README's guarantee table cites it.
+# and the invariant and stress tests in release mode. Not part of the test
+# command: it takes a few minutes per mutant on 2 cores. The README's
+# guarantee table cites it.
 # A broken protocol can blow up a model's state space (publish-early makes
 # model c3 explore without end while c1 has already failed), so the loom run
 # of each mutant is bounded at 300 s; a model that failed before the bound

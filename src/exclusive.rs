@@ -291,7 +291,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
         let pos = if RING.is_power_of_two() && RING <= 1 << 30 { u64::from(c >> 2) } else { seq };
         self.ring.write(pos, r, epoch);
         old.cells.fold_sums(&new.cells, &t);
-        if t.cpu_count != 0 || t.allocs != 0 || !self.steady.admits(r.ns) {
+        if t.adds_seldom_sums() || !self.steady.admits(r.ns) {
             match old.cells.fold_seldom(&new.cells, &t) {
                 Some((min, max)) => self.steady.open(min, max),
                 None => self.steady.close(),

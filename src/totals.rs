@@ -72,6 +72,14 @@ impl Totals {
         self.allocs = sum(self.allocs, o.allocs);
     }
 
+    /// Whether these totals add to a sum that seldom changes: a CPU time or
+    /// an allocation count. (The extremes, the other seldom cells, are
+    /// checked against a range by the caller.)
+    #[inline]
+    pub(crate) const fn adds_seldom_sums(&self) -> bool {
+        self.cpu_count != 0 || self.allocs != 0
+    }
+
     /// Whether a sum reached `u64::MAX`, where it stays: figures derived from
     /// it (the averages) are then lower bounds.
     pub(crate) const fn saturated(&self) -> bool {
@@ -156,7 +164,7 @@ impl Cells {
         into.cpu_ns.store(sum(get(&self.cpu_ns), t.cpu_ns), Ordering::Relaxed);
         into.cpu_count.store(sum(get(&self.cpu_count), t.cpu_count), Ordering::Relaxed);
         into.allocs.store(sum(get(&self.allocs), t.allocs), Ordering::Relaxed);
-        let changed = t.min_ns < lo || t.max_ns > hi || t.cpu_count != 0 || t.allocs != 0;
+        let changed = t.min_ns < lo || t.max_ns > hi || t.adds_seldom_sums();
         (!changed).then_some((lo, hi))
     }
 
