@@ -82,47 +82,34 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-mod aggregate;
-mod buckets;
 mod clock;
-#[cfg(feature = "defmt")]
-mod defmt;
-mod distribution;
 mod error;
-mod exclusive;
-mod folded;
+mod export;
 mod histogram;
 #[cfg(feature = "std")]
 mod host;
 mod name;
-mod openmetrics;
 mod operation;
-mod owner;
-mod padded;
 mod paths;
+mod record;
 mod registry;
-mod report;
-mod ring;
-mod shard;
-mod slot;
 mod span;
-mod steady;
 mod summary;
 mod sync;
-mod totals;
 mod tracker;
-mod units;
 
 /// The `heapless` crate whose types appear in this API (`heapless::Vec`,
 /// `heapless::String`), re-exported so that users need no matching
 /// dependency of their own.
 pub use heapless;
 
-pub use buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use clock::{Clock, MockClock};
-pub use distribution::Distribution;
 pub use error::TrackerError;
-pub use folded::{FOLDED_BLANK, FOLDED_SEMICOLON};
+pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON};
+pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
+pub use export::report::Report;
+pub use histogram::buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
+pub use histogram::distribution::Distribution;
 #[cfg(feature = "std")]
 pub use host::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
 #[cfg(feature = "metrics")]
@@ -147,10 +134,8 @@ pub use host::os::{
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};
-pub use openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};
-pub use report::Report;
 pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, Sample};
 pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker, Tracker};
@@ -164,7 +149,7 @@ struct ReadmeDoctests;
 #[cfg(perftrack_loom)]
 #[doc(hidden)]
 pub fn loom_thread_hint() -> usize {
-    owner::thread_hint()
+    record::owner::thread_hint()
 }
 
 /// What a thread's exit does with `std`: gives its owner token back. For the
@@ -172,5 +157,5 @@ pub fn loom_thread_hint() -> usize {
 #[cfg(perftrack_loom)]
 #[doc(hidden)]
 pub fn loom_thread_exit() {
-    owner::thread_exit();
+    record::owner::thread_exit();
 }

@@ -5,15 +5,15 @@ use core::time::Duration;
 
 use heapless::Vec;
 
-use crate::buckets::DEFAULT_BUCKETS;
-use crate::distribution::Distribution;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::histogram::distribution::Distribution;
 use crate::name::NameBuf;
-use crate::owner::thread_hint;
 use crate::paths::{CallPath, PathTable};
-use crate::slot::OpSlot;
+use crate::record::owner::thread_hint;
+use crate::record::slot::OpSlot;
+use crate::record::totals::Totals;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 use crate::sync::hot_fn;
-use crate::totals::Totals;
 
 /// A handle to one operation of a tracker, resolved once by
 /// [`Tracker::operation`](crate::tracker::Tracker::operation).

@@ -16,7 +16,7 @@
 //! recording them. Recording on a resolved `Operation` never comes here.
 
 use crate::name::{NameBuf, NameCell};
-use crate::slot::OpSlot;
+use crate::record::slot::OpSlot;
 use crate::sync::{AtomicU8, Backoff, Ordering, array_of, const_fn};
 
 const FREE: u8 = 0;

@@ -3,11 +3,11 @@
 
 use core::time::Duration;
 
-use crate::buckets::DEFAULT_BUCKETS;
-use crate::distribution::Distribution;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::histogram::distribution::Distribution;
 use crate::name::Name;
-use crate::ring::Record;
-use crate::totals::{Raw, Totals};
+use crate::record::ring::Record;
+use crate::record::totals::{Raw, Totals};
 
 /// Converts a `Duration` to whole nanoseconds, saturating at `u64::MAX`
 /// (about 584 years), so `Duration::MAX` records as `u64::MAX` ns.

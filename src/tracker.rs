@@ -6,9 +6,9 @@ use core::time::Duration;
 
 use heapless::Vec;
 
-use crate::buckets::DEFAULT_BUCKETS;
-use crate::distribution::Distribution;
 use crate::error::TrackerError;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::histogram::distribution::Distribution;
 use crate::name::NameBuf;
 use crate::operation::Operation;
 use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};

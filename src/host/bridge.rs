@@ -14,8 +14,8 @@ use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder, SharedString, Unit,
 };
 
+use crate::export::openmetrics::Escaped;
 use crate::name::MAX_NAME_LEN;
-use crate::openmetrics::Escaped;
 use crate::operation::Operation;
 use crate::tracker::Tracker;
 

@@ -10,7 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
+use crate::export::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 

@@ -15,7 +15,7 @@ use crate::tracker::Tracker;
 
 use super::alloc::Mark;
 use super::clock::FastClock;
-use super::stack::{self, Place};
+use crate::paths::stack::{self, Place};
 
 /// Records the time from its creation to its drop into an operation, read
 /// from the [`FastClock`], and into the tracker's call-path table under the

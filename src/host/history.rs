@@ -10,7 +10,7 @@ use std::string::{String, ToString};
 use std::time::{SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
-use crate::buckets::DEFAULT_BUCKETS;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 

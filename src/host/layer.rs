@@ -9,8 +9,8 @@ use tracing_core::{Subscriber, span};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::buckets::DEFAULT_BUCKETS;
 use crate::clock::Clock;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::operation::Operation;
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};

@@ -19,7 +19,6 @@ pub(crate) mod history;
 #[cfg(feature = "tracing")]
 pub(crate) mod layer;
 pub(crate) mod os;
-mod stack;
 pub(crate) mod timer;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use super::clock::FastClock;
 
 use super::alloc::Mark;
 use super::os;
-use super::stack;
+use crate::paths::stack;
 
 /// A stopwatch on the [`FastClock`] (the TSC where the OS vouches for it,
 /// `std::time::Instant` elsewhere), carrying the name it will record under.

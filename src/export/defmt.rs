@@ -5,9 +5,9 @@
 
 use defmt::{Format, Formatter, write};
 
-use crate::distribution::Distribution;
 use crate::error::TrackerError;
-use crate::report::Report;
+use crate::export::report::Report;
+use crate::histogram::distribution::Distribution;
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
 

@@ -5,8 +5,8 @@
 use core::fmt::{self, Write};
 use core::time::Duration;
 
-use crate::buckets::Layout;
-use crate::distribution::Distribution;
+use crate::histogram::buckets::Layout;
+use crate::histogram::distribution::Distribution;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -370,7 +370,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 #[cfg(test)]
 mod tests {
     use super::{Escaped, ExportOptions, Seconds};
-    use crate::buckets::COARSE_BUCKETS;
+    use crate::histogram::buckets::COARSE_BUCKETS;
     use crate::tracker::Tracker;
     use core::time::Duration;
     use std::format;

@@ -24,14 +24,14 @@
 
 use heapless::Vec;
 
-use crate::buckets::Layout;
 use crate::histogram::Histogram;
-use crate::owner::shard_of;
-use crate::padded::CachePadded;
-use crate::ring::Record;
-use crate::shard::{Shard, ShardCore};
+use crate::histogram::buckets::Layout;
+use crate::record::owner::shard_of;
+use crate::record::padded::CachePadded;
+use crate::record::ring::Record;
+use crate::record::shard::{Shard, ShardCore};
+use crate::record::totals::{Raw, Totals};
 use crate::sync::{AtomicBool, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
-use crate::totals::{Raw, Totals};
 
 /// One operation: its shards, the histogram halves of its contended path,
 /// and the lock that serialises its readers.

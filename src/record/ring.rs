@@ -15,8 +15,8 @@
 //! epoch it was made in (`sync::epoch`), which orders the window across
 //! shards (`slot.rs`).
 
+use crate::record::totals::Raw;
 use crate::sync::{AtomicU64, Ordering, array_of, const_fn};
-use crate::totals::Raw;
 
 /// Bit of an entry's `word`: the entry's `ticks` holds the record's
 /// timestamp. Without it `ticks` is stale and not stored: most records have

@@ -5,7 +5,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::buckets::{DEFAULT_BUCKETS, Layout};
+use crate::histogram::buckets::{DEFAULT_BUCKETS, Layout};
 
 /// The durations of a set of records, as a log-linear histogram: what
 /// [`Operation::distribution`](crate::Operation::distribution) and
@@ -367,7 +367,7 @@ mod serde_impl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::buckets::FINE_BUCKETS;
+    use crate::histogram::buckets::FINE_BUCKETS;
 
     fn dist(values: &[u64]) -> Distribution<FINE_BUCKETS> {
         let l = Layout::of(FINE_BUCKETS);

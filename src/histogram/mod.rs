@@ -5,6 +5,14 @@
 //! (`exclusive.rs`), any number of writers with an RMW on a hot/cold half
 //! (`slot.rs`). Readers copy ranges of buckets into plain arrays.
 
+//!
+//! Beside it: the bucket layout ([`buckets`]: the index of a duration, and
+//! each bucket's bounds) and the plain-value histogram that readers get
+//! ([`distribution`]).
+
+pub(crate) mod buckets;
+pub(crate) mod distribution;
+
 use core::ops::RangeInclusive;
 
 use crate::sync::{AtomicU64, Ordering, array_of, const_fn};

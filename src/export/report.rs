@@ -2,10 +2,10 @@
 
 use core::fmt::{self, Write};
 
-use crate::buckets::Layout;
+use crate::export::units::{Bytes, Nanos};
+use crate::histogram::buckets::Layout;
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
-use crate::units::{Bytes, Nanos};
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///

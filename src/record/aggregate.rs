@@ -29,8 +29,8 @@
 //! it); writers need nothing.
 
 use crate::histogram::Histogram;
+use crate::record::totals::{Cells, Raw, Totals};
 use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
-use crate::totals::{Cells, Raw, Totals};
 
 const HOT_BIT: u64 = 1 << 63;
 const COUNT_MASK: u64 = HOT_BIT - 1;

@@ -28,7 +28,14 @@
 //! flat records, which the paths sit beside, keep their own guarantees.
 //! Sums saturate as the aggregates' do (`aggregate::add_saturating`).
 
-use crate::aggregate::add_saturating;
+//!
+//! Beside it, with `std`: each thread's stack of open frames ([`stack`]),
+//! which gives a guard its parent path.
+
+#[cfg(feature = "std")]
+pub(crate) mod stack;
+
+use crate::record::aggregate::add_saturating;
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
 /// Call-path entries per operation slot: a tracker of `OPS` operations tracks

@@ -24,7 +24,7 @@
 //! unowned to held), updates its totals and its ring with plain atomic loads
 //! and stores, and frees it with one `Release` store. It never waits: if the
 //! shard is held or owned it records through the shard's
-//! [`Aggregate`](crate::aggregate::Aggregate) instead (the hot/cold path,
+//! [`Aggregate`](crate::record::aggregate::Aggregate) instead (the hot/cold path,
 //! wait-free under any contention). The claim can be held by another writer
 //! on the same shard, or by an interrupt handler's preempted victim.
 //!
@@ -93,12 +93,12 @@
 //! reads neither version. It is read and written only by the claim's holder,
 //! and stored only by holds that copy.
 
-use crate::buckets::Layout;
 use crate::histogram::Histogram;
-use crate::ring::{Record, Ring};
-use crate::steady::Steady;
+use crate::histogram::buckets::Layout;
+use crate::record::ring::{Record, Ring};
+use crate::record::steady::Steady;
+use crate::record::totals::{Cells, Raw, Totals};
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, epoch, fence, hot_fn};
-use crate::totals::{Cells, Raw, Totals};
 
 /// One version of the totals: a count and its cells.
 struct Version {
@@ -453,7 +453,7 @@ fn version_is_whole(c1: u32, count: u64, again: u64) -> bool {
 #[cfg(all(test, not(perftrack_loom)))]
 mod tests {
     use super::*;
-    use crate::buckets::FINE_BUCKETS;
+    use crate::histogram::buckets::FINE_BUCKETS;
 
     fn raw(ns: u64) -> Raw {
         Raw { ns, mem: 3 * ns + 1, cpu_ns: None, ticks: None, allocs: 0 }

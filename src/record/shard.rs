@@ -1,13 +1,13 @@
 //! `Shard`: one stripe of an operation, its aggregates and its ring on their
 //! own cache lines, so that threads on different shards never share a line.
 
-use crate::aggregate::Aggregate;
-use crate::exclusive::Exclusive;
 use crate::histogram::Histogram;
-use crate::padded::CachePadded;
-use crate::ring::Record;
+use crate::record::aggregate::Aggregate;
+use crate::record::exclusive::Exclusive;
+use crate::record::padded::CachePadded;
+use crate::record::ring::Record;
+use crate::record::totals::{Raw, Totals};
 use crate::sync::{const_fn, hot_fn};
-use crate::totals::{Raw, Totals};
 
 pub(crate) struct ShardCore<const RING: usize, const BUCKETS: usize> {
     /// The uncontended path, with the ring and a histogram: no RMW for the
