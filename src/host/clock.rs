@@ -12,7 +12,7 @@ use crate::clock::Clock;
 /// The std layer's clock: `Timer`, `ScopeGuard` and `Timed` read it.
 ///
 /// Reading the TSC is a register read where `Instant::now` goes through the
-/// OS's clock code (the README gives the measured difference). It is used
+/// OS's clock code (docs/BENCHMARKS.md gives the measured difference). It is used
 /// only where it is known to be safe:
 /// x86_64 Linux whose CPU flags say `constant_tsc` and `nonstop_tsc` and
 /// whose kernel clocksource is `tsc` (so the kernel, too, trusts it across
@@ -149,10 +149,18 @@ mod tests {
     fn the_fast_clock_agrees_with_the_os_clock_over_20_ms() {
         // The first reading calibrates (2 ms); keep that out of the span.
         let _ = FastClock.ticks();
-        let (i0, t0) = (Instant::now(), FastClock.ticks());
+        // Each fast reading sits between two OS readings, so the fast span
+        // lies between the inner and the outer OS span whatever the scheduler
+        // does between the reads; only the 1% calibration is asserted.
+        let (a0, t0, a1) = (Instant::now(), FastClock.ticks(), Instant::now());
         std::thread::sleep(Duration::from_millis(20));
-        let (fast, os) = (FastClock.since(t0), i0.elapsed());
-        let diff = fast.abs_diff(os);
-        assert!(diff < Duration::from_micros(200), "{} clock: {fast:?} against {os:?}", FastClock::source());
+        let (b0, fast, b1) = (Instant::now(), FastClock.since(t0), Instant::now());
+        let (inner, outer) = (b0.duration_since(a1), b1.duration_since(a0));
+        let slack = Duration::from_micros(10);
+        assert!(
+            fast + inner / 100 + slack >= inner && fast <= outer + outer / 100 + slack,
+            "{} clock: {fast:?} outside [{inner:?}, {outer:?}] by more than 1%",
+            FastClock::source()
+        );
     }
 }
