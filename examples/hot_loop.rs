@@ -13,7 +13,7 @@ use std::time::Instant;
 use perftrack::{CountingAlloc, PerformanceTracker};
 
 // Counts heap bytes and allocations per thread, so each span's memory is
-// exact: the report's Avg Mem is bytes allocated per call, and Allocs/call
+// exact: the report's Bytes/call is bytes allocated per call, and Allocs/call
 // appears beside it.
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();

@@ -37,7 +37,7 @@
 //! # Guarantees
 //!
 //! These hold for every tracker; `docs/DESIGN.md` in the repository gives the
-//! protocols behind them, and the README names the test, loom model or miri
+//! protocols behind them and names the test, loom model or miri
 //! run that shows each one.
 //!
 //! * **I1 Exact at rest.** Once writers are done, count, total, min, max and
@@ -72,7 +72,8 @@
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
 //!
 //! A library never turns on the last two: the final binary chooses, here or
-//! on portable-atomic directly. The README says which chip needs which.
+//! on portable-atomic directly. `docs/GUIDE.md` ("Embedded") says which chip
+//! needs which.
 #![no_std]
 #![deny(unsafe_code)]
 // Every example in these docs and in the README compiles warning-free.
@@ -93,6 +94,7 @@ mod operation;
 mod paths;
 mod record;
 mod registry;
+mod run;
 mod span;
 mod summary;
 mod sync;
@@ -137,7 +139,7 @@ pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};
 pub use span::Span;
-pub use summary::{MetricsSummary, PerformanceMetrics, Sample};
+pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
 pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker, Tracker};
 
 #[cfg(doctest)]

@@ -12,7 +12,7 @@ use crate::paths::{CallPath, PathTable};
 use crate::record::owner::thread_hint;
 use crate::record::slot::OpSlot;
 use crate::record::totals::Totals;
-use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
+use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::hot_fn;
 
 /// A handle to one operation of a tracker, resolved once by
@@ -180,8 +180,8 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// The recent window: at most `RING` whole records, the newest ones,
     /// oldest first. See [`Tracker::recent`](crate::tracker::Tracker::recent).
     #[must_use]
-    pub fn recent(&self) -> Vec<PerformanceMetrics, RING> {
-        self.slot.recent(PerformanceMetrics::from_record)
+    pub fn recent(&self) -> Vec<RecentRecord, RING> {
+        self.slot.recent(RecentRecord::from_record)
     }
 
     /// The operation's name.

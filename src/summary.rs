@@ -1,5 +1,6 @@
 //! The plain values a tracker hands out: `Sample` (one record going in),
-//! `PerformanceMetrics` (one record coming out) and `MetricsSummary`.
+//! `RecentRecord` (one record coming out of the recent window; the original
+//! design called it `PerformanceMetrics`) and `MetricsSummary`.
 
 use core::time::Duration;
 
@@ -108,7 +109,9 @@ mod ns {
     }
 }
 
-/// One record from an operation's recent window.
+/// One record from an operation's recent window: what
+/// [`Operation::recent`](crate::Operation::recent) returns. A
+/// [`MetricsSummary`] is the whole history's figures; this is one record.
 ///
 /// ```
 /// use perftrack::Tracker;
@@ -126,7 +129,7 @@ mod ns {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
-pub struct PerformanceMetrics {
+pub struct RecentRecord {
     /// How long the operation took.
     #[cfg_attr(feature = "serde", serde(rename = "duration_ns", with = "ns"))]
     pub duration: Duration,
@@ -147,7 +150,11 @@ pub struct PerformanceMetrics {
     pub allocations: u64,
 }
 
-impl PerformanceMetrics {
+/// The original design's name for [`RecentRecord`], kept so that its users'
+/// code compiles unchanged. It is one record, not a summary.
+pub type PerformanceMetrics = RecentRecord;
+
+impl RecentRecord {
     /// A record read from shard `shard`'s ring, in the public units.
     pub(crate) fn from_record(shard: usize, r: &Record) -> Self {
         Self {

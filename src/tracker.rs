@@ -13,7 +13,7 @@ use crate::name::NameBuf;
 use crate::operation::Operation;
 use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
 use crate::registry::Registry;
-use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
+use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::const_fn;
 
 /// Default number of operation slots in [`PerformanceTracker`].
@@ -54,7 +54,7 @@ pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>
 ///   cache line. Defaults to [`DEFAULT_SHARDS`] (8 with `std`, 1 without).
 ///
 /// Its whole footprint is `size_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>()` (I7); it
-/// never allocates. The README gives the formula.
+/// never allocates. `docs/DESIGN.md` gives the formula.
 ///
 /// ```
 /// use perftrack::Tracker;
@@ -236,7 +236,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// The recent window of `name`: at most `RING` whole records, the newest
     /// ones, oldest first; empty if the name is unknown. Never torn (I3).
     #[must_use]
-    pub fn recent(&self, name: impl AsRef<str>) -> Vec<PerformanceMetrics, RING> {
+    pub fn recent(&self, name: impl AsRef<str>) -> Vec<RecentRecord, RING> {
         self.get(name).map(|op| op.recent()).unwrap_or_default()
     }
 

@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::panic::catch_unwind;
 
-use perftrack::{MAX_DEPTH, MockClock, Timer, Tracker};
+use perftrack::{MAX_DEPTH, MockClock, PerformanceTracker, Timer, Tracker};
 
 fn folded<const O: usize, const R: usize, const S: usize, const B: usize>(t: &Tracker<O, R, S, B>) -> String {
     let mut out = String::new();
@@ -309,4 +309,42 @@ fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
     let report = t.report().to_string();
     assert_eq!(tree_rows(&report), [("request".to_string(), 4 * N), ("  parse".to_string(), 4 * N)]);
     assert_eq!(t.untracked_paths(), 0);
+}
+
+#[test]
+fn a_report_without_nested_scopes_has_no_call_tree() {
+    let t = PerformanceTracker::boxed();
+    for _ in 0..3 {
+        drop(t.time("flat_a").unwrap());
+        drop(t.time("flat_b").unwrap());
+    }
+    let report = t.report().to_string();
+    assert!(!report.contains("Call tree"), "a flat run repeats the table as a tree:\n{report}");
+    {
+        let _outer = t.time("outer").unwrap();
+        drop(t.time("inner").unwrap());
+    }
+    let report = t.report().to_string();
+    assert!(report.contains("Call tree"), "a nested scope shows the tree:\n{report}");
+    assert_eq!(tree_rows(&report).iter().filter(|(name, _)| name == "  inner").count(), 1, "{report}");
+}
+
+#[test]
+fn the_report_names_the_run_and_says_when_tree_totals_are_summed_over_threads() {
+    let t = PerformanceTracker::boxed();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let _outer = t.time("outer").unwrap();
+                drop(t.time("inner").unwrap());
+            });
+        }
+    });
+    let report = t.report().to_string();
+    let run = report.lines().find(|l| l.starts_with("Run: ")).expect("a run line with std");
+    assert!(run.contains("of wall time since the first record"), "{run}");
+    // Threads of other tests in this process count too: at least these two.
+    let threads: usize = run.rsplit(", ").next().unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(threads >= 2, "{run}");
+    assert!(report.contains(&format!("(totals summed over the {threads} threads that recorded")), "{report}");
 }

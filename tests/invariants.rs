@@ -544,7 +544,7 @@ fn i5_lapped_ring_writers_lose_no_aggregate() {
 
 // ---------------------------------------------------------------- I7
 
-/// The README's footprint formula, written out independently of the code.
+/// The footprint formula of docs/DESIGN.md, written out independently of the code.
 fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
@@ -556,7 +556,7 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
 }
 
 #[test]
-fn i7_size_of_tracker_matches_the_readme_formula() {
+fn i7_size_of_tracker_matches_the_formula_in_the_design_doc() {
     assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1, 625));
     assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8, 625));
     assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16, 625));
@@ -619,16 +619,17 @@ fn report_columns_are_aligned_under_their_headers() {
     let text = t.report().to_string();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "=== Performance Report ===");
-    for col in ["Operation", "Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Avg Mem"] {
+    for col in ["Operation", "Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Bytes/call"] {
         assert!(lines[1].contains(col), "missing column {col}");
     }
     // Every row is as wide as the header (in characters: `µ` is two bytes),
     // so columns line up.
-    let (footer, rows) = lines[3..].split_last().unwrap();
-    for row in rows {
+    let footer_at = lines.iter().position(|l| l.starts_with("(lifetime figures")).expect("a footer under the rows");
+    for row in &lines[3..footer_at] {
         assert_eq!(row.chars().count(), lines[1].chars().count(), "{row:?}");
     }
-    assert!(footer.starts_with("(lifetime figures") && footer.contains("within 1/32"), "{footer}");
+    assert_eq!(footer_at, 5, "two rows, then the footer");
+    assert!(lines[footer_at].contains("within 1/32"), "{}", lines[footer_at]);
     assert!(lines[3].contains("1.50 ms") && lines[3].contains("2.00 KiB"), "{}", lines[3]);
     assert!(lines[4].contains("12.0 ms") && lines[4].contains("1.00 MiB"), "{}", lines[4]);
     assert!(!lines[1].contains("CPU"), "no CPU column without CPU samples");

@@ -9,7 +9,7 @@ use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
 use crate::summary::saturating_ns;
-use crate::summary::{MetricsSummary, PerformanceMetrics, Sample};
+use crate::summary::{MetricsSummary, RecentRecord, Sample};
 
 impl Format for TrackerError {
     fn format(&self, f: Formatter<'_>) {
@@ -21,11 +21,11 @@ impl Format for TrackerError {
     }
 }
 
-impl Format for PerformanceMetrics {
+impl Format for RecentRecord {
     fn format(&self, f: Formatter<'_>) {
         write!(
             f,
-            "PerformanceMetrics {{ duration_ns: {=u64}, memory_used: {=u64}, seq: {=u64}, shard: {=u32}, timestamp: {} }}",
+            "RecentRecord {{ duration_ns: {=u64}, memory_used: {=u64}, seq: {=u64}, shard: {=u32}, timestamp: {} }}",
             saturating_ns(self.duration),
             self.memory_used,
             self.seq,

@@ -4,13 +4,16 @@ use core::fmt::{self, Write};
 
 use crate::export::units::{Bytes, Nanos};
 use crate::histogram::buckets::Layout;
+use crate::run;
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
 
 /// A report of every operation in a tracker, printed by its `Display` impl.
 ///
-/// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Avg Mem (bytes
-/// per call), CPU (the average CPU time of the records that carried one)
+/// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Bytes/call
+/// (the average memory of a record: with a
+/// [`CountingAlloc`](crate::CountingAlloc) and guards, the bytes each call
+/// allocated), CPU (the average CPU time of the records that carried one)
 /// when any record did, and Allocs/call (heap allocations per call, one
 /// decimal) when any record counted allocations. Every column is over the operation's whole history; the
 /// quantiles are read from its histogram, and a footer line says so, with
@@ -19,6 +22,15 @@ use crate::tracker::Tracker;
 /// that fits it, with three significant digits: times in ns, µs, ms or s,
 /// memory in B, KiB, MiB or GiB. Integer arithmetic only, so it costs no
 /// floating point on an MCU.
+///
+/// With `std`, a last line names the run: the wall time since this process
+/// first recorded, and how many threads have recorded.
+///
+/// The call tree follows when any scope was nested in another (or a record
+/// could not be given a path); a flat run has no tree, since it would repeat
+/// the table. When more than one thread recorded, the tree says that its
+/// totals are summed over threads, so a parent's total can exceed the run's
+/// wall time.
 ///
 /// Each row is taken from one consistent snapshot; rows are taken one after
 /// another. Taking the report allocates nothing.
@@ -76,7 +88,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 }
 
 const HEADER: &str = "=== Performance Report ===";
-const COLS: [&str; 8] = ["Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Avg Mem"];
+const COLS: [&str; 8] = ["Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Bytes/call"];
 const CPU_COL: &str = "CPU";
 const ALLOC_COL: &str = "Allocs/call";
 
@@ -147,7 +159,18 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         let within = 2u64 << Layout::of(BUCKETS).sub_bits();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
-        self.write_tree(f)
+        let threads = run::so_far().map(|(wall, threads)| {
+            let s = if threads == 1 { "" } else { "s" };
+            (wall, threads, s)
+        });
+        if let Some((wall, threads, s)) = threads {
+            writeln!(
+                f,
+                "Run: {} of wall time since the first record, {threads} thread{s} recorded",
+                Nanos(saturating_ns(wall))
+            )?;
+        }
+        self.write_tree(f, threads.map_or(1, |(_, n, _)| n))
     }
 }
 
@@ -159,13 +182,14 @@ const INDENT: usize = 2;
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Report<'_, OPS, RING, SHARDS, BUCKETS>
 {
-    /// The call tree, when any path was recorded: each path indented under
-    /// its parent, with its count, total and self time, and the untracked
-    /// records' count when there are any.
-    fn write_tree(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The call tree, when any path is nested or any record went untracked:
+    /// each path indented under its parent, with its count, total and self
+    /// time, a note when `threads` (more than one) summed into it, and the
+    /// untracked records' count when there are any.
+    fn write_tree(&self, f: &mut fmt::Formatter<'_>, threads: usize) -> fmt::Result {
         let paths = self.tracker.paths();
         let untracked = paths.untracked();
-        if paths.is_empty() && untracked == 0 {
+        if !paths.is_nested() && untracked == 0 {
             return Ok(());
         }
         let name_len = |op: usize| self.tracker.name_at(op).map_or(1, |n| n.as_str().len());
@@ -195,6 +219,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             write!(f, "{:indent$}{name:<pad$} {:>W$}", "", stats.count)?;
             writeln!(f, " {:>W$} {:>W$}", Nanos(stats.total_ns), Nanos(stats.self_ns))
         })?;
+        if threads > 1 {
+            writeln!(
+                f,
+                "(totals summed over the {threads} threads that recorded, so a total can exceed the wall time)"
+            )?;
+        }
         if untracked > 0 {
             writeln!(f, "({untracked} records in untracked paths: table full, too deep, or closed out of order)")?;
         }

@@ -215,9 +215,9 @@ impl PathTable {
         self.untracked.load(Ordering::Relaxed)
     }
 
-    /// Whether any path has been claimed.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries().iter().all(|e| e.key() == 0)
+    /// Whether any claimed path has a parent: a scope closed inside another.
+    pub(crate) fn is_nested(&self) -> bool {
+        self.entries().iter().any(|e| e.key() >> 32 != 0)
     }
 
     /// Visits every path depth-first, each parent before its children, roots

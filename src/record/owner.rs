@@ -97,6 +97,7 @@ mod imp {
     use core::sync::atomic::{AtomicUsize, Ordering};
 
     use super::{Owners, TOKENS, UNOWNED, UNSET};
+    use crate::run;
     use crate::sync::advance_epoch;
 
     static OWNERS: Owners = Owners::new();
@@ -153,6 +154,7 @@ mod imp {
         // A thread that starts recording starts a new epoch, so that its
         // records sort after those of threads that came before it.
         advance_epoch();
+        run::thread_started();
         v
     }
 }
