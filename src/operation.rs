@@ -73,6 +73,11 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
         Self { slot, name, paths, index }
     }
 
+    /// This operation's slot index in its tracker.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     /// The tracker's call-path table.
     pub(crate) fn paths(&self) -> &'t PathTable {
         self.paths

@@ -23,16 +23,40 @@ pub(crate) const DURATION: &str = "operation_duration";
 /// The duration histogram's help text (both exporters).
 pub(crate) const DURATION_HELP: &str = "Time per record over the lifetime: log-linear buckets, sum and count.";
 
+/// What the families after the duration histogram need of one operation,
+/// kept from the snapshot the histogram was written from, so that every
+/// family of one exposition agrees and a scrape takes one snapshot per
+/// operation. A few words, not a second histogram.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Figures {
+    pub(crate) count: u64,
+    pub(crate) min: Duration,
+    pub(crate) max: Duration,
+    pub(crate) memory: u64,
+    pub(crate) allocations: u64,
+}
+
+impl Figures {
+    /// The figures of one summary.
+    pub(crate) fn of<const B: usize>(s: &MetricsSummary<B>) -> Self {
+        Self {
+            count: s.count,
+            min: s.min_duration,
+            max: s.max_duration,
+            memory: s.total_memory,
+            allocations: s.total_allocations,
+        }
+    }
+}
+
 /// A gauge of one lifetime figure: its name, its help, and how to read it.
-pub(crate) type Gauge<const B: usize> = (&'static str, &'static str, fn(&MetricsSummary<B>) -> Duration);
+pub(crate) type Gauge = (&'static str, &'static str, fn(&Figures) -> Duration);
 
 /// The lifetime extremes, gauges in seconds.
-pub(crate) fn extremes<const B: usize>() -> [Gauge<B>; 2] {
-    [
-        ("operation_duration_min", "Shortest record over the lifetime.", |s| s.min_duration),
-        ("operation_duration_max", "Longest record over the lifetime.", |s| s.max_duration),
-    ]
-}
+pub(crate) const EXTREMES: [Gauge; 2] = [
+    ("operation_duration_min", "Shortest record over the lifetime.", |f| f.min),
+    ("operation_duration_max", "Longest record over the lifetime.", |f| f.max),
+];
 
 /// Total memory and records, in bytes.
 pub(crate) const MEMORY: (&str, &str) =
@@ -40,7 +64,7 @@ pub(crate) const MEMORY: (&str, &str) =
 
 /// A family of sums: (stem and help, unit, whether it is written when every
 /// operation's figure is 0, the figure).
-type SumFamily<const B: usize> = ((&'static str, &'static str), &'static str, bool, fn(&MetricsSummary<B>) -> u64);
+type SumFamily = ((&'static str, &'static str), &'static str, bool, fn(&Figures) -> u64);
 
 /// Heap allocations and records (no unit: a count).
 pub(crate) const ALLOCATIONS: (&str, &str) =
@@ -222,55 +246,64 @@ fn family<W: Write>(w: &mut W, name: &Name<'_>, kind: &str, help: &str) -> fmt::
     writeln!(w, "# HELP {name} {help}")
 }
 
-/// Writes every family; `rows` gives the summaries afresh for each family
-/// (holding them all would cost a histogram each on the stack), and `empty`
-/// says there are none (known without taking a snapshot).
-fn write_all<W: Write, const B: usize, I: Iterator<Item = MetricsSummary<B>>>(
+/// Writes every family: one snapshot per operation, taken for the duration
+/// histogram, whose [`Figures`] (by slot index) feed the families after it.
+/// An operation registered after the histogram pass has no figures and is
+/// left out of the later families too, so every family holds the same
+/// operations.
+fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
     w: &mut W,
-    rows: impl Fn() -> I,
-    empty: bool,
+    tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
-    fn labels<'a, const B: usize>(o: &'a ExportOptions<'a>, s: &'a MetricsSummary<B>) -> Labels<'a> {
-        Labels { consts: o.labels, op: &s.name, extra: None }
+    fn labels<'a>(o: &'a ExportOptions<'a>, op: &'a str) -> Labels<'a> {
+        Labels { consts: o.labels, op, extra: None }
     }
-    if !empty {
+    let mut figures: [Option<Figures>; OPS] = [None; OPS];
+    if !tracker.is_empty() {
         let name = Name(o.prefix, DURATION, "seconds");
         family(w, &name, "histogram", DURATION_HELP)?;
-        for s in rows() {
+        for op in tracker.operations() {
+            let s = op.summary();
+            if let Some(f) = figures.get_mut(op.index()) {
+                *f = Some(Figures::of(&s));
+            }
             let mut le = heapless::String::<24>::new();
             for (ns, below) in exposition_buckets(&s.distribution) {
                 le.clear();
                 write!(le, "{}", Seconds(Duration::from_nanos(ns)))?;
-                let l = Labels { extra: Some(("le", &le)), ..labels(o, &s) };
+                let l = Labels { extra: Some(("le", &le)), ..labels(o, &s.name) };
                 writeln!(w, "{name}_bucket{l} {below}")?;
             }
-            let l = Labels { extra: Some(("le", "+Inf")), ..labels(o, &s) };
+            let l = Labels { extra: Some(("le", "+Inf")), ..labels(o, &s.name) };
             writeln!(w, "{name}_bucket{l} {}", s.count)?;
-            writeln!(w, "{name}_sum{} {}", labels(o, &s), Seconds(s.total_duration))?;
-            writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
+            writeln!(w, "{name}_sum{} {}", labels(o, &s.name), Seconds(s.total_duration))?;
+            writeln!(w, "{name}_count{} {}", labels(o, &s.name), s.count)?;
         }
-        for (stem, help, pick) in extremes::<B>() {
+        // The later families walk the operations again for their names
+        // (which never change once registered) and read the figures kept
+        // above: no second snapshot.
+        let kept = || tracker.operations().filter_map(|op| Some((op, figures.get(op.index()).copied().flatten()?)));
+        for (stem, help, pick) in EXTREMES {
             let name = Name(o.prefix, stem, "seconds");
             family(w, &name, "gauge", help)?;
-            for s in rows().filter(|s| s.count > 0) {
-                writeln!(w, "{name}{} {}", labels(o, &s), Seconds(pick(&s)))?;
+            for (op, f) in kept().filter(|(_, f)| f.count > 0) {
+                writeln!(w, "{name}{} {}", labels(o, op.name()), Seconds(pick(&f)))?;
             }
         }
         // Sums as summaries without quantiles: `_sum` the total, `_count` the
         // records. Allocations only where something counted them (a
         // `CountingAlloc`).
-        let sums: [SumFamily<B>; 2] =
-            [(MEMORY, "bytes", true, |s| s.total_memory), (ALLOCATIONS, "", false, |s| s.total_allocations)];
+        let sums: [SumFamily; 2] = [(MEMORY, "bytes", true, |f| f.memory), (ALLOCATIONS, "", false, |f| f.allocations)];
         for ((stem, help), unit, always, pick) in sums {
-            if !always && !rows().any(|s| pick(&s) > 0) {
+            if !always && !figures.iter().flatten().any(|f| pick(f) > 0) {
                 continue;
             }
             let name = Name(o.prefix, stem, unit);
             family(w, &name, "summary", help)?;
-            for s in rows() {
-                writeln!(w, "{name}_sum{} {}", labels(o, &s), pick(&s))?;
-                writeln!(w, "{name}_count{} {}", labels(o, &s), s.count)?;
+            for (op, f) in kept() {
+                writeln!(w, "{name}_sum{} {}", labels(o, op.name()), pick(&f))?;
+                writeln!(w, "{name}_count{} {}", labels(o, op.name()), f.count)?;
             }
         }
     }
@@ -314,10 +347,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// parsers of the older Prometheus text format 0.0.4 (`promtool check
     /// metrics` among them), while a summary reads the same in both formats.
     ///
-    /// Each family is read in its own pass over the operations (holding every
-    /// summary at once would cost a histogram each): a family's samples are
-    /// consistent per operation, and a record that lands between passes can
-    /// show in a later family and not yet in an earlier one.
+    /// Each operation is read once, as one consistent snapshot, and every
+    /// family shows that snapshot: the histogram's `_count`, the extremes and
+    /// the memory and allocation summaries' `_count` all agree (I2). The
+    /// writer keeps a few words per operation between families, on the
+    /// stack, never a second histogram.
     ///
     /// Seconds are exact decimals from integer nanoseconds (no floating point,
     /// which matters on an MCU). Label values are escaped per the spec
@@ -363,7 +397,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         if !options.is_valid() {
             return Err(fmt::Error);
         }
-        write_all(w, || self.summaries(), self.is_empty(), options)
+        write_all(w, self, options)
     }
 }
 

@@ -10,7 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::export::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, MEMORY, exposition_buckets, extremes};
+use crate::export::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -123,12 +123,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             |s| secs(s.total_duration),
             duration_buckets,
         )?;
-        for (stem, help, pick) in extremes::<BUCKETS>() {
+        for (stem, help, pick) in EXTREMES {
             let name = named(stem);
             let mut family = encoder.encode_descriptor(&name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
             for s in rows.iter().filter(|s| s.count > 0) {
                 let labels = [("operation", s.name.as_str())];
-                family.encode_family(&labels)?.encode_gauge(&secs(pick(s)))?;
+                family.encode_family(&labels)?.encode_gauge(&secs(pick(&Figures::of(s))))?;
             }
         }
         let (stem, help) = MEMORY;
