@@ -121,8 +121,9 @@ pub struct ExportOptions<'a> {
     /// Metric-name prefix, without the trailing `_`: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
     pub prefix: &'a str,
     /// Constant labels put first on every sample, e.g. `("instance", "a1")`.
-    /// Names are `[a-zA-Z_][a-zA-Z0-9_]*` and may not be `operation`,
-    /// `quantile` or `le`; values are escaped.
+    /// Names are `[a-zA-Z_][a-zA-Z0-9_]*`, each given once; they may not
+    /// start with `__` (reserved by Prometheus, as `__name__` is) or be
+    /// `operation`, `quantile` or `le`. Values are escaped.
     pub labels: &'a [(&'a str, &'a str)],
     /// Whether to end with `# EOF`. Leave it off to join another exposition
     /// that ends with its own.
@@ -172,8 +173,16 @@ impl<'a> ExportOptions<'a> {
             let mut cs = s.chars();
             cs.next().is_some_and(|c| ok(c, true)) && cs.all(|c| ok(c, false))
         };
-        name_ok(self.prefix, true)
-            && self.labels.iter().all(|&(k, _)| name_ok(k, false) && !["operation", "quantile", "le"].contains(&k))
+        // A label name must be valid, not reserved (`__` starts the names
+        // Prometheus keeps for itself, `__name__` among them), not one that
+        // perftrack writes itself, and not given twice.
+        let label_ok = |i: usize, k: &str| {
+            name_ok(k, false)
+                && !k.starts_with("__")
+                && !["operation", "quantile", "le"].contains(&k)
+                && self.labels[..i].iter().all(|&(earlier, _)| earlier != k)
+        };
+        name_ok(self.prefix, true) && self.labels.iter().enumerate().all(|(i, &(k, _))| label_ok(i, k))
     }
 }
 
@@ -390,9 +399,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// # Errors
     ///
     /// `fmt::Error`, with nothing written, if the prefix or a label name is
-    /// not a valid OpenMetrics name (or a label name is one perftrack writes
-    /// itself: `operation`, `quantile`, `le`); otherwise only the writer's
-    /// own errors.
+    /// not a valid OpenMetrics name, a label name is reserved (`__…`), given
+    /// twice, or one perftrack writes itself (`operation`, `quantile`, `le`);
+    /// otherwise only the writer's own errors.
     pub fn write_openmetrics_with<W: Write>(&self, w: &mut W, options: &ExportOptions<'_>) -> fmt::Result {
         if !options.is_valid() {
             return Err(fmt::Error);
@@ -411,7 +420,7 @@ mod tests {
     use std::string::String;
 
     #[test]
-    fn a_bad_prefix_or_label_name_writes_nothing_and_fails() {
+    fn a_bad_reserved_or_duplicate_name_writes_nothing_and_fails() {
         // One shard and the coarse histogram: the exposition's shape is the
         // same, and miri (which runs this test too) copies fewer buckets.
         static T: Tracker<2, 4, 1, COARSE_BUCKETS> = Tracker::new();
@@ -423,6 +432,10 @@ mod tests {
             ExportOptions::new().labels(&[("in stance", "a")]),
             ExportOptions::new().labels(&[("operation", "a")]),
             ExportOptions::new().labels(&[("le", "a")]),
+            ExportOptions::new().labels(&[("__name__", "a")]),
+            ExportOptions::new().labels(&[("__meta", "a")]),
+            ExportOptions::new().labels(&[("service", "a"), ("service", "b")]),
+            ExportOptions::new().labels(&[("service", "a"), ("zone", "z"), ("service", "a")]),
         ] {
             let mut out = String::new();
             assert!(T.write_openmetrics_with(&mut out, &opts).is_err(), "{opts:?}");
