@@ -125,7 +125,7 @@ pub use host::future::Timed;
 #[cfg(feature = "std")]
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
-pub use host::history::{HistoryError, Snapshot, append_json_lines, read_json_lines};
+pub use host::history::{HISTORY_VERSION, HistoryError, Snapshot, append_json_lines, read_json_lines};
 #[cfg(feature = "tracing")]
 pub use host::layer::PerftrackLayer;
 #[cfg(feature = "std")]
@@ -145,6 +145,10 @@ pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker,
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/GUIDE.md")]
+struct GuideDoctests;
 
 /// This thread's owner hint (`owner.rs`): a token below the shard count owns
 /// that shard. For the loom models only, which check each thread's role.

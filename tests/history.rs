@@ -242,11 +242,94 @@ fn allocation_counts_are_written_and_lines_without_them_still_read() {
     let back = read_json_lines(&path).unwrap();
     let s = back[0].summaries.iter().find(|s| &*s.name == "größe").unwrap();
     assert_eq!(s.total_allocations, 45);
-    // A line from before allocations were counted has no such key.
-    let old = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
-    assert!(!old.contains("total_allocations"));
-    std::fs::write(&path, old).unwrap();
+    // A line from before allocations were counted (format version 1: no
+    // `version` key) has no such key, and reads as 0.
+    let without = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
+    assert!(!without.contains("total_allocations"));
+    let old = without.replace(r#""version":2,"#, "");
+    std::fs::write(&path, &old).unwrap();
     let back = read_json_lines(&path).unwrap();
     assert_eq!(back[0].summaries.iter().map(|s| s.total_allocations).sum::<u64>(), 0);
+    // A version 2 line must carry it: its absence is damage, not an old file.
+    std::fs::write(&path, &without).unwrap();
+    let err = read_json_lines(&path).unwrap_err().to_string();
+    assert!(err.contains("line 1") && err.contains("`total_allocations` is missing"), "{err}");
     let _ = std::fs::remove_file(&path);
+}
+
+/// The line of a snapshot of one operation with records of 100 and 300 µs.
+fn one_line() -> String {
+    let t: Tracker<2, 4> = Tracker::new();
+    t.record("q", Duration::from_micros(100), 10).unwrap();
+    t.record("q", Duration::from_micros(300), 30).unwrap();
+    Snapshot::take(&t).to_json_line()
+}
+
+/// The error message of `text`'s first bad line, which must be line 1.
+fn line_one_error(text: &str) -> String {
+    match Snapshot::from_json_lines(text) {
+        Err(HistoryError::Line { line: 1, message, read }) => {
+            assert!(read.is_empty());
+            message
+        }
+        other => panic!("expected line 1 to be named, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_line_whose_minimum_exceeds_its_maximum_is_named_and_never_reaches_a_quantile() {
+    let line = one_line();
+    assert!(Snapshot::from_json_lines(&line).is_ok());
+    // The summary's extremes swapped.
+    let swapped = line
+        .replace(r#""min_duration_ns":100000"#, "MIN")
+        .replace(r#""max_duration_ns":300000"#, r#""max_duration_ns":100000"#);
+    let swapped = swapped.replace("MIN", r#""min_duration_ns":300000"#);
+    assert!(line_one_error(&swapped).contains("min_duration_ns"), "{swapped}");
+    // The histogram's extremes swapped: caught when the distribution is read,
+    // so `quantile` (which clamps between them) never sees them.
+    let swapped = line.replace(r#""min_ns":100000,"max_ns":300000"#, r#""min_ns":300000,"max_ns":100000"#);
+    assert_ne!(swapped, line);
+    let err = line_one_error(&swapped);
+    assert!(err.contains("min_ns 300000 and max_ns 100000"), "{err}");
+}
+
+#[test]
+fn a_misspelt_field_is_an_error_not_a_zero() {
+    let line = one_line();
+    let bad = line.replace("total_allocations", "total_alloQcations");
+    assert_ne!(bad, line);
+    let err = line_one_error(&bad);
+    assert!(err.contains(r#"summary 1 ("q"): unknown field `total_alloQcations`"#), "{err}");
+    let bad = line.replace(r#""buckets""#, r#""bukets""#);
+    assert!(line_one_error(&bad).contains("unknown field `bukets`"));
+}
+
+#[test]
+fn buckets_that_do_not_sum_to_the_count_are_named() {
+    let line = one_line();
+    let bad = line.replace(r#""count":2,"#, r#""count":3,"#);
+    assert_ne!(bad, line);
+    let err = line_one_error(&bad);
+    assert!(err.contains("buckets sum to 2 but count is 3"), "{err}");
+}
+
+#[test]
+fn quantiles_out_of_order_or_a_wrong_average_are_named() {
+    let line = one_line();
+    let p50 = line.split(r#""p50_ns":"#).nth(1).unwrap().split(',').next().unwrap().to_string();
+    let bad = line.replace(&format!(r#""p50_ns":{p50}"#), r#""p50_ns":299999999"#);
+    assert!(line_one_error(&bad).contains("min <= p50 <= p90"), "{bad}");
+    let bad = line.replace(r#""avg_duration_ns":200000"#, r#""avg_duration_ns":200001"#);
+    assert_ne!(bad, line);
+    assert!(line_one_error(&bad).contains("average"));
+}
+
+#[test]
+fn a_newer_format_version_is_named_instead_of_read_with_fields_missing() {
+    let line = one_line();
+    assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::HISTORY_VERSION)));
+    let newer = line.replacen(r#""version":2"#, r#""version":3"#, 1);
+    let err = line_one_error(&newer);
+    assert!(err.contains("format version 3 is newer than this build reads"), "{err}");
 }

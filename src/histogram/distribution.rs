@@ -356,10 +356,46 @@ mod serde_impl {
                     let counts = counts.ok_or_else(|| de::Error::missing_field("buckets"))?;
                     let min = min.ok_or_else(|| de::Error::missing_field("min_ns"))?;
                     let max = max.ok_or_else(|| de::Error::missing_field("max_ns"))?;
-                    Ok(Distribution::from_snapshot(counts, min, max))
+                    Distribution::checked(counts, min, max).map_err(de::Error::custom)
                 }
             }
             d.deserialize_struct("Distribution", &["min_ns", "max_ns", "buckets"], V::<B>)
+        }
+    }
+
+    impl<const B: usize> Distribution<B> {
+        /// A distribution read back from outside, whose extremes must lie in
+        /// its outermost non-empty buckets (so `min <= max`, and no later
+        /// quantile or interval can be thrown off or panic).
+        fn checked(counts: [u64; B], min: u64, max: u64) -> Result<Self, BadExtremes> {
+            let first = counts.iter().position(|&c| c != 0);
+            let last = counts.iter().rposition(|&c| c != 0);
+            if let (Some(first), Some(last)) = (first, last) {
+                let layout = Self::LAYOUT;
+                if min > max || layout.index(min) != first || layout.index(max) != last {
+                    return Err(BadExtremes { min, max, low: layout.lower(first), high: Self::upper_ns(last) });
+                }
+            }
+            Ok(Self::from_snapshot(counts, min, max))
+        }
+    }
+
+    /// Extremes that do not fit the buckets they came with.
+    struct BadExtremes {
+        min: u64,
+        max: u64,
+        low: u64,
+        high: u64,
+    }
+
+    impl fmt::Display for BadExtremes {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let Self { min, max, low, high } = self;
+            write!(
+                f,
+                "min_ns {min} and max_ns {max} must lie in the outermost non-empty buckets, \
+                 from {low} to {high} ns, with min_ns <= max_ns"
+            )
         }
     }
 }

@@ -10,9 +10,45 @@ use std::string::{String, ToString};
 use std::time::{SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
+use serde_json::{Map, Value};
+
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
+
+/// The history format this build writes, as each line's `version`. Version 1
+/// (a line without `version`) came before the allocation count and the
+/// saturation flag, so a summary there may leave `total_allocations` and
+/// `saturated` out; from version 2 every field is required. A later version
+/// is an error that says so, rather than a line read with fields missing.
+pub const HISTORY_VERSION: u64 = 2;
+
+/// Every key of a summary, in the order they are written.
+const SUMMARY_KEYS: [&str; 17] = [
+    "name",
+    "count",
+    "total_duration_ns",
+    "avg_duration_ns",
+    "min_duration_ns",
+    "max_duration_ns",
+    "total_memory",
+    "avg_memory",
+    "p50_ns",
+    "p90_ns",
+    "p99_ns",
+    "p999_ns",
+    "cpu_samples",
+    "total_cpu_time_ns",
+    "total_allocations",
+    "saturated",
+    "distribution",
+];
+
+/// The keys that version 1 lines may leave out.
+const NEW_IN_2: [&str; 2] = ["total_allocations", "saturated"];
+
+/// The keys of a summary's distribution.
+const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
 
 /// Every operation's summary at one moment.
 ///
@@ -37,12 +73,23 @@ pub struct Snapshot {
     pub summaries: Vec<MetricsSummary>,
 }
 
+/// Fails on a key of `object` that `known` does not list: a misspelt key
+/// would otherwise be ignored and its figure read as missing.
+fn only_known_keys(object: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), String> {
+    match object.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(std::format!("{what}: unknown field `{k}`")),
+        None => Ok(()),
+    }
+}
+
 /// Why a history could not be read in full.
 #[derive(Debug)]
 pub enum HistoryError {
     /// The file could not be opened or read.
     Io(io::Error),
-    /// Line `line` (counted from 1) is not a snapshot: corrupt, or cut short.
+    /// Line `line` (counted from 1) is not a snapshot: corrupt, cut short,
+    /// of an unknown format version, or with figures that contradict each
+    /// other.
     /// `read` holds every snapshot on the lines before it.
     Line {
         /// The 1-based line number.
@@ -98,11 +145,63 @@ impl Snapshot {
         Self { unix_ms, summaries: tracker.summaries().collect() }
     }
 
-    /// This snapshot as one line of JSON, without the newline.
+    /// This snapshot as one line of JSON, without the newline, tagged with
+    /// [`HISTORY_VERSION`].
     #[must_use]
     pub fn to_json_line(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            version: u64,
+            unix_ms: u64,
+            summaries: &'a [MetricsSummary],
+        }
         // Serialising plain numbers and strings into a String cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        serde_json::to_string(&Line { version: HISTORY_VERSION, unix_ms: self.unix_ms, summaries: &self.summaries })
+            .unwrap_or_default()
+    }
+
+    /// One line: JSON, then the shape its version requires (no unknown key,
+    /// no missing one), then each summary's invariants.
+    fn from_line(line: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let top = value.as_object().ok_or("a line must be a JSON object")?;
+        let version = match top.get("version") {
+            None => 1,
+            Some(v) => v.as_u64().ok_or("`version` must be a whole number")?,
+        };
+        if !(1..=HISTORY_VERSION).contains(&version) {
+            return Err(std::format!(
+                "format version {version} is newer than this build reads (1 to {HISTORY_VERSION}): upgrade perftrack"
+            ));
+        }
+        only_known_keys(top, &["version", "unix_ms", "summaries"], "the snapshot")?;
+        let summaries = top.get("summaries").and_then(Value::as_array).ok_or("`summaries` must be a list")?;
+        for (i, s) in summaries.iter().enumerate() {
+            let which = || {
+                let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
+                std::format!("summary {} ({name:?})", i + 1)
+            };
+            let s = s.as_object().ok_or_else(|| std::format!("{} is not an object", which()))?;
+            only_known_keys(s, &SUMMARY_KEYS, &which())?;
+            for key in SUMMARY_KEYS.iter().filter(|k| version >= 2 || !NEW_IN_2.contains(k)) {
+                if !s.contains_key(*key) {
+                    return Err(std::format!(
+                        "{}: field `{key}` is missing (required in format version {version})",
+                        which()
+                    ));
+                }
+            }
+            if let Some(d) = s.get("distribution").and_then(Value::as_object) {
+                only_known_keys(d, &DISTRIBUTION_KEYS, &std::format!("{}'s distribution", which()))?;
+            }
+        }
+        let snapshot: Self = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        for (i, s) in snapshot.summaries.iter().enumerate() {
+            if let Some(why) = s.broken_invariant() {
+                return Err(std::format!("summary {} ({:?}): {why}", i + 1, s.name.as_str()));
+            }
+        }
+        Ok(snapshot)
     }
 
     /// Parses JSON lines (blank lines are skipped).
@@ -123,7 +222,10 @@ impl Snapshot {
     /// # Errors
     ///
     /// [`HistoryError::Line`] at the first line that is not a snapshot
-    /// (invalid UTF-8, corrupt or cut-short JSON), with every snapshot before
+    /// (invalid UTF-8, corrupt or cut-short JSON, an unknown or missing
+    /// field, a format version newer than [`HISTORY_VERSION`], or a summary
+    /// whose figures contradict each other: `min > max`, buckets that do not
+    /// sum to the count, quantiles out of order), with every snapshot before
     /// it.
     pub fn from_json_line_bytes(bytes: &[u8]) -> Result<Vec<Self>, HistoryError> {
         let mut read = Vec::new();
@@ -136,9 +238,9 @@ impl Snapshot {
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(line) {
+            match Self::from_line(line) {
                 Ok(s) => read.push(s),
-                Err(e) => return Err(bad(e.to_string(), read)),
+                Err(message) => return Err(bad(message, read)),
             }
         }
         Ok(read)
