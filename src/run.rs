@@ -48,14 +48,13 @@ mod imp {
 mod imp {
     use core::time::Duration;
 
-    pub(crate) fn thread_started() {}
-
     pub(crate) fn so_far() -> Option<(Duration, usize)> {
         None
     }
 }
 
 /// Counts a thread's first record, and stamps the run's start at the first.
+#[cfg(all(feature = "std", not(perftrack_loom)))]
 #[inline]
 pub(crate) fn thread_started() {
     imp::thread_started();
