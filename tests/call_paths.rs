@@ -348,3 +348,22 @@ fn the_report_names_the_run_and_says_when_tree_totals_are_summed_over_threads() 
     assert!(threads >= 2, "{run}");
     assert!(report.contains(&format!("(totals summed over the {threads} threads that recorded")), "{report}");
 }
+
+#[test]
+fn a_forgotten_guard_never_parents_the_scopes_of_a_new_tracker_at_the_same_address() {
+    let mut tracker: Box<Tracker<4, 4, 1>> = Box::new(Tracker::new());
+    // A guard that never closes: its frame stays on this thread's stack.
+    std::mem::forget(tracker.time("lost").unwrap());
+    // A new tracker in the same memory.
+    *tracker = Tracker::new();
+    for _ in 0..5 {
+        let _a = tracker.time("a").unwrap();
+        drop(tracker.time("b").unwrap());
+    }
+    let mut folded = String::new();
+    tracker.write_folded(&mut folded).unwrap();
+    let lines: Vec<&str> = folded.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
+    assert_eq!(lines, ["a", "a;b"], "the new tracker's scopes are roots of its own tree:\n{folded}");
+    assert_eq!(tracker.untracked_paths(), 0);
+    assert_eq!(tree_rows(&tracker.report().to_string()), [("a".to_string(), 5), ("  b".to_string(), 5)]);
+}

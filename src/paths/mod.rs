@@ -122,13 +122,21 @@ pub(crate) struct PathTable<T: ?Sized = [[PathEntry; PATHS_PER_OP]]> {
     /// Records that closed without a tracked path: the table was full, the
     /// path was too deep, or its guard was dropped out of order.
     untracked: AtomicU64,
+    /// This table's identity in the std layer's per-thread stacks, given
+    /// out at first use (0 until then); see [`PathTable::id`].
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    id: AtomicU64,
     entries: T,
 }
 
 impl<const OPS: usize> PathTable<[[PathEntry; PATHS_PER_OP]; OPS]> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { untracked: AtomicU64::new(0), entries: array_of![array_of![PathEntry::new(); PATHS_PER_OP]; OPS] }
+            Self {
+                untracked: AtomicU64::new(0),
+                id: AtomicU64::new(0),
+                entries: array_of![array_of![PathEntry::new(); PATHS_PER_OP]; OPS],
+            }
         }
     }
 }
@@ -150,10 +158,32 @@ impl PathTable {
     }
 
     /// The table's identity: trackers are told apart by it (the std layer's
-    /// per-thread stack holds frames of several trackers).
+    /// per-thread stack holds frames of several trackers). Not the table's
+    /// address: a guard that was forgotten (`mem::forget`) leaves its frame
+    /// on its thread's stack for good, and a new tracker at the old address
+    /// would find that dead frame as its scopes' parent. So each table takes
+    /// a process-wide number, never reused, the first time it is asked.
     #[cfg(feature = "std")]
-    pub(crate) fn id(&self) -> usize {
-        core::ptr::from_ref(self).cast::<u8>() as usize
+    pub(crate) fn id(&self) -> u64 {
+        // The last number given out: a plain static, or loom's (whose
+        // atomics cannot be built in a const).
+        #[cfg(not(perftrack_loom))]
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        #[cfg(perftrack_loom)]
+        crate::sync::loom_lazy_static! {
+            static ref LAST: AtomicU64 = AtomicU64::new(0);
+        }
+        // Relaxed: the number carries no data, and the CAS makes every
+        // caller agree on one number per table.
+        let id = self.id.load(Ordering::Relaxed);
+        if id != 0 {
+            return id;
+        }
+        let mine = LAST.fetch_add(1, Ordering::Relaxed) + 1;
+        match self.id.compare_exchange(0, mine, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => mine,
+            Err(theirs) => theirs,
+        }
     }
 
     /// Finds the path `parent;op`, claiming an entry if it is new. `None`

@@ -2,8 +2,10 @@
 //! `Timer` when it records) finds its parent without being handed one.
 //!
 //! One stack per thread serves every tracker: a frame names its tracker's
-//! path table, and a scope's parent is the innermost open frame of the same
-//! tracker. The stack has room for [`MAX_DEPTH`] frames; scopes opened past
+//! path table by a number never reused (`PathTable::id`), so a frame left
+//! behind by a forgotten guard never parents the scopes of a later tracker
+//! at the same address; a scope's parent is the innermost open frame of the
+//! same tracker. The stack has room for [`MAX_DEPTH`] frames; scopes opened past
 //! that are counted (`overflow`) and record untracked.
 //!
 //! # Out-of-order drops
@@ -23,7 +25,7 @@ use crate::paths::{CallPath, MAX_DEPTH, PathTable};
 #[derive(Clone, Copy)]
 struct Frame {
     /// `PathTable::id` of the frame's tracker.
-    table: usize,
+    table: u64,
     /// `None`: an untracked scope (its children are untracked too).
     path: Option<CallPath>,
     token: u32,
@@ -44,7 +46,7 @@ struct Stack {
 impl Stack {
     /// The innermost open frame of `table`, below position `below`.
     #[inline]
-    fn parent(&self, table: usize, below: usize) -> Option<usize> {
+    fn parent(&self, table: u64, below: usize) -> Option<usize> {
         (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table)
     }
 
@@ -54,7 +56,7 @@ impl Stack {
     #[inline]
     fn claim_under(
         &self,
-        table: usize,
+        table: u64,
         claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
     ) -> (Option<usize>, Option<CallPath>) {
         match self.parent(table, self.len) {
