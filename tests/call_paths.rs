@@ -353,7 +353,7 @@ fn the_report_names_the_run_and_says_when_tree_totals_are_summed_over_threads() 
 fn a_forgotten_guard_never_parents_the_scopes_of_a_new_tracker_at_the_same_address() {
     let mut tracker: Box<Tracker<4, 4, 1>> = Box::new(Tracker::new());
     // A guard that never closes: its frame stays on this thread's stack.
-    std::mem::forget(tracker.time("lost").unwrap());
+    core::mem::forget(tracker.time("lost").unwrap());
     // A new tracker in the same memory.
     *tracker = Tracker::new();
     for _ in 0..5 {
