@@ -8,11 +8,12 @@
 //! wall-clock time (`SystemTime`), since a monotonic `Instant` cannot live in
 //! an atomic; a clock step between the first record and the report shows as
 //! a wrong span, never as a panic. Without `std` there is no clock to read,
-//! and the report leaves the line out.
+//! and the report leaves the line out; so does a miri run, whose isolation
+//! has no wall clock.
 
 use core::time::Duration;
 
-#[cfg(all(feature = "std", not(perftrack_loom)))]
+#[cfg(all(feature = "std", not(perftrack_loom), not(miri)))]
 mod imp {
     use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use core::time::Duration;
@@ -44,9 +45,12 @@ mod imp {
     }
 }
 
-#[cfg(not(all(feature = "std", not(perftrack_loom))))]
+#[cfg(not(all(feature = "std", not(perftrack_loom), not(miri))))]
 mod imp {
     use core::time::Duration;
+
+    #[cfg(all(feature = "std", not(perftrack_loom)))]
+    pub(crate) fn thread_started() {}
 
     pub(crate) fn so_far() -> Option<(Duration, usize)> {
         None
@@ -67,7 +71,7 @@ pub(crate) fn so_far() -> Option<(Duration, usize)> {
     imp::so_far()
 }
 
-#[cfg(all(test, feature = "std", not(perftrack_loom)))]
+#[cfg(all(test, feature = "std", not(perftrack_loom), not(miri)))]
 mod tests {
     use super::{so_far, thread_started};
 
