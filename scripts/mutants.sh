@@ -10,8 +10,8 @@
 # edit really changed the file (a pattern that no longer matches is a failure
 # of this script, not a caught mutant). It then runs the loom models
 # (scripts/loom.sh settings) and, if they all pass, the library's unit tests
-# and the invariant and stress tests in release mode. Not part of the test
-# command: it takes a few minutes per mutant on 2 cores. The README's
+# and the invariant, stress, call-path and hand-over tests in release mode. Not part of the test
+# command: it takes a few minutes per mutant on 2 cores. docs/DESIGN.md's
 # guarantee table cites it.
 # A broken protocol can blow up a model's state space (publish-early makes
 # model c3 explore without end while c1 has already failed), so the loom run
@@ -49,6 +49,9 @@ MUTANTS=(
   "steady-never-closed#src/record/exclusive.rs#s/None => self.steady.close(),/None => {}/#a hold that changed a seldom cell (an extreme, CPU time, allocations) leaves the steady range open, so the next hold does not copy it"
   "bump-relaxed#src/histogram/mod.rs#s/wrapping_add(1), Ordering::Release)/wrapping_add(1), Ordering::Relaxed)/#the owner's bucket bump weakened to Relaxed: a reader that sees it may not see the ring entry that names the in-flight bucket"
   "path-claim-passes#src/paths/mod.rs#s/Err(k) if k == key => return found(i),//#a path claim that loses its CAS to the same key walks on and claims a second entry"
+  "hint-kept-after-give-back#src/record/owner.rs#s/let _ = HINT.try_with(|h| h.set(UNOWNED | i));//#a thread that gave its token back keeps its owner hint, so its late thread-local destructors record as an owner beside the token's next holder"
+  "orphan-token-unchecked#src/paths/stack.rs#s/if pos >= s.len || s.frames\[pos\].token != token {/if pos >= s.len {/#an orphaned guard closes whatever frame now stands at its old position"
+  "depth-limit-off-by-one#src/paths/mod.rs#s/if depth > MAX_DEPTH || entries.is_empty() {/if depth > MAX_DEPTH + 1 || entries.is_empty() {/#a path one deeper than MAX_DEPTH is claimed, and the walk (which stops at MAX_DEPTH) never shows its records"
 )
 
 only=("$@")
@@ -77,7 +80,8 @@ for m in "${MUTANTS[@]}"; do
   elif grep -qE '^error(\[|:)' "$log"; then
     caught="(does not compile)"
   else
-    ( cd "$TREE" && timeout 900 cargo test --release --target-dir "$WORK/target" --lib --test invariants --test stress ) >>"$log" 2>&1
+    ( cd "$TREE" && timeout 900 cargo test --release --target-dir "$WORK/target" --lib --test invariants --test stress \
+        --test call_paths --test handover ) >>"$log" 2>&1
     failed=$(grep -E '^test .* FAILED$' "$log" | sed -E 's/^test (.*) \.\.\. FAILED$/\1/' | tr '\n' ' ')
     [ -n "$failed" ] && caught="tests: $failed"
   fi

@@ -367,3 +367,53 @@ fn a_forgotten_guard_never_parents_the_scopes_of_a_new_tracker_at_the_same_addre
     assert_eq!(tracker.untracked_paths(), 0);
     assert_eq!(tree_rows(&tracker.report().to_string()), [("a".to_string(), 5), ("  b".to_string(), 5)]);
 }
+
+#[test]
+fn an_orphan_closing_where_a_newer_frame_now_stands_leaves_that_frame_alone() {
+    let t = perftrack::PerformanceTracker::boxed();
+    let outer = t.time("outer").unwrap();
+    let inner = t.time("inner").unwrap(); // frame 1
+    drop(outer); // closes inner's frame too: inner is an orphan
+    let c = t.time("c").unwrap(); // frame 0
+    let d = t.time("d").unwrap(); // frame 1 again, with a new token
+    drop(inner); // the orphan: its position holds d's frame now, which it must not close
+    drop(d);
+    drop(c);
+    assert_eq!(t.untracked_paths(), 1, "only the orphan is untracked");
+    let paths: Vec<String> = folded_map(&folded(&t)).into_keys().collect();
+    assert_eq!(paths, ["c", "c;d", "outer"]);
+    // inner's path was claimed when it opened; it holds no record.
+    assert_eq!(
+        tree_rows(&t.report().to_string()),
+        [("outer".to_string(), 1), ("  inner".to_string(), 0), ("c".to_string(), 1), ("  d".to_string(), 1)]
+    );
+}
+
+#[test]
+fn spans_nest_exactly_max_depth_deep_and_the_deeper_ones_are_counted_untracked() {
+    // 16 operations: 64 paths, room for every depth.
+    static T: Tracker<16, 8> = Tracker::new();
+    let clock = MockClock::new();
+    let op = T.operation("s").unwrap();
+    type S<'c> =
+        perftrack::Span<'static, 'c, MockClock, 8, { perftrack::DEFAULT_SHARDS }, { perftrack::DEFAULT_BUCKETS }>;
+    fn chain(
+        op: perftrack::Operation<'static, 8, { perftrack::DEFAULT_SHARDS }>,
+        parent: &S<'_>,
+        clock: &MockClock,
+        left: usize,
+    ) {
+        if left > 0 {
+            let s = op.span_in(parent, clock);
+            chain(op, &s, clock, left - 1);
+        }
+    }
+    {
+        let root = op.span(&clock);
+        chain(op, &root, &clock, MAX_DEPTH + 1); // depths 2 ..= MAX_DEPTH + 2
+    }
+    assert_eq!(T.summary("s").unwrap().count, (MAX_DEPTH + 2) as u64);
+    // Depths 1 ..= MAX_DEPTH are paths; the two below them are not.
+    assert_eq!(folded(&T).lines().count(), MAX_DEPTH);
+    assert_eq!(T.untracked_paths(), 2);
+}
