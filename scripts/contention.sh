@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the contention tables (README, "Benchmarks").
+# Regenerates the contention tables (docs/BENCHMARKS.md).
 #
 #   scripts/contention.sh            build and run here; prints the table
 #   scripts/contention.sh --build    only build, and copy the binary to bench-bin/

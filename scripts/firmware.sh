@@ -2,7 +2,7 @@
 # Builds the Cortex-M3 firmware in examples/cortex-m-qemu, runs it under QEMU
 # (lm3s6965evb) with a 60 s bound, and checks its exit status and output.
 # Then the defmt build: its log is decoded with defmt-print and checked.
-# Also prints the footprint figures the README quotes.
+# Also prints the footprint figures docs/GUIDE.md quotes.
 #
 # Prints PASS/FAIL/SKIPPED lines; leaves its tally in target/firmware-tally.
 set -uo pipefail

@@ -5,7 +5,7 @@ use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
 
 /// Longest operation name, in UTF-8 bytes: room for Prometheus-style names
 /// such as `http_server_request_duration_seconds` (36). Each operation slot
-/// spends this much on its name (README, "Footprint").
+/// spends this much on its name (docs/DESIGN.md, "Footprint").
 pub const MAX_NAME_LEN: usize = 64;
 
 /// An operation name as copied out of a tracker: a fixed-capacity string of

@@ -70,7 +70,7 @@ fn eight_threads_for_two_seconds_stay_consistent_and_end_exact() {
     // A writer parked mid-record on the exclusive path does not hold it up
     // (the totals are versioned); one parked on the contended path still can,
     // and here every shard has two writers. The floor sits far below what
-    // the README reports for this test, leaving room for a noisy CI machine,
+    // docs/DESIGN.md reports for this test, leaving room for a noisy CI machine,
     // and still fails a reader that waits for parked writers.
     assert!(snapshots >= 200, "the reader made too little progress: {snapshots} rounds in 2 s");
     println!("reader rounds in 2 s: {snapshots}");

@@ -69,7 +69,7 @@ fn spawn_writer<T: 'static>(f: impl FnOnce() -> T + 'static) -> thread::JoinHand
 }
 
 /// Runs `body` under loom and asserts that loom explored at least
-/// `min_executions` executions; prints the count for the README. Each
+/// `min_executions` executions; prints the count for docs/DESIGN.md. Each
 /// minimum is about a quarter of what the model explored at
 /// `LOOM_MAX_PREEMPTIONS=2` when it was written.
 fn explore(name: &str, min_executions: usize, body: impl Fn() + Sync + Send + 'static) {

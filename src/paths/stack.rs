@@ -16,7 +16,10 @@
 //! find their frame gone when they close, and record untracked. A guard
 //! whose frame is gone never touches the stack, so nothing is popped twice
 //! and the tree is never wrong, only shorter. `ScopeGuard` is not `Send`, so
-//! a guard always closes on the thread whose stack holds its frame.
+//! a guard always closes on the thread whose stack holds its frame. What the
+//! stack cannot see is a task boundary: a guard held across `.await` while
+//! another task runs on the same thread is found as that task's guards'
+//! parent (docs/DESIGN.md, "Call paths").
 
 use core::cell::RefCell;
 

@@ -95,7 +95,7 @@ impl<const RING: usize> Ring<RING> {
         }
         // Stored every time, though it seldom changes from one lap of the
         // ring to the next: loading it first to skip the store saves nothing
-        // (README, "The record path").
+        // (docs/BENCHMARKS.md, "The record path at the limit").
         e.word.store(word, Ordering::Relaxed);
     }
 
