@@ -50,7 +50,9 @@ MUTANTS=(
   "bump-relaxed#src/histogram/mod.rs#s/wrapping_add(1), Ordering::Release)/wrapping_add(1), Ordering::Relaxed)/#the owner's bucket bump weakened to Relaxed: a reader that sees it may not see the ring entry that names the in-flight bucket"
   "path-claim-passes#src/paths/mod.rs#s/Err(k) if k == key => return found(i),//#a path claim that loses its CAS to the same key walks on and claims a second entry"
   "hint-kept-after-give-back#src/record/owner.rs#s/let _ = HINT.try_with(|h| h.set(UNOWNED | i));//#a thread that gave its token back keeps its owner hint, so its late thread-local destructors record as an owner beside the token's next holder"
-  "orphan-token-unchecked#src/paths/stack.rs#s/if pos >= s.len || s.frames\[pos\].token != token {/if pos >= s.len {/#an orphaned guard closes whatever frame now stands at its old position"
+  "orphan-token-unchecked#src/paths/stack.rs#s/let Some(pos) = (0..s.len).rev().find(|\&i| s.frames\[i\].token == token) else {/let Some(pos) = (0..s.len).rev().find(|\&i| s.frames[i].token == token \|\| i + 1 == s.len) else {/#an orphaned guard closes whatever frame now stands on top of the stack instead of finding its own gone"
+  "task-boundary-ignored#src/paths/stack.rs#s/self.frames\[i\].table == table \&\& self.frames\[i\].task == task)/self.frames[i].table == table)/#a scope finds its parent among the frames of another task suspended on the same thread"
+  "other-tasks-popped#src/paths/stack.rs#s/                if s.frames\[i\].task != frame.task {/                if false {/#closing a scope also closes the frames other tasks opened above it while its task was suspended"
   "depth-limit-off-by-one#src/paths/mod.rs#s/if depth > MAX_DEPTH || entries.is_empty() {/if depth > MAX_DEPTH + 1 || entries.is_empty() {/#a path one deeper than MAX_DEPTH is claimed, and the walk (which stops at MAX_DEPTH) never shows its records"
 )
 

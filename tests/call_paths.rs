@@ -417,3 +417,79 @@ fn spans_nest_exactly_max_depth_deep_and_the_deeper_ones_are_counted_untracked()
     assert_eq!(folded(&T).lines().count(), MAX_DEPTH);
     assert_eq!(T.untracked_paths(), 2);
 }
+
+/// Returns `Pending` once, then `Ready`: an `.await` where an executor may
+/// switch to another task.
+struct YieldOnce(bool);
+
+impl core::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        if self.0 {
+            core::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            core::task::Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
+    use core::future::Future;
+    use core::pin::Pin;
+    use core::task::{Context, Poll, Waker};
+
+    let t = PerformanceTracker::boxed();
+    let task = t.operation("task").unwrap();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut records = 0u64;
+    for _ in 0..1_000 {
+        // Three tasks on one thread, each holding guards across `.await`s,
+        // polled in a random order: a current-thread executor's interleaving.
+        let mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let t = &t;
+                let body = async move {
+                    let _outer = t.time(format!("{name}_outer")).unwrap();
+                    YieldOnce(false).await;
+                    {
+                        let _inner = t.time(format!("{name}_inner")).unwrap();
+                        YieldOnce(false).await;
+                        drop(t.time(format!("{name}_leaf")).unwrap());
+                    }
+                    YieldOnce(false).await;
+                };
+                Box::pin(task.instrument(body)) as Pin<Box<dyn Future<Output = ()>>>
+            })
+            .collect();
+        records += 3 * 3;
+        let mut cx = Context::from_waker(Waker::noop());
+        while !tasks.is_empty() {
+            let i = (next() % tasks.len() as u64) as usize;
+            if tasks[i].as_mut().poll(&mut cx) == Poll::Ready(()) {
+                drop(tasks.swap_remove(i));
+            }
+        }
+    }
+    // Every tracked path stays inside one task's names, in its own nesting.
+    for path in folded_map(&folded(&t)).keys() {
+        let frames: Vec<&str> = path.split(';').collect();
+        let task = frames[0].split('_').next().unwrap();
+        let expected: Vec<String> =
+            ["outer", "inner", "leaf"].iter().take(frames.len()).map(|f| format!("{task}_{f}")).collect();
+        assert_eq!(frames, expected, "a path that mixes tasks or levels: {path}");
+    }
+    // Nothing is lost: every scope's record is either on a path or untracked.
+    let on_paths: u64 = tree_rows(&t.report().to_string()).iter().map(|(_, n)| n).sum();
+    assert_eq!(on_paths + t.untracked_paths(), records);
+    assert_eq!(t.summary("task").unwrap().count, 3_000);
+}

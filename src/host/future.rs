@@ -8,6 +8,7 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
+use crate::paths::stack;
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
@@ -30,6 +31,12 @@ pin_project_lite::pin_project! {
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
     /// dropped before it completes records nothing. Its record is flat: a
     /// future moves between threads and polls, so it takes no call path.
+    ///
+    /// It is a task boundary for the call tree: scopes (guards, `measure`,
+    /// `Timer` leaves) opened inside its polls nest only under scopes of the
+    /// same future, never under a guard that another task on the same thread
+    /// holds across an `.await`, and its own guards may stay open across its
+    /// `.await`s while other tasks open and close theirs.
     ///
     /// ```
     /// use perftrack::Tracker;
@@ -60,6 +67,8 @@ pin_project_lite::pin_project! {
         cpu: Option<Duration>,
         // Bytes and allocations counted inside `poll` calls (a `CountingAlloc`).
         alloc: (u64, u64),
+        // Its task number in the per-thread stacks (0 until the first poll).
+        task: u64,
     }
 }
 
@@ -74,7 +83,13 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
         let first = *this.first_poll.get_or_insert_with(|| FastClock.ticks());
         let cpu_in = os::try_thread_cpu_time().ok();
         let mark = Mark::now();
-        let out = this.inner.poll(cx);
+        if *this.task == 0 {
+            *this.task = stack::new_task();
+        }
+        let out = {
+            let _task = stack::enter_task(*this.task);
+            this.inner.poll(cx)
+        };
         if let Some(mark) = mark {
             let (bytes, n) = mark.since();
             *this.alloc = (this.alloc.0.saturating_add(bytes), this.alloc.1.saturating_add(n));
@@ -97,7 +112,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO), alloc: (0, 0) }
+        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO), alloc: (0, 0), task: 0 }
     }
 }
 

@@ -10,18 +10,22 @@
 //!
 //! # Out-of-order drops
 //!
-//! Each frame carries a token, and its guard remembers its position and
-//! token. A guard that closes while frames above it are still open (it was
-//! moved out of its scope) pops them as well: those guards, the *orphans*,
+//! Each frame carries a token, and its guard remembers the token. A guard
+//! that closes while frames of its task above it are still open (it was
+//! moved out of its scope) closes them as well: those guards, the *orphans*,
 //! find their frame gone when they close, and record untracked. A guard
 //! whose frame is gone never touches the stack, so nothing is popped twice
 //! and the tree is never wrong, only shorter. `ScopeGuard` is not `Send`, so
 //! a guard always closes on the thread whose stack holds its frame. What the
-//! stack cannot see is a task boundary: a guard held across `.await` while
-//! another task runs on the same thread is found as that task's guards'
-//! parent (docs/DESIGN.md, "Call paths").
+//! stack cannot see by itself is a task boundary (a guard held across
+//! `.await` while another task runs on the same thread), so a `Timed` future
+//! draws one: each of its polls marks the frames opened in it with the
+//! future's own task number ([`enter_task`]), a scope's parent must carry the
+//! same number, and closing a frame leaves other tasks' frames above it open
+//! (docs/DESIGN.md, "Call paths").
 
 use core::cell::RefCell;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::paths::{CallPath, MAX_DEPTH, PathTable};
 
@@ -31,26 +35,31 @@ struct Frame {
     table: u64,
     /// `None`: an untracked scope (its children are untracked too).
     path: Option<CallPath>,
-    token: u32,
+    token: u64,
     /// Nanoseconds of tracked children closed so far.
     children_ns: u64,
+    /// The task the frame was opened in (0: no `Timed` future around it).
+    task: u64,
 }
 
-const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0 };
+const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0, task: 0 };
 
 struct Stack {
     frames: [Frame; MAX_DEPTH],
     len: usize,
     /// Scopes open past the top: untracked, closed by count.
     overflow: usize,
-    next_token: u32,
+    next_token: u64,
+    /// The task being polled on this thread now (0: none).
+    task: u64,
 }
 
 impl Stack {
-    /// The innermost open frame of `table`, below position `below`.
+    /// The innermost open frame of `table` in task `task`, below position
+    /// `below`.
     #[inline]
-    fn parent(&self, table: u64, below: usize) -> Option<usize> {
-        (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table)
+    fn parent(&self, table: u64, task: u64, below: usize) -> Option<usize> {
+        (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table && self.frames[i].task == task)
     }
 
     /// The innermost open frame of `table`, and the path `claim` names under
@@ -62,7 +71,7 @@ impl Stack {
         table: u64,
         claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
     ) -> (Option<usize>, Option<CallPath>) {
-        match self.parent(table, self.len) {
+        match self.parent(table, self.task, self.len) {
             Some(p) => (Some(p), self.frames[p].path.and_then(|parent| claim(Some(parent)))),
             None => (None, claim(None)),
         }
@@ -71,15 +80,15 @@ impl Stack {
 
 std::thread_local! {
     static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack { frames: [EMPTY; MAX_DEPTH], len: 0, overflow: 0, next_token: 0 })
+        RefCell::new(Stack { frames: [EMPTY; MAX_DEPTH], len: 0, overflow: 0, next_token: 0, task: 0 })
     };
 }
 
 /// Where an open scope stands on its thread's stack.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Place {
-    /// Frame `pos`, if it still holds `token`.
-    Frame { pos: usize, token: u32 },
+    /// The frame that holds `token`, if it is still open.
+    Frame { token: u64 },
     /// Opened past the top of the stack: counted in `overflow`.
     Overflow,
     /// Opened while the stack was out of reach (the thread is exiting):
@@ -104,11 +113,12 @@ pub(crate) fn open(
         }
         let (_, path) = s.claim_under(id, claim);
         let token = s.next_token;
-        s.next_token = token.wrapping_add(1);
+        s.next_token = token + 1;
         let pos = s.len;
-        s.frames[pos] = Frame { table: id, path, token, children_ns: 0 };
+        let task = s.task;
+        s.frames[pos] = Frame { table: id, path, token, children_ns: 0, task };
         s.len += 1;
-        (Place::Frame { pos, token }, path)
+        (Place::Frame { token }, path)
     });
     opened.unwrap_or((Place::Detached, None))
 }
@@ -121,21 +131,37 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let (pos, token) = match place {
-                Place::Frame { pos, token } => (pos, token),
+            let token = match place {
+                Place::Frame { token } => token,
                 Place::Overflow => {
                     s.overflow = s.overflow.saturating_sub(1);
                     return None;
                 }
                 Place::Detached => return None,
             };
-            if pos >= s.len || s.frames[pos].token != token {
-                return None; // an orphan: an outer guard closed first
-            }
+            // Found by its token: an orphan's frame is gone (an outer guard of
+            // its task closed first), and frames of other tasks may have
+            // taken its old position.
+            let Some(pos) = (0..s.len).rev().find(|&i| s.frames[i].token == token) else {
+                return None; // an orphan
+            };
             let frame = s.frames[pos];
-            s.len = pos; // pops any orphans above too
+            // Close it, and the frames above it of the same task (its own
+            // inner scopes, orphans from now on); frames of other tasks that
+            // were opened above it while its task was suspended stay open.
+            let mut kept = pos;
+            for i in pos + 1..s.len {
+                if s.frames[i].task != frame.task {
+                    s.frames[kept] = s.frames[i];
+                    kept += 1;
+                }
+            }
+            s.len = kept;
             frame.path?;
-            if let Some(p) = s.parent(frame.table, pos) {
+            // The frame's own task, not the one being polled now: a guard
+            // dropped with its future (a cancelled call) closes outside any
+            // poll of its task.
+            if let Some(p) = s.parent(frame.table, frame.task, pos) {
                 let parent = &mut s.frames[p];
                 parent.children_ns = parent.children_ns.saturating_add(ns);
             }
@@ -169,6 +195,40 @@ pub(crate) fn leaf(
         })
         .ok()
         .flatten()
+}
+
+/// A number for a new task (a `Timed` future), never 0 and never reused.
+pub(crate) fn new_task() -> u64 {
+    /// The last number given out.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    // Relaxed: a name, not a message; the RMW alone makes it unique.
+    LAST.fetch_add(1, Ordering::Relaxed) + 1
+}
+
+/// While it lives, this thread polls task `task`: scopes opened now carry
+/// it, and find parents only among its frames. Dropping it (also while a
+/// panic unwinds out of the poll) restores the task that was being polled
+/// before, so polls can nest (a `Timed` future inside another).
+pub(crate) struct TaskScope {
+    previous: u64,
+}
+
+/// Enters task `task` on this thread; see [`TaskScope`].
+pub(crate) fn enter_task(task: u64) -> TaskScope {
+    let previous = STACK
+        .try_with(|cell| cell.try_borrow_mut().map(|mut s| core::mem::replace(&mut s.task, task)).unwrap_or(task))
+        .unwrap_or(task);
+    TaskScope { previous }
+}
+
+impl Drop for TaskScope {
+    fn drop(&mut self) {
+        let _ = STACK.try_with(|cell| {
+            if let Ok(mut s) = cell.try_borrow_mut() {
+                s.task = self.previous;
+            }
+        });
+    }
 }
 
 /// Open frames and overflowed scopes on this thread (tests: a balanced
