@@ -134,13 +134,17 @@ pub use host::os::{
     try_peak_memory_usage, try_thread_cpu_time,
 };
 #[cfg(feature = "std")]
+pub use host::performance::PerformanceTracker;
+#[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};
 pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
-pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, PerformanceTracker, Tracker};
+#[cfg(not(feature = "std"))]
+pub use tracker::PerformanceTracker;
+pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Tracker};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

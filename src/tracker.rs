@@ -16,10 +16,10 @@ use crate::registry::Registry;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::const_fn;
 
-/// Default number of operation slots in [`PerformanceTracker`].
+/// Default number of operation slots in [`DefaultTracker`].
 pub const DEFAULT_OPS: usize = 32;
 
-/// Default recent-window length (per shard) in [`PerformanceTracker`].
+/// Default recent-window length (per shard) in [`DefaultTracker`].
 pub const DEFAULT_RING: usize = 64;
 
 /// Default shards per operation: 8 with `std` (threads pick one each), 1
@@ -32,7 +32,22 @@ pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
 /// The tracker at the default capacity: [`DEFAULT_OPS`] operations,
 /// [`DEFAULT_RING`] recent records, [`DEFAULT_SHARDS`] shards.
 ///
-/// `PerformanceTracker::new()` needs no type annotations:
+/// `DefaultTracker::new()` needs no type annotations:
+///
+/// ```
+/// use perftrack::DefaultTracker;
+/// use core::time::Duration;
+///
+/// static TRACKER: DefaultTracker = DefaultTracker::new();
+/// TRACKER.record("operation", Duration::from_millis(3), 1024).unwrap();
+/// assert_eq!(TRACKER.summary("operation").unwrap().count, 1);
+/// ```
+pub type DefaultTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+
+/// The original design's name for the tracker at the default capacity.
+/// Without `std` it is [`DefaultTracker`] itself, for a `static`; with `std`
+/// it is a `const`-constructible handle that keeps its `DefaultTracker` on
+/// the heap, so that it also works as a local on a small stack.
 ///
 /// ```
 /// use perftrack::PerformanceTracker;
@@ -42,7 +57,8 @@ pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
 /// TRACKER.record("operation", Duration::from_millis(3), 1024).unwrap();
 /// assert_eq!(TRACKER.summary("operation").unwrap().count, 1);
 /// ```
-pub type PerformanceTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+#[cfg(not(feature = "std"))]
+pub type PerformanceTracker = DefaultTracker;
 
 /// A fixed-capacity, lock-free performance tracker.
 ///

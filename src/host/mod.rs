@@ -19,6 +19,7 @@ pub(crate) mod history;
 #[cfg(feature = "tracing")]
 pub(crate) mod layer;
 pub(crate) mod os;
+pub(crate) mod performance;
 pub(crate) mod timer;
 
 use std::collections::HashMap;

@@ -244,11 +244,11 @@ pub(crate) fn depth() -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::{MAX_DEPTH, depth};
-    use crate::tracker::PerformanceTracker;
+    use crate::tracker::DefaultTracker;
 
     #[test]
     fn the_stack_is_empty_after_a_panic_unwinds_through_open_guards() {
-        let t = PerformanceTracker::boxed();
+        let t = DefaultTracker::boxed();
         let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
             let _a = t.time("a").unwrap();
             let _b = t.time("b").unwrap();
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn overflowed_guards_close_by_count_and_leave_the_stack_empty() {
-        let t = PerformanceTracker::boxed();
+        let t = DefaultTracker::boxed();
         let guards: std::vec::Vec<_> = (0..MAX_DEPTH + 3).map(|_| t.time("x").unwrap()).collect();
         assert_eq!(depth(), (MAX_DEPTH, 3));
         drop(guards); // front to back: out of order, the outermost first
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn an_outer_guard_closing_first_pops_the_inner_frames_once() {
-        let t = PerformanceTracker::boxed();
+        let t = DefaultTracker::boxed();
         let outer = t.time("outer").unwrap();
         let inner = t.time("inner").unwrap();
         drop(outer);
