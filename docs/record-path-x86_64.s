@@ -18,7 +18,7 @@ _ZN15perftrack_bench11record_once17h76982c7c7be558e0E:
 	mov	rbx, rsi
 	mov	r15, qword ptr [rdi]
 	data16
-	lea	rdi, [rip + _ZN9perftrack5owner3imp4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17h86d69119a8b39a11E@TLSGD]
+	lea	rdi, [rip + _ZN9perftrack6record5owner3imp4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17hacb5006b0659801dE@TLSGD]
 	data16
 	data16
 	rex64
@@ -254,7 +254,7 @@ _ZN15perftrack_bench11record_once17h76982c7c7be558e0E:
 	pop	r15
 	ret
 .LBB0_1:
-	call	qword ptr [rip + _ZN9perftrack5owner3imp5first17he07dd2c7a644d63aE@GOTPCREL]
+	call	qword ptr [rip + _ZN9perftrack6record5owner3imp5first17hafde982049a8e559E@GOTPCREL]
 	jmp	.LBB0_2
 .LBB0_9:
 	lock		or	byte ptr [rdi + 64], 1
