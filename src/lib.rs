@@ -134,7 +134,7 @@ pub use host::os::{
     try_peak_memory_usage, try_thread_cpu_time,
 };
 #[cfg(feature = "std")]
-pub use host::performance::PerformanceTracker;
+pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use name::{MAX_NAME_LEN, Name};

@@ -13,10 +13,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     Tracker<OPS, RING, SHARDS, BUCKETS>
 {
     /// An empty tracker allocated zeroed on the heap: no stack copy at any
-    /// size, and no page is touched until it is used.
+    /// size. The standard allocator zeroes an allocation aligned as a tracker
+    /// is (its cache padding) by writing it, so every page of it is resident
+    /// from the start; a [`HeapTracker`](crate::HeapTracker) (what a
+    /// `PerformanceTracker` is with `std`) avoids that, and allocates at first
+    /// use.
     ///
-    /// Use a `static` where you can; use this where the tracker's lifetime is
-    /// not the program's (a test, a request-scoped profile).
+    /// Use a `static` or a `HeapTracker` where you can; use this where you
+    /// want a `Box` (a tracker whose lifetime is not the program's).
     ///
     /// ```
     /// use perftrack::PerformanceTracker;

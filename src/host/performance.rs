@@ -1,25 +1,37 @@
-//! `PerformanceTracker` with `std`: the default tracker, kept on the heap and
-//! allocated at first use, so that the original design's
+//! `HeapTracker`: a tracker kept on the heap and allocated at first use. With
+//! `std`, `PerformanceTracker` is one, so that the original design's
 //! `let tracker = PerformanceTracker::new();` works as a local on any thread
-//! as well as in a `static`.
+//! as well as in a `static`; so is the process-wide [`global`] tracker.
 //!
 //! The tracker itself is a [`DefaultTracker`], 2.1 MiB: more than a test
 //! thread's 2 MiB stack. `new` is `const` and holds only a pointer; the first
-//! use allocates the tracker zeroed ([`Tracker::boxed`]), so untouched pages
-//! cost no memory, and every later use is one load. The pointer is an
-//! `AtomicPtr` set once by a CAS, never a `OnceLock`: a child forked while
-//! another thread was allocating must not wait for that thread, and here it
-//! cannot: it allocates its own.
+//! use allocates the tracker zeroed, and every later use is one load. The
+//! pointer is an `AtomicPtr` set once by a CAS, never a `OnceLock`: a child
+//! forked while another thread was allocating must not wait for that thread,
+//! and here it cannot: it allocates its own.
+//!
+//! # Untouched pages
+//!
+//! A tracker is aligned to its cache padding (128 bytes on x86_64), and the
+//! standard allocator zeroes an allocation that is aligned more than 16 bytes
+//! by writing every byte, which makes every page resident at once. So the
+//! tracker is allocated with 8-byte alignment, `align - 1` bytes larger, where
+//! the allocator can hand out pages the OS has zeroed (`calloc`), and placed
+//! at the first aligned address inside. Its pages then become resident only
+//! as records touch them.
 #![allow(unsafe_code)]
 
+use core::alloc::Layout;
 use core::fmt;
 use core::ops::Deref;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
+use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
 use std::boxed::Box;
 
-use crate::tracker::DefaultTracker;
+use crate::histogram::buckets::DEFAULT_BUCKETS;
 #[cfg(doc)]
+use crate::tracker::DefaultTracker;
 use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 
 /// The tracker at the default capacity, as the original design named it:
@@ -50,92 +62,135 @@ use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 /// TRACKER.record("startup", Duration::from_millis(3), 0)?;
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub struct PerformanceTracker {
-    /// Null until the first use, then the tracker, owned by this value.
-    tracker: AtomicPtr<DefaultTracker>,
+pub type PerformanceTracker = HeapTracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+
+/// A [`Tracker`] kept on the heap: `new` is `const` and costs a pointer, and
+/// the first use allocates the tracker zeroed ([`Tracker::boxed`]), so its
+/// untouched pages cost no memory. It dereferences to the tracker, and frees
+/// it when dropped. [`PerformanceTracker`] and the [`global`] tracker are
+/// two of them.
+pub struct HeapTracker<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize = DEFAULT_BUCKETS>
+{
+    /// Null until the first use, then the allocation that holds the tracker
+    /// (at its first aligned address), owned by this value.
+    block: AtomicPtr<u8>,
 }
 
-impl PerformanceTracker {
-    /// How many distinct operation names it can hold ([`DEFAULT_OPS`]).
-    pub const CAPACITY: usize = DefaultTracker::CAPACITY;
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    HeapTracker<OPS, RING, SHARDS, BUCKETS>
+{
+    /// How many distinct operation names it can hold (`OPS`).
+    pub const CAPACITY: usize = OPS;
 
-    /// The heap bytes its tracker takes ([`Tracker::FOOTPRINT`] of a
-    /// [`DefaultTracker`]); the `PerformanceTracker` itself is one pointer.
-    pub const FOOTPRINT: usize = DefaultTracker::FOOTPRINT;
+    /// The heap bytes its tracker takes ([`Tracker::FOOTPRINT`]); the handle
+    /// itself is one pointer.
+    pub const FOOTPRINT: usize = Tracker::<OPS, RING, SHARDS, BUCKETS>::FOOTPRINT;
 
     /// How many distinct call paths it can hold.
-    pub const PATH_CAPACITY: usize = DefaultTracker::PATH_CAPACITY;
+    pub const PATH_CAPACITY: usize = Tracker::<OPS, RING, SHARDS, BUCKETS>::PATH_CAPACITY;
 
     /// An empty tracker. `const`: it allocates nothing until first used.
     #[must_use]
     pub const fn new() -> Self {
-        Self { tracker: AtomicPtr::new(ptr::null_mut()) }
+        Self { block: AtomicPtr::new(ptr::null_mut()) }
     }
 
-    /// A [`DefaultTracker`] of its own on the heap, kept for the code that
-    /// used it before `new` moved to the heap; `new` is the same, allocated
-    /// lazily.
+    /// The allocation a tracker is placed in: 8-byte aligned, so that the
+    /// allocator may hand out pages the OS zeroed, and large enough to hold
+    /// the tracker at its first properly aligned address.
+    fn block_layout() -> Layout {
+        let t = Layout::new::<Tracker<OPS, RING, SHARDS, BUCKETS>>();
+        // A tracker is at most a few hundred MiB, far from overflowing.
+        Layout::from_size_align(t.size().max(1) + t.align() - 1, 8).unwrap_or(t)
+    }
+
+    /// The tracker's place in `block`: its first address aligned for it.
+    fn place(block: *mut u8) -> *mut Tracker<OPS, RING, SHARDS, BUCKETS> {
+        let align = core::mem::align_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>();
+        let offset = (align - block.addr() % align) % align;
+        block.wrapping_add(offset).cast()
+    }
+
+    /// A tracker of its own on the heap, allocated now (kept for the code
+    /// that used `PerformanceTracker::boxed()` before `new` moved to the
+    /// heap; `new` does the same, at first use).
     #[must_use]
-    pub fn boxed() -> Box<DefaultTracker> {
-        DefaultTracker::boxed()
+    pub fn boxed() -> Box<Tracker<OPS, RING, SHARDS, BUCKETS>> {
+        Tracker::boxed()
     }
 
     /// The tracker, allocated if this is the first use.
-    fn tracker(&self) -> &DefaultTracker {
+    fn tracker(&self) -> &Tracker<OPS, RING, SHARDS, BUCKETS> {
         // Acquire: pairs with the Release of the CAS below, so the zeroed
-        // tracker another thread allocated is seen whole.
-        let mut p = self.tracker.load(Ordering::Acquire);
-        if p.is_null() {
-            p = self.allocate();
+        // block another thread allocated is seen whole.
+        let mut block = self.block.load(Ordering::Acquire);
+        if block.is_null() {
+            block = self.allocate();
         }
-        // SAFETY: `p` is non-null, so it came from `Box::into_raw` in
-        // `allocate` (the only store), and the box is freed only in `drop`,
-        // which takes `&mut self`: no `&self` borrow, and so no reference
-        // returned here, outlives it. The tracker is only ever read through
-        // shared references (its cells are atomics).
-        unsafe { &*p }
+        // SAFETY: `block` is non-null, so `allocate` published it (the only
+        // store): a zeroed allocation of `block_layout`, which holds a whole
+        // tracker at `place(block)`, aligned for it. All-zero bytes are a
+        // valid tracker, the state `Tracker::new` builds (every cell is an
+        // atomic integer or bool that starts at 0; see `Tracker::boxed`,
+        // whose test checks it through the public API, under miri too). The
+        // block is freed only in `drop`, which takes `&mut self`, so no
+        // reference returned here outlives it; the tracker is only read
+        // through shared references (its cells are atomics).
+        unsafe { &*Self::place(block) }
     }
 
-    /// Allocates the tracker and publishes it, or takes the one another
-    /// thread published first (and frees its own).
+    /// Allocates the block and publishes it, or takes the one another thread
+    /// published first (and frees its own).
     #[cold]
-    fn allocate(&self) -> *mut DefaultTracker {
-        let mine = Box::into_raw(DefaultTracker::boxed());
-        // Release: publishes the zeroed tracker (see `tracker`); Acquire on
+    fn allocate(&self) -> *mut u8 {
+        let layout = Self::block_layout();
+        // SAFETY: the layout's size is at least 1.
+        let mine = unsafe { alloc_zeroed(layout) };
+        if mine.is_null() {
+            handle_alloc_error(layout);
+        }
+        // Release: publishes the zeroed block (see `tracker`); Acquire on
         // failure: the winner's, likewise.
-        match self.tracker.compare_exchange(ptr::null_mut(), mine, Ordering::AcqRel, Ordering::Acquire) {
+        match self.block.compare_exchange(ptr::null_mut(), mine, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => mine,
             Err(theirs) => {
-                // SAFETY: `mine` came from `Box::into_raw` just above and was
-                // never published, so this is its only owner.
-                drop(unsafe { Box::from_raw(mine) });
+                // SAFETY: `mine` came from `alloc_zeroed` with `layout` just
+                // above and was never published.
+                unsafe { dealloc(mine, layout) };
                 theirs
             }
         }
     }
 }
 
-impl Deref for PerformanceTracker {
-    type Target = DefaultTracker;
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Deref
+    for HeapTracker<OPS, RING, SHARDS, BUCKETS>
+{
+    type Target = Tracker<OPS, RING, SHARDS, BUCKETS>;
 
-    fn deref(&self) -> &DefaultTracker {
+    fn deref(&self) -> &Tracker<OPS, RING, SHARDS, BUCKETS> {
         self.tracker()
     }
 }
 
-impl Drop for PerformanceTracker {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Drop
+    for HeapTracker<OPS, RING, SHARDS, BUCKETS>
+{
     fn drop(&mut self) {
-        let p = *self.tracker.get_mut();
-        if !p.is_null() {
-            // SAFETY: non-null means `allocate` published a `Box::into_raw`
-            // pointer, owned by this value alone; `&mut self` means no
-            // reference from `tracker` is alive.
-            drop(unsafe { Box::from_raw(p) });
+        let block = *self.block.get_mut();
+        if !block.is_null() {
+            // SAFETY: non-null means `allocate` published a block it got from
+            // `alloc_zeroed` with `block_layout`, owned by this value alone;
+            // `&mut self` means no reference from `tracker` is alive. A
+            // tracker has no destructor of its own to run (only atomics).
+            unsafe { dealloc(block, Self::block_layout()) };
         }
     }
 }
 
-impl Default for PerformanceTracker {
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Default
+    for HeapTracker<OPS, RING, SHARDS, BUCKETS>
+{
     fn default() -> Self {
         Self::new()
     }
@@ -143,9 +198,41 @@ impl Default for PerformanceTracker {
 
 impl fmt::Debug for PerformanceTracker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.tracker.load(Ordering::Acquire);
-        if p.is_null() { f.write_str("PerformanceTracker(not yet used)") } else { fmt::Debug::fmt(self.tracker(), f) }
+        if self.block.load(Ordering::Acquire).is_null() {
+            f.write_str("PerformanceTracker(not yet used)")
+        } else {
+            fmt::Debug::fmt(self.tracker(), f)
+        }
     }
+}
+
+/// How many operations the [`global`] tracker holds: a profiled program has
+/// more functions than a hot loop has operations.
+pub const GLOBAL_OPS: usize = 256;
+
+/// The [`global`] tracker's type.
+pub type GlobalTracker = Tracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+
+/// The process-wide tracker: [`GLOBAL_OPS`] operations, the default target
+/// of the instrumentation that names no tracker of its own.
+///
+/// Its tracker is allocated zeroed on the heap at first use, so its resident
+/// memory grows with the operations actually used, not with its capacity
+/// (`docs/GUIDE.md` gives the measured figures). A full tracker refuses new
+/// names with [`TrackerError::Full`](crate::TrackerError::Full); it never
+/// panics.
+///
+/// ```
+/// use core::time::Duration;
+///
+/// perftrack::global().record("startup", Duration::from_millis(3), 0)?;
+/// assert_eq!(perftrack::global().summary("startup").unwrap().count, 1);
+/// # Ok::<(), perftrack::TrackerError>(())
+/// ```
+#[must_use]
+pub fn global() -> &'static GlobalTracker {
+    static GLOBAL: HeapTracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS> = HeapTracker::new();
+    &GLOBAL
 }
 
 #[cfg(test)]
@@ -157,6 +244,7 @@ mod tests {
     fn a_local_allocates_on_first_use_and_frees_on_drop() {
         let t = PerformanceTracker::new();
         assert!(std::format!("{t:?}").contains("not yet used"));
+        assert!(core::mem::size_of_val(&t) <= 16);
         t.record("x", Duration::from_nanos(5), 1).unwrap();
         assert_eq!(t.summary("x").unwrap().count, 1);
         assert!(std::format!("{t:?}").contains("ops: 1"));
