@@ -69,7 +69,7 @@ fi
 # Every feature that combines with the others: defmt, serde, metrics,
 # prometheus-client, flamegraph, tracing (the portable-atomic pass-throughs
 # exclude each other and are built by scripts/cross.sh).
-ALL_FEATURES=defmt,serde,metrics,prometheus-client,flamegraph,tracing
+ALL_FEATURES=defmt,serde,metrics,prometheus-client,flamegraph,tracing,macros
 # The loom model of the quick tier: the owner and a non-owner on one shard
 # with a reader, the record path's central protocol.
 QUICK_LOOM_MODEL=a_non_owner_racing_the_owner_never_breaks_its_plain_holds
@@ -99,7 +99,7 @@ step "rustdoc -D warnings (every public item documented, links resolve)" \
 # CAS and are built by scripts/cross.sh there; they exclude each other.
 feature_matrix() {
     local f
-    for f in std defmt serde metrics prometheus-client flamegraph tracing "serde,std"; do
+    for f in std defmt serde metrics prometheus-client flamegraph tracing macros off "macros,off" "serde,std"; do
         echo "  --no-default-features --features $f"
         cargo check --quiet --lib --no-default-features --features "$f" || return 1
     done
@@ -118,7 +118,7 @@ else
     skip "rust-version $MSRV check" "rustup toolchain install $MSRV failed"
 fi
 
-step "cargo publish --dry-run (package builds from its tarball)" cargo publish --dry-run --allow-dirty --quiet -p perftrack
+step "cargo publish --dry-run (perftrack and perftrack-macros build from their tarballs)" cargo publish --dry-run --allow-dirty --quiet -p perftrack-macros -p perftrack
 
 run_hot_loop() {
     local out
@@ -127,6 +127,44 @@ run_hot_loop() {
     grep -q '^=== Performance Report ===$' <<<"$out" && grep -q 'ns/record' <<<"$out"
 }
 step "main job: cargo run --release --example hot_loop" run_hot_loop
+
+# #[perftrack::main]: the report on stderr at exit, and the PERFTRACK_OUT
+# files, each read back (the JSON by Python's json module and its version).
+report_at_exit() {
+    local dir err
+    dir=$(mktemp -d)
+    err=$(PERFTRACK_OUT="json=$dir/run.jsonl,folded=$dir/run.folded" \
+        cargo run --quiet --example measured --features serde 2>&1 >/dev/null) || { echo "$err"; rm -rf "$dir"; return 1; }
+    echo "$err" | head -12
+    grep -q '^=== Performance Report ===$' <<<"$err" && grep -q '^handle ' <<<"$err" \
+        && grep -q '^handle;tokenize [0-9]*$' "$dir/run.folded" \
+        && python3 -c 'import json, sys
+line = json.loads(open(sys.argv[1]).read().splitlines()[0])
+names = {s["name"]: s["count"] for s in line["summaries"]}
+assert line["version"] == 2 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000}, names
+print("PERFTRACK_OUT json:", names)' "$dir/run.jsonl"
+    local rc=$?
+    rm -rf "$dir"
+    return $rc
+}
+step "#[perftrack::main]: the report at exit, and PERFTRACK_OUT json and folded files" report_at_exit
+
+# Feature `off`: the attributes expand to the plain item, so the instrumented
+# binary links no perftrack code; the same binary built without `off` does.
+off_has_no_symbols() {
+    local bin=target/release/examples/measured on off
+    cargo build --quiet --release --example measured || return 1
+    on=$(nm "$bin" | grep -c perftrack)
+    cargo build --quiet --release --example measured --features off || return 1
+    off=$(nm "$bin" | grep -c perftrack)
+    echo "perftrack symbols in the measured example: $on instrumented, $off with feature off"
+    [ "$on" -gt 0 ] && [ "$off" = 0 ]
+}
+if command -v nm >/dev/null; then
+    step "feature off: an instrumented binary contains no perftrack symbol (nm)" off_has_no_symbols
+else
+    skip "feature off symbol check" "nm (binutils) not installed"
+fi
 
 step "loom models (release, LOOM_MAX_PREEMPTIONS=2, floors of explored executions)" scripts/loom.sh --nocapture
 

@@ -146,6 +146,20 @@ pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
 pub use tracker::PerformanceTracker;
 pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Tracker};
 
+#[cfg(feature = "macros")]
+pub use perftrack_macros::{main, measure, measure_all, skip};
+
+/// What the `perftrack-macros` expansions call: not a public API, and not
+/// covered by semantic versioning.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::host::callsite::{CallSite, SiteName};
+    #[cfg(feature = "macros")]
+    pub use crate::host::exit::ReportAtExit;
+    pub use crate::host::future::{MaybeTimed, output};
+}
+
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -101,6 +101,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.published().nth(index).map(|(_, e, _)| e.name.load())
     }
 
+    /// The name and slot at `index`, if that slot is published: one entry's
+    /// state and name, for a caller that cached the index.
+    #[cfg(feature = "std")]
+    pub(crate) fn at(&self, index: usize) -> Option<(NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);
+        entry.is_ready().then(|| (entry.name.load(), slot))
+    }
+
     /// How many slots are published.
     pub(crate) fn ready_count(&self) -> usize {
         self.published().count()

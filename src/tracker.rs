@@ -256,6 +256,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.get(name).map(|op| op.recent()).unwrap_or_default()
     }
 
+    /// The operation in slot `index`, if it is registered: for a caller
+    /// that resolved a name once and kept the index (an instrumented call
+    /// site), so that it never looks the name up again.
+    #[cfg(feature = "std")]
+    pub(crate) fn operation_at(&self, index: usize) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
+        self.registry.at(index).map(|(name, slot)| Operation::new(slot, name, &self.paths, index))
+    }
+
     /// The call-path table.
     pub(crate) fn paths(&self) -> &PathTable {
         &self.paths

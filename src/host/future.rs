@@ -132,3 +132,51 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         Ok(self.operation(name)?.instrument(fut))
     }
 }
+
+pin_project_lite::pin_project! {
+    /// What an `async fn` under `#[perftrack::measure]` awaits: its body as
+    /// a [`Timed`] future when its operation resolved, or the bare body when
+    /// the tracker refused it (the call then runs untimed). `Send` whenever
+    /// the body is.
+    #[doc(hidden)]
+    #[must_use = "futures do nothing unless polled"]
+    #[project = MaybeTimedProj]
+    pub enum MaybeTimed<F, O> {
+        /// Timed under its operation.
+        Timed { #[pin] fut: Timed<F, O> },
+        /// Untimed.
+        Plain { #[pin] fut: F },
+    }
+}
+
+impl<'t, F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    MaybeTimed<F, Operation<'t, RING, SHARDS, BUCKETS>>
+{
+    /// `fut`, timed under `op` when there is one.
+    pub fn new(op: Option<Operation<'t, RING, SHARDS, BUCKETS>>, fut: F) -> Self {
+        match op {
+            Some(op) => Self::Timed { fut: op.instrument(fut) },
+            None => Self::Plain { fut },
+        }
+    }
+}
+
+impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Future
+    for MaybeTimed<F, Operation<'_, RING, SHARDS, BUCKETS>>
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.project() {
+            MaybeTimedProj::Timed { fut } => fut.poll(cx),
+            MaybeTimedProj::Plain { fut } => fut.poll(cx),
+        }
+    }
+}
+
+/// `fut`, unchanged: ties an `async` block's output to `T`, so that `?` and
+/// `return` in a `#[perftrack::measure]` body infer as in the `async fn`.
+#[doc(hidden)]
+pub fn output<T, F: Future<Output = T>>(fut: F) -> F {
+    fut
+}

@@ -7,9 +7,12 @@ pub(crate) mod alloc;
 mod boxed;
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;
+pub(crate) mod callsite;
 pub(crate) mod clock;
 #[cfg(feature = "prometheus-client")]
 pub(crate) mod collector;
+#[cfg(feature = "macros")]
+pub(crate) mod exit;
 #[cfg(feature = "flamegraph")]
 mod flamegraph;
 pub(crate) mod future;

@@ -69,8 +69,12 @@ pub type PerformanceTracker = HeapTracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHA
 /// untouched pages cost no memory. It dereferences to the tracker, and frees
 /// it when dropped. [`PerformanceTracker`] and the [`global`] tracker are
 /// two of them.
-pub struct HeapTracker<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize = DEFAULT_BUCKETS>
-{
+pub struct HeapTracker<
+    const OPS: usize,
+    const RING: usize,
+    const SHARDS: usize = DEFAULT_SHARDS,
+    const BUCKETS: usize = DEFAULT_BUCKETS,
+> {
     /// Null until the first use, then the allocation that holds the tracker
     /// (at its first aligned address), owned by this value.
     block: AtomicPtr<u8>,

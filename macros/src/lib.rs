@@ -1,0 +1,319 @@
+//! The attribute macros of [perftrack](https://docs.rs/perftrack): use them
+//! through perftrack, which re-exports them (`#[perftrack::measure]`, …) and
+//! documents them. This crate only rewrites the item: every expansion is a
+//! call into `perftrack::__private`, where naming, resolution and timing live.
+//!
+//! With the `off` feature (perftrack's `off`), every attribute expands to the
+//! item as written.
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{quote, quote_spanned};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, Block, Expr, ImplItem, Item, ItemFn, ItemImpl, ItemMod, Lit, MetaNameValue, ReturnType, Stmt, Token,
+    Type, parse_quote,
+};
+
+/// Times every call of the function into an operation named after it, in
+/// the process-wide tracker (`perftrack::global()`) unless `tracker = …` names
+/// another.
+///
+/// ```ignore
+/// #[perftrack::measure]
+/// fn parse(input: &str) -> usize { input.len() }            // "parse" (or "parser::parse" in mod parser)
+///
+/// #[perftrack::measure(name = "db query", tracker = &TRACKER)]
+/// async fn query(id: u32) -> Result<Row, Error> { … }        // any `&'static Tracker`, or a HeapTracker
+/// ```
+///
+/// * **Names.** The function's path within its crate: `parser::parse` for
+///   `fn parse` in module `parser`, `Svc::alpha` for a method (or any
+///   function of an `impl` block under `measure_all`) of `Svc`, with the crate
+///   name and generic arguments left out. A path longer than the 64-byte name
+///   cap loses leading segments until it fits, so it always ends with the
+///   function's name. `name = "…"` sets it. The name is resolved at the first
+///   call and the slot kept in a `static` of the call site: no call looks a
+///   name up.
+/// * **Sync functions** (free, methods, generic, returning `impl Trait`): a
+///   scope guard around the body. Calls nest in the call tree.
+/// * **`async fn`**: the body runs as a `Timed` future, recorded from its
+///   first poll to completion, with the CPU time of its polls. The future is
+///   `Send` whenever the body is; a future never polled is not a call. Its
+///   record is flat in the call tree, and it is a task boundary: guards in it
+///   never nest under another task's.
+/// * **A full tracker** runs the function untimed; nothing panics.
+/// * With perftrack's `off` feature the attribute expands to the function as
+///   written.
+#[proc_macro_attribute]
+pub fn measure(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if cfg!(feature = "off") {
+        return item;
+    }
+    expand(|| {
+        let options = Options::parse(attr.into(), true)?;
+        let mut function: ItemFn = syn::parse(item)?;
+        instrument(&mut function, &options, false)?;
+        Ok(quote!(#function))
+    })
+}
+
+/// `measure` on every function of an `impl` block or an inline module
+/// (nested inline modules and `impl` blocks included), but those marked
+/// `#[perftrack::skip]` (or `#[skip]`), `const fn`s, and functions with a
+/// `measure` of their own. Takes `tracker = …`.
+///
+/// ```ignore
+/// #[perftrack::measure_all]
+/// impl Store {
+///     fn get(&self, key: &str) -> Option<&Value> { … }       // "Store::get"
+///     #[perftrack::skip]
+///     fn hash(key: &str) -> u64 { … }                        // untimed
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn measure_all(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand(|| {
+        let options = Options::parse(attr.into(), false)?;
+        let mut item: Item = syn::parse(item)?;
+        match &mut item {
+            Item::Impl(block) => instrument_impl(block, &options)?,
+            Item::Mod(module) => instrument_mod(module, &options)?,
+            other => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    "perftrack::measure_all goes on an `impl` block or an inline module (`mod name { … }`)",
+                ));
+            }
+        }
+        Ok(quote!(#item))
+    })
+}
+
+/// Leaves one function of a `#[perftrack::measure_all]` block untimed. On
+/// its own it does nothing.
+#[proc_macro_attribute]
+pub fn skip(_attr: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
+
+/// On `fn main`: prints the process-wide tracker's report to stderr when
+/// `main` returns (or unwinds; not after `std::process::exit`), and writes
+/// the outputs `PERFTRACK_OUT` names: `json=PATH` (feature `serde`),
+/// `folded=PATH`, `svg=PATH` (feature `flamegraph`), comma-separated.
+/// Stack it above `#[tokio::main]` on an `async fn main`.
+///
+/// ```ignore
+/// #[perftrack::main]
+/// fn main() { serve(); }
+/// ```
+#[proc_macro_attribute]
+pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if cfg!(feature = "off") {
+        return item;
+    }
+    expand(|| {
+        if !attr.is_empty() {
+            return Err(syn::Error::new(TokenStream2::from(attr).span(), "perftrack::main takes no options"));
+        }
+        let mut function: ItemFn = syn::parse(item)?;
+        let report: syn::Stmt = parse_quote! {
+            let __perftrack_report = ::perftrack::__private::ReportAtExit::new();
+        };
+        function.block.stmts.insert(0, report);
+        Ok(quote!(#function))
+    })
+}
+
+fn expand(f: impl FnOnce() -> syn::Result<TokenStream2>) -> TokenStream {
+    f().unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// `name = "…"` and `tracker = EXPR`.
+struct Options {
+    name: Option<syn::LitStr>,
+    tracker: Option<Expr>,
+}
+
+impl Options {
+    fn parse(attr: TokenStream2, name_allowed: bool) -> syn::Result<Self> {
+        let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+        let mut options = Self { name: None, tracker: None };
+        for pair in pairs {
+            let key = pair.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match (key.as_str(), pair.value) {
+                ("name", Expr::Lit(syn::ExprLit { lit: Lit::Str(name), .. })) if name_allowed => {
+                    if name.value().is_empty() {
+                        return Err(syn::Error::new(name.span(), "an operation name cannot be empty"));
+                    }
+                    options.name = Some(name);
+                }
+                ("name", value) if name_allowed => {
+                    return Err(syn::Error::new(value.span(), "`name` takes a string literal: name = \"…\""));
+                }
+                ("tracker", value) => options.tracker = Some(value),
+                _ => {
+                    let takes = if name_allowed { "`name = \"…\"` and `tracker = EXPR`" } else { "`tracker = EXPR`" };
+                    return Err(syn::Error::new(
+                        pair.path.span(),
+                        format!("unknown option `{key}`: this takes {takes}"),
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    /// The tracker expression: the option's, or the process-wide tracker.
+    fn tracker(&self) -> TokenStream2 {
+        match &self.tracker {
+            Some(expr) => quote!(#expr),
+            None => quote!(::perftrack::global()),
+        }
+    }
+}
+
+/// Whether `attrs` holds `#[skip]` or `#[perftrack::skip]`; removes it.
+fn take_skip(attrs: &mut Vec<Attribute>) -> bool {
+    let before = attrs.len();
+    attrs.retain(|a| !is_ours(a, "skip"));
+    attrs.len() != before
+}
+
+/// `#[name]` or `#[perftrack::name]`.
+fn is_ours(attr: &Attribute, name: &str) -> bool {
+    let segments: Vec<String> = attr.path().segments.iter().map(|s| s.ident.to_string()).collect();
+    segments == [name] || segments == ["perftrack", name]
+}
+
+fn instrument_impl(block: &mut ItemImpl, options: &Options) -> syn::Result<()> {
+    for item in &mut block.items {
+        if let ImplItem::Fn(method) = item {
+            if take_skip(&mut method.attrs) || method.sig.constness.is_some() {
+                continue;
+            }
+            if method.attrs.iter().any(|a| is_ours(a, "measure")) {
+                continue; // it has its own options
+            }
+            let mut function = ItemFn {
+                attrs: core::mem::take(&mut method.attrs),
+                vis: method.vis.clone(),
+                sig: method.sig.clone(),
+                block: Box::new(method.block.clone()),
+            };
+            if !cfg!(feature = "off") {
+                instrument(&mut function, options, true)?;
+            }
+            method.attrs = function.attrs;
+            method.block = *function.block;
+        }
+    }
+    Ok(())
+}
+
+fn instrument_mod(module: &mut ItemMod, options: &Options) -> syn::Result<()> {
+    let Some((_, items)) = &mut module.content else {
+        return Err(syn::Error::new(
+            module.span(),
+            "perftrack::measure_all needs the module's items here: an inline `mod name { … }`",
+        ));
+    };
+    for item in items {
+        match item {
+            Item::Fn(function) => {
+                if take_skip(&mut function.attrs)
+                    || function.sig.constness.is_some()
+                    || function.attrs.iter().any(|a| is_ours(a, "measure"))
+                {
+                    continue;
+                }
+                if !cfg!(feature = "off") {
+                    instrument(function, options, false)?;
+                }
+            }
+            Item::Impl(block) => {
+                if take_skip(&mut block.attrs) {
+                    continue;
+                }
+                instrument_impl(block, options)?;
+            }
+            Item::Mod(inner) if inner.content.is_some() => {
+                if take_skip(&mut inner.attrs) {
+                    continue;
+                }
+                instrument_mod(inner, options)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites `function`'s body to time each call. `in_impl`: the function is
+/// in an `impl` block, so `Self` names its type.
+fn instrument(function: &mut ItemFn, options: &Options, in_impl: bool) -> syn::Result<()> {
+    let sig = &function.sig;
+    if let Some(constness) = sig.constness {
+        return Err(syn::Error::new(constness.span(), "perftrack::measure cannot time a `const fn`"));
+    }
+    let ident = sig.ident.to_string();
+    let name = match &options.name {
+        Some(name) => quote!(::perftrack::__private::SiteName::Given(#name)),
+        None if in_impl || sig.receiver().is_some() => {
+            quote!(::perftrack::__private::SiteName::Method(::core::any::type_name::<Self>(), #ident))
+        }
+        None => quote!(::perftrack::__private::SiteName::Path(::core::module_path!(), #ident)),
+    };
+    let tracker = options.tracker();
+    let site = quote! {
+        static __PERFTRACK_SITE: ::perftrack::__private::CallSite = ::perftrack::__private::CallSite::new();
+    };
+    if sig.asyncness.is_some() {
+        // The body runs as a future of its own, timed from its first poll to
+        // completion (a `Timed`): `Send` whenever the body is. Its output is
+        // tied to the declared return type, so that `?` and `return` infer
+        // as they did in the `async fn`.
+        let block = &function.block;
+        let span = block.span();
+        let inner = match &sig.output {
+            ReturnType::Default => quote_spanned!(span=> ::perftrack::__private::output::<(), _>(async move #block)),
+            ReturnType::Type(_, ty) if !contains_impl_trait(ty) => {
+                quote_spanned!(span=> ::perftrack::__private::output::<#ty, _>(async move #block))
+            }
+            ReturnType::Type(..) => quote_spanned!(span=> async move #block),
+        };
+        let body: Block = parse_quote! {{
+            let __perftrack_op = {
+                #site
+                __PERFTRACK_SITE.operation(#tracker, #name)
+            };
+            ::perftrack::__private::MaybeTimed::new(__perftrack_op, #inner).await
+        }};
+        *function.block = body;
+    } else {
+        // The guard goes first in the body as written: no block around it,
+        // so no lint sees braces it did not write.
+        let guard: Stmt = parse_quote! {
+            let __perftrack_guard = {
+                #site
+                __PERFTRACK_SITE.guard(#tracker, #name)
+            };
+        };
+        function.block.stmts.insert(0, guard);
+    }
+    Ok(())
+}
+
+/// Whether `ty` mentions `impl Trait`, which a `let` cannot be annotated with.
+fn contains_impl_trait(ty: &Type) -> bool {
+    fn any_impl(tokens: TokenStream2) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => any_impl(g.stream()),
+            _ => false,
+        })
+    }
+    any_impl(quote!(#ty))
+}

@@ -1,0 +1,230 @@
+//! `#[perftrack::measure]` and friends on every form of function: free
+//! functions, methods, `async fn` (Send, nested, interleaved), generic
+//! functions, `impl Trait` returns, `measure_all` with `skip`, and the
+//! `name`/`tracker` options.
+#![cfg(all(feature = "macros", not(feature = "off")))]
+
+use core::fmt::Debug;
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
+
+use perftrack::{HeapTracker, global, measure, measure_all};
+
+/// A tracker of the tests' own, for the `tracker = …` option.
+static OWN: HeapTracker<8, 8, 2> = HeapTracker::new();
+
+/// Polls `fut` to completion on this thread.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn count(name: &str) -> u64 {
+    global().summary(name).map_or(0, |s| s.count)
+}
+
+#[measure]
+fn free_function(x: u32) -> u32 {
+    x + 1
+}
+
+mod parser {
+    #[perftrack::measure]
+    pub fn parse(input: &str) -> usize {
+        input.len()
+    }
+}
+
+#[test]
+fn a_free_function_is_named_by_its_path_within_the_crate() {
+    let before = (count("free_function"), count("parser::parse"));
+    assert_eq!(free_function(1), 2);
+    assert_eq!(parser::parse("abc"), 3);
+    assert_eq!(parser::parse("abcd"), 4);
+    assert_eq!((count("free_function"), count("parser::parse")), (before.0 + 1, before.1 + 2));
+}
+
+struct Svc {
+    calls: u32,
+}
+
+impl Svc {
+    #[measure]
+    fn alpha(&mut self) -> u32 {
+        self.calls += 1;
+        self.calls
+    }
+}
+
+#[test]
+fn a_method_is_named_by_its_type() {
+    let mut svc = Svc { calls: 0 };
+    let before = count("Svc::alpha");
+    svc.alpha();
+    svc.alpha();
+    assert_eq!(count("Svc::alpha"), before + 2);
+}
+
+#[measure]
+fn generic<T: Debug>(value: T) -> String {
+    format!("{value:?}")
+}
+
+#[measure]
+fn evens(up_to: u32) -> impl Iterator<Item = u32> {
+    (0..up_to).filter(|n| n % 2 == 0)
+}
+
+#[test]
+fn generic_functions_share_one_operation_and_impl_trait_returns_work() {
+    let before = count("generic");
+    assert_eq!(generic(1u8), "1");
+    assert_eq!(generic("x"), "\"x\"");
+    assert_eq!(count("generic"), before + 2);
+    assert_eq!(evens(7).collect::<Vec<_>>(), [0, 2, 4, 6]);
+    assert!(count("evens") >= 1);
+}
+
+#[measure(name = "custom operation", tracker = &OWN)]
+fn with_options() -> u32 {
+    7
+}
+
+#[test]
+fn name_and_tracker_options_choose_where_the_record_goes() {
+    let before = OWN.summary("custom operation").map_or(0, |s| s.count);
+    assert_eq!(with_options(), 7);
+    assert_eq!(OWN.summary("custom operation").unwrap().count, before + 1);
+    assert_eq!(count("custom operation"), 0, "not in the global tracker");
+}
+
+#[measure]
+async fn fetch(n: u64) -> Result<u64, String> {
+    let half = parse_number(n)?;
+    Ok(half * 2)
+}
+
+fn parse_number(n: u64) -> Result<u64, String> {
+    if n == 0 { Err("zero".into()) } else { Ok(n / 2) }
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[test]
+fn an_async_fn_records_once_per_completed_call_and_stays_send() {
+    let before = count("fetch");
+    let fut = fetch(10);
+    assert_send(&fut);
+    assert_eq!(count("fetch"), before, "a future never polled is not a call");
+    assert_eq!(block_on(fut), Ok(10));
+    assert_eq!(block_on(fetch(0)), Err("zero".to_string()), "`?` still works in the body");
+    assert_eq!(count("fetch"), before + 2);
+}
+
+#[measure(tracker = &OWN)]
+async fn outer_task() -> u32 {
+    let a = inner_task().await;
+    a + 1
+}
+
+#[measure(tracker = &OWN)]
+async fn inner_task() -> u32 {
+    1
+}
+
+#[test]
+fn nested_async_calls_each_record() {
+    let before = (OWN.summary("outer_task").map_or(0, |s| s.count), OWN.summary("inner_task").map_or(0, |s| s.count));
+    assert_eq!(block_on(outer_task()), 2);
+    assert_eq!(OWN.summary("outer_task").unwrap().count, before.0 + 1);
+    assert_eq!(OWN.summary("inner_task").unwrap().count, before.1 + 1);
+}
+
+struct Store;
+
+#[measure_all(tracker = &OWN)]
+impl Store {
+    fn get(&self) -> u32 {
+        1
+    }
+
+    fn new() -> Self {
+        Store
+    }
+
+    #[perftrack::skip]
+    fn hot_path(&self) -> u32 {
+        2
+    }
+
+    const fn constant() -> u32 {
+        3
+    }
+}
+
+#[measure_all]
+mod handlers {
+    pub fn index() -> &'static str {
+        "index"
+    }
+
+    #[perftrack::skip]
+    pub fn health() -> &'static str {
+        "ok"
+    }
+}
+
+#[test]
+fn measure_all_times_every_function_but_the_skipped_and_const_ones() {
+    let s = Store::new();
+    assert_eq!(s.get() + s.hot_path() + Store::constant(), 6);
+    assert!(OWN.summary("Store::get").is_some());
+    assert!(OWN.summary("Store::new").is_some(), "an associated fn is named by its type too");
+    assert!(OWN.summary("Store::hot_path").is_none());
+    let before = count("handlers::index");
+    assert_eq!((handlers::index(), handlers::health()), ("index", "ok"));
+    assert_eq!(count("handlers::index"), before + 1);
+    assert_eq!(count("handlers::health"), 0);
+}
+
+#[measure(tracker = &LOCAL_TREE)]
+fn request() {
+    parse_step();
+    parse_step();
+}
+
+#[measure(tracker = &LOCAL_TREE)]
+fn parse_step() {}
+
+static LOCAL_TREE: HeapTracker<4, 4, 1> = HeapTracker::new();
+
+#[test]
+fn measured_functions_nest_in_the_call_tree() {
+    request();
+    let mut folded = String::new();
+    LOCAL_TREE.write_folded(&mut folded).unwrap();
+    let paths: Vec<&str> = folded.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
+    assert_eq!(paths, ["request", "request;parse_step"]);
+}
+
+#[test]
+fn a_full_tracker_runs_the_function_untimed() {
+    static TINY: HeapTracker<1, 2, 1> = HeapTracker::new();
+    #[measure(tracker = &TINY)]
+    fn first() -> u8 {
+        1
+    }
+    #[measure(tracker = &TINY)]
+    fn second() -> u8 {
+        2
+    }
+    assert_eq!(first() + second() + second(), 5);
+    assert_eq!(TINY.len(), 1);
+    assert_eq!(TINY.summary("first").unwrap().count, 1);
+}
