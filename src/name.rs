@@ -33,6 +33,11 @@ pub(crate) struct NameBuf {
 }
 
 impl NameBuf {
+    /// No name: for a handle whose name is never read (an instrumented call
+    /// site's, `CallSite`), which then need not load it from the registry.
+    #[cfg(feature = "std")]
+    pub(crate) const NONE: Self = Self { len: 0, bytes: [0; MAX_NAME_LEN] };
+
     /// Checks the bad-input rules and copies `name`.
     pub(crate) fn new(name: &str) -> Result<Self, BadName> {
         let src = name.as_bytes();

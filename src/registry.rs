@@ -101,12 +101,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.published().nth(index).map(|(_, e, _)| e.name.load())
     }
 
-    /// The name and slot at `index`, if that slot is published: one entry's
-    /// state and name, for a caller that cached the index.
+    /// The slot at `index`, if it is published: one entry's state, for a
+    /// caller that cached the index and does not need the name.
     #[cfg(feature = "std")]
-    pub(crate) fn at(&self, index: usize) -> Option<(NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
+    pub(crate) fn slot_at(&self, index: usize) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
         let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);
-        entry.is_ready().then(|| (entry.name.load(), slot))
+        entry.is_ready().then_some(slot)
     }
 
     /// How many slots are published.

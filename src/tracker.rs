@@ -256,12 +256,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.get(name).map(|op| op.recent()).unwrap_or_default()
     }
 
-    /// The operation in slot `index`, if it is registered: for a caller
-    /// that resolved a name once and kept the index (an instrumented call
-    /// site), so that it never looks the name up again.
+    /// The operation in slot `index`, if it is registered, *without its
+    /// name* (`name()` is empty): for an instrumented call site that
+    /// resolved its name once, kept the index, and only times and records,
+    /// so that a call loads neither the name nor compares it.
     #[cfg(feature = "std")]
     pub(crate) fn operation_at(&self, index: usize) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
-        self.registry.at(index).map(|(name, slot)| Operation::new(slot, name, &self.paths, index))
+        self.registry.slot_at(index).map(|slot| Operation::new(slot, NameBuf::NONE, &self.paths, index))
     }
 
     /// The call-path table.

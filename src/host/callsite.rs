@@ -103,7 +103,9 @@ impl CallSite {
 
     /// The operation of this call site in `tracker`, registering `name` at
     /// the first call; `None` when the tracker refused it (full, or an
-    /// empty name), which is then not tried again.
+    /// empty name), which is then not tried again. After the first call
+    /// the handle carries no name (`Operation::name` is empty): a call site
+    /// only times and records, and skips loading it.
     #[inline]
     pub fn operation<'t, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         &self,
@@ -191,7 +193,9 @@ mod tests {
         let t: Tracker<1, 4, 1> = Tracker::new();
         let (a, b) = (CallSite::new(), CallSite::new());
         assert_eq!(a.operation(&t, SiteName::Given("a")).unwrap().name(), "a");
-        assert_eq!(a.operation(&t, SiteName::Given("ignored once resolved")).unwrap().name(), "a");
+        let again = a.operation(&t, SiteName::Given("ignored once resolved")).unwrap();
+        again.record(core::time::Duration::from_nanos(3), 0);
+        assert_eq!(t.summary("a").unwrap().count, 1, "the cached index names the first slot");
         assert!(b.operation(&t, SiteName::Given("b")).is_none(), "the tracker is full");
         assert!(b.operation(&t, SiteName::Given("b")).is_none());
         assert_eq!(t.len(), 1);

@@ -1,0 +1,165 @@
+//! The instrument's cost, in one process: an empty `#[inline(never)]`
+//! function called bare, inside the *limit* (two `FastClock` reads around it
+//! and one `Operation::record`), under `#[perftrack::measure]`, inside an
+//! `op.time()` guard, between `Timer::new` and `record`, and (feature
+//! `hotpath`) under hotpath's `#[hotpath::measure]`. Every variant runs in
+//! every round, in turn; the table gives each one's median ns per call and
+//! the median over rounds of its ratio to the limit in the same round. Then
+//! the resident memory that 10^7 instrumented calls add, perftrack's and
+//! hotpath's.
+//!
+//! ```text
+//! cargo bench -p perftrack-bench --bench instrument                      # perftrack only
+//! cargo bench -p perftrack-bench --bench instrument --features hotpath   # with hotpath 0.30
+//! PERFTRACK_ROUNDS=31 PERFTRACK_CALLS=500000 cargo bench -p perftrack-bench --bench instrument
+//! ```
+
+use core::hint::black_box;
+use std::time::Instant;
+
+use perftrack::{Clock, FastClock, HeapTracker, Timer, estimate_memory_usage, measure};
+
+/// Where the perftrack variants record: one tracker, one thread.
+static TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
+
+#[inline(never)]
+fn bare(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[measure(tracker = &TRACKER)]
+#[inline(never)]
+fn measured(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[cfg(feature = "hotpath")]
+#[hotpath::measure]
+#[inline(never)]
+fn hotpath_measured(x: u64) -> u64 {
+    black_box(x)
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Nanoseconds per call of `f` over `calls` calls.
+fn per_call(calls: usize, mut f: impl FnMut(u64) -> u64) -> f64 {
+    let t0 = Instant::now();
+    let mut acc = 0u64;
+    for i in 0..calls as u64 {
+        acc = acc.wrapping_add(f(i));
+    }
+    black_box(acc);
+    t0.elapsed().as_nanos() as f64 / calls as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds = env("PERFTRACK_ROUNDS", 15).max(1);
+    let calls = env("PERFTRACK_CALLS", 200_000).max(1);
+    #[cfg(feature = "hotpath")]
+    let _hotpath = hotpath::HotpathGuardBuilder::new("instrument bench").build();
+
+    let op = TRACKER.operation("limit").expect("a fresh tracker has room");
+    let guarded = TRACKER.operation("guard").expect("a fresh tracker has room");
+    TRACKER.operation("timer").expect("a fresh tracker has room");
+    let _ = FastClock.ticks(); // the clock's one-time calibration, outside the rounds
+
+    type Variant<'a> = (&'static str, Box<dyn FnMut(u64) -> u64 + 'a>);
+    let mut variants: Vec<Variant<'_>> = vec![
+        ("bare fn (no instrument)", Box::new(bare)),
+        (
+            "limit: 2 FastClock reads + Operation::record",
+            Box::new(move |x| {
+                let t0 = FastClock.ticks();
+                let r = bare(x);
+                op.record(FastClock.since(t0), 0);
+                r
+            }),
+        ),
+        ("#[perftrack::measure]", Box::new(measured)),
+        (
+            "op.time() guard",
+            Box::new(move |x| {
+                let _g = guarded.time();
+                bare(x)
+            }),
+        ),
+        (
+            "Timer::new -> record",
+            Box::new(|x| {
+                let t = Timer::new("timer");
+                let r = bare(x);
+                let _ = t.record(&TRACKER);
+                r
+            }),
+        ),
+    ];
+    #[cfg(feature = "hotpath")]
+    variants.push(("#[hotpath::measure] (hotpath 0.30)", Box::new(hotpath_measured)));
+
+    let mut ns: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    // `#[perftrack::measure]` against the last variant (hotpath's, when built).
+    let mut against_last: Vec<f64> = Vec::new();
+    for _ in 0..rounds {
+        let round: Vec<f64> = variants.iter_mut().map(|(_, f)| per_call(calls, f)).collect();
+        for (i, t) in round.iter().enumerate() {
+            ns[i].push(*t);
+            ratios[i].push(t / round[1]);
+        }
+        against_last.push(round[2] / round[round.len() - 1]);
+    }
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("# {cpu}, {threads} cores; {rounds} rounds of {calls} calls per variant; medians");
+    println!("| variant | ns per call | × limit (median of per-round ratios) |");
+    println!("|---|---:|---:|");
+    for (i, (name, _)) in variants.iter().enumerate() {
+        println!("| {name} | {:.1} | {:.2} |", median(&mut ns[i]), median(&mut ratios[i]));
+    }
+    if cfg!(feature = "hotpath") {
+        println!(
+            "\n#[perftrack::measure] / #[hotpath::measure], median of per-round ratios: {:.2}",
+            median(&mut against_last)
+        );
+    }
+
+    // Resident memory over 10^7 calls: perftrack's fixed tracker against
+    // a profiler that queues every measurement.
+    const RSS_CALLS: u64 = 10_000_000;
+    let before = estimate_memory_usage();
+    for i in 0..RSS_CALLS {
+        black_box(measured(i));
+    }
+    let perftrack_growth = estimate_memory_usage().saturating_sub(before);
+    println!();
+    println!("| resident memory growth over 10^7 calls | KiB |");
+    println!("|---|---:|");
+    println!("| #[perftrack::measure] | {} |", perftrack_growth / 1024);
+    #[cfg(feature = "hotpath")]
+    {
+        let before = estimate_memory_usage();
+        for i in 0..RSS_CALLS {
+            black_box(hotpath_measured(i));
+        }
+        let growth = estimate_memory_usage().saturating_sub(before);
+        println!("| #[hotpath::measure] (hotpath 0.30) | {} |", growth / 1024);
+    }
+    let s = TRACKER.summary("measured").expect("the measured fn recorded");
+    assert!(s.count >= RSS_CALLS, "every call recorded: {}", s.count);
+}
