@@ -14,7 +14,7 @@ use crate::operation::Operation;
 use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
 use crate::registry::Registry;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
-use crate::sync::const_fn;
+use crate::sync::{AtomicU64, Ordering, const_fn};
 
 /// Default number of operation slots in [`DefaultTracker`].
 pub const DEFAULT_OPS: usize = 32;
@@ -91,6 +91,10 @@ pub struct Tracker<
 > {
     registry: Registry<OPS, RING, SHARDS, BUCKETS>,
     paths: PathTable<[[PathEntry; PATHS_PER_OP]; OPS]>,
+    /// Registrations refused because every slot was taken: the report says
+    /// how many, whoever asked (a macro call site, the tracing layer, the
+    /// `metrics` bridge, a direct call).
+    refused: AtomicU64,
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
@@ -107,7 +111,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 assert!(RING > 0, "perftrack: RING (recent-window length) must be at least 1");
                 assert!(SHARDS > 0, "perftrack: SHARDS must be at least 1");
             }
-            Self { registry: Registry::new(), paths: PathTable::new() }
+            Self { registry: Registry::new(), paths: PathTable::new(), refused: AtomicU64::new(0) }
         }
     }
 
@@ -186,8 +190,19 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
     /// `operation` for a name already validated (a `Timer`'s).
     pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
-        let (index, slot) = self.registry.resolve(&name).ok_or(TrackerError::Full)?;
+        let Some((index, slot)) = self.registry.resolve(&name) else {
+            // Relaxed: a count for the report, nothing hangs on it.
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(TrackerError::Full);
+        };
         Ok(Operation::new(slot, name, &self.paths, index))
+    }
+
+    /// How many times a new name was refused because every slot was taken
+    /// ([`TrackerError::Full`]); the report prints it when it is not 0.
+    #[must_use]
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// The summary of `name`, or `None` if it was never registered.

@@ -551,7 +551,7 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let shard = round(304 + 32 * ring + 8 * buckets);
     let names = round(72 * ops);
     let slot = a + shards * shard + round(16 * buckets);
-    let paths = round(16 + 160 * ops);
+    let paths = round(24 + 160 * ops);
     names + ops * slot + paths
 }
 
@@ -705,4 +705,19 @@ fn tracker_error_messages_say_what_went_wrong() {
     assert!(TrackerError::EmptyName.to_string().contains("empty"));
     let e: Box<dyn core::error::Error> = Box::new(TrackerError::Full);
     assert!(e.to_string().contains("slot"));
+}
+
+#[test]
+fn a_full_tracker_counts_refused_names_and_the_report_says_so() {
+    let t: Tracker<2, 4, 1> = Tracker::new();
+    t.record("a", Duration::from_nanos(1), 0).unwrap();
+    t.record("b", Duration::from_nanos(1), 0).unwrap();
+    assert!(!t.report().to_string().contains("refused"), "nothing refused yet");
+    for _ in 0..3 {
+        assert_eq!(t.record("c", Duration::from_nanos(1), 0), Err(TrackerError::Full));
+    }
+    t.record("a", Duration::from_nanos(1), 0).unwrap(); // a known name still records
+    assert_eq!(t.refused(), 3);
+    let report = t.report().to_string();
+    assert!(report.contains("(3 registrations of a new name refused: all 2 operations are taken"), "{report}");
 }

@@ -159,6 +159,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         let within = 2u64 << Layout::of(BUCKETS).sub_bits();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        let refused = self.tracker.refused();
+        if refused > 0 {
+            writeln!(
+                f,
+                "({refused} registrations of a new name refused: all {OPS} operations are taken; those calls were not recorded)"
+            )?;
+        }
         let threads = run::so_far().map(|(wall, threads)| {
             let s = if threads == 1 { "" } else { "s" };
             (wall, threads, s)
