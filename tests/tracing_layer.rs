@@ -40,6 +40,17 @@ fn tree_counts(report: &str) -> BTreeMap<String, u64> {
     out
 }
 
+/// A span's operation name: its target (this test crate's module path), then
+/// its name.
+fn op(name: &str) -> String {
+    format!("{}::{name}", module_path!())
+}
+
+/// `op` on each frame of a folded path.
+fn path(frames: &str) -> String {
+    frames.split(';').map(op).collect::<Vec<_>>().join(";")
+}
+
 #[test]
 fn instrumented_functions_three_deep_on_two_threads_give_exact_totals_and_paths() {
     static TRACKER: PerformanceTracker = PerformanceTracker::new();
@@ -59,20 +70,19 @@ fn instrumented_functions_three_deep_on_two_threads_give_exact_totals_and_paths(
             });
         }
     });
-    assert_eq!(TRACKER.summary("outer").unwrap().count, 2 * N);
-    assert_eq!(TRACKER.summary("middle").unwrap().count, 2 * N);
-    assert_eq!(TRACKER.summary("inner").unwrap().count, 4 * N);
-    let want: BTreeMap<String, u64> = [("outer", 2 * N), ("outer;middle", 2 * N), ("outer;middle;inner", 4 * N)]
-        .map(|(k, v)| (k.to_string(), v))
-        .into();
+    assert_eq!(TRACKER.summary(op("outer")).unwrap().count, 2 * N);
+    assert_eq!(TRACKER.summary(op("middle")).unwrap().count, 2 * N);
+    assert_eq!(TRACKER.summary(op("inner")).unwrap().count, 4 * N);
+    let want: BTreeMap<String, u64> =
+        [("outer", 2 * N), ("outer;middle", 2 * N), ("outer;middle;inner", 4 * N)].map(|(k, v)| (path(k), v)).into();
     assert_eq!(tree_counts(&TRACKER.report().to_string()), want);
     let mut folded = String::new();
     TRACKER.write_folded(&mut folded).unwrap();
     let paths: Vec<&str> = folded.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
-    assert_eq!(paths, ["outer", "outer;middle", "outer;middle;inner"]);
+    assert_eq!(paths, [path("outer"), path("outer;middle"), path("outer;middle;inner")]);
     assert_eq!(TRACKER.untracked_paths(), 0);
     // Busy time is recorded as the CPU column: every span was entered.
-    assert_eq!(TRACKER.summary("inner").unwrap().cpu_samples, 4 * N);
+    assert_eq!(TRACKER.summary(op("inner")).unwrap().cpu_samples, 4 * N);
 }
 
 #[test]
@@ -88,11 +98,12 @@ fn a_span_with_an_explicit_parent_nests_under_it_and_self_time_excludes_children
     });
     let mut folded = String::new();
     TRACKER.write_folded(&mut folded).unwrap();
-    let map: BTreeMap<&str, u64> =
-        folded.lines().map(|l| l.rsplit_once(' ').unwrap()).map(|(p, n)| (p, n.parse().unwrap())).collect();
-    assert_eq!(map.keys().copied().collect::<Vec<_>>(), ["job", "job;step"]);
-    assert!(map["job;step"] >= 20_000_000);
-    assert!(map["job"] < map["job;step"], "the child's time is not the parent's own: {map:?}");
+    let map: BTreeMap<String, u64> =
+        folded.lines().map(|l| l.rsplit_once(' ').unwrap()).map(|(p, n)| (p.to_string(), n.parse().unwrap())).collect();
+    let (job, step) = (path("job"), path("job;step"));
+    assert_eq!(map.keys().cloned().collect::<Vec<_>>(), [job.clone(), step.clone()]);
+    assert!(map[&step] >= 20_000_000);
+    assert!(map[&job] < map[&step], "the child's time is not the parent's own: {map:?}");
 }
 
 #[test]
@@ -105,7 +116,31 @@ fn spans_whose_names_cannot_be_registered_are_counted_as_dropped() {
         drop(tracing::info_span!("first"));
         drop(tracing::info_span!("second")); // the tracker holds one name
     });
-    assert_eq!(TRACKER.summary("first").unwrap().count, 1);
+    assert_eq!(TRACKER.summary(op("first")).unwrap().count, 1);
+    assert_eq!(TRACKER.refused(), 1, "the tracker counts the refusal too");
     let layer = dispatch.downcast_ref::<PerftrackLayer<1, 8>>().expect("the layer is in the subscriber");
     assert_eq!(layer.dropped(), 1);
+}
+
+mod db {
+    #[tracing::instrument]
+    pub fn query() {}
+}
+
+mod cache {
+    #[tracing::instrument]
+    pub fn query() {}
+}
+
+#[test]
+fn same_named_spans_of_two_modules_are_two_operations() {
+    static TRACKER: Tracker<4, 8> = Tracker::new();
+    let subscriber = tracing_subscriber::registry().with(PerftrackLayer::new(&TRACKER));
+    tracing::subscriber::with_default(subscriber, || {
+        db::query();
+        db::query();
+        cache::query();
+    });
+    assert_eq!(TRACKER.summary(op("db::query")).unwrap().count, 2);
+    assert_eq!(TRACKER.summary(op("cache::query")).unwrap().count, 1);
 }

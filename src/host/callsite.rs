@@ -35,7 +35,6 @@ impl SiteName {
     /// alone keeps its last `MAX_NAME_LEN` bytes.
     #[must_use]
     pub fn resolve(self) -> Name {
-        let mut path: heapless::String<256> = heapless::String::new();
         let (prefix, function) = match self {
             Self::Given(name) => return last_bytes(name),
             Self::Path(module, function) => (module, function),
@@ -44,24 +43,33 @@ impl SiteName {
         // Leave out the crate (the first segment) and generic arguments.
         let prefix = prefix.split_once('<').map_or(prefix, |(p, _)| p);
         let prefix = prefix.split_once("::").map_or("", |(_, rest)| rest);
-        for segment in prefix.split("::").filter(|s| !s.is_empty()).chain([function]) {
-            if !path.is_empty() && path.push_str("::").is_err() {
-                break;
-            }
-            if path.push_str(segment).is_err() {
-                break;
-            }
-        }
-        // Whole segments off the front until it fits.
-        let mut rest = path.as_str();
-        while rest.len() > MAX_NAME_LEN {
-            match rest.split_once("::") {
-                Some((_, tail)) => rest = tail,
-                None => break,
-            }
-        }
-        last_bytes(rest)
+        path_name(prefix, function)
     }
+}
+
+/// `prefix::last` as an operation name: a `::` path that loses whole leading
+/// segments until it fits [`MAX_NAME_LEN`], so it always ends with `last`;
+/// a `last` longer than that alone keeps its last `MAX_NAME_LEN` bytes. An
+/// empty prefix gives `last`.
+pub(crate) fn path_name(prefix: &str, last: &str) -> Name {
+    let mut path: heapless::String<256> = heapless::String::new();
+    for segment in prefix.split("::").filter(|s| !s.is_empty()).chain([last]) {
+        if !path.is_empty() && path.push_str("::").is_err() {
+            break;
+        }
+        if path.push_str(segment).is_err() {
+            break;
+        }
+    }
+    // Whole segments off the front until it fits.
+    let mut rest = path.as_str();
+    while rest.len() > MAX_NAME_LEN {
+        match rest.split_once("::") {
+            Some((_, tail)) => rest = tail,
+            None => break,
+        }
+    }
+    last_bytes(rest)
 }
 
 /// The last `MAX_NAME_LEN` bytes of `s` (all of it if it fits), cut at a

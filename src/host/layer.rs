@@ -11,6 +11,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::clock::Clock;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::host::callsite::path_name;
 use crate::operation::Operation;
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
@@ -19,8 +20,11 @@ use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 use super::clock::FastClock;
 
 /// A [`tracing_subscriber::Layer`] that records each span, when it closes,
-/// into the operation named after the span (its `name`, which
-/// `#[tracing::instrument]` sets to the function's name), and into the
+/// into the operation named after the span: its target and its name,
+/// `my_crate::db::query` for `#[tracing::instrument] fn query` in module
+/// `my_crate::db` (so same-named spans of two modules stay apart; a path
+/// over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes loses leading segments),
+/// and into the
 /// tracker's call-path table under its parent span: tracing's span tree is
 /// the call tree, so `#[instrument]` functions show up in the report's call
 /// tree, the folded stacks and the flamegraph with no other code.
@@ -37,9 +41,9 @@ use super::clock::FastClock;
 ///   explicit `parent:` or the span that was current when it was created);
 ///   self time is the duration less the durations of its children.
 ///
-/// A span whose name cannot be registered (the tracker is full, or the name
-/// is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)) is not recorded,
-/// and is counted by [`dropped`](Self::dropped).
+/// A span whose name cannot be registered (the tracker is full) is not
+/// recorded, and is counted by [`dropped`](Self::dropped) and in the report
+/// ([`Tracker::refused`]).
 ///
 /// ```
 /// use perftrack::{PerformanceTracker, PerftrackLayer};
@@ -56,10 +60,12 @@ use super::clock::FastClock;
 /// let subscriber = tracing_subscriber::registry().with(PerftrackLayer::new(&TRACKER));
 /// tracing::subscriber::with_default(subscriber, || request());
 ///
-/// assert_eq!(TRACKER.summary("parse").unwrap().count, 1);
+/// // Named `<module>::parse`: the span's target, then its name.
+/// let parse = TRACKER.summaries().find(|s| s.name.ends_with("::parse")).unwrap();
+/// assert_eq!(parse.count, 1);
 /// let mut folded = String::new();
 /// TRACKER.write_folded(&mut folded)?;
-/// assert!(folded.contains("request;parse "));
+/// assert!(folded.contains("::request;") && folded.contains("::parse "));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -112,7 +118,8 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let Ok(op) = self.tracker.operation(attrs.metadata().name()) else {
+        let meta = attrs.metadata();
+        let Ok(op) = self.tracker.operation(path_name(meta.target(), meta.name())) else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
