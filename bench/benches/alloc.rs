@@ -16,6 +16,8 @@ use std::alloc::System;
 use std::time::Instant;
 
 use perftrack::CountingAlloc;
+
+mod common;
 use stats_alloc::StatsAlloc;
 
 static COUNTING: CountingAlloc = CountingAlloc::system();
@@ -50,11 +52,6 @@ fn pairs_on(a: &(dyn GlobalAlloc + Sync), threads: usize, n: u64) -> f64 {
     t0.elapsed().as_nanos() as f64 / n as f64
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let rounds = env("PERFTRACK_ALLOC_ROUNDS", 15) as usize;
@@ -68,7 +65,7 @@ fn main() {
                 times[i].push(pairs_on(*a, threads, n));
             }
         }
-        let med: Vec<f64> = times.into_iter().map(median).collect();
+        let med: Vec<f64> = times.into_iter().map(|mut v| common::median(&mut v)).collect();
         println!("\n{threads} thread(s), {n} alloc+free pairs of 64 B per thread, median of {rounds} rounds:");
         println!("| allocator | wall ns per pair per thread | × System |");
         println!("|---|---:|---:|");

@@ -25,6 +25,8 @@ use std::time::Instant;
 
 use perftrack::{Operation, Tracker};
 
+mod common;
+
 /// 16 shards: one per thread up to 16 threads.
 type Wide = Tracker<32, 64, 16>;
 
@@ -290,14 +292,7 @@ fn main() {
 
     // ---- the table, in PEERS.md's shape
     let mut out = String::new();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
+    let cpu = common::cpu_model();
     let _ = writeln!(
         out,
         "# {cores} cores ({cpu}); iters/thread={iters}; median of {reps} runs; wall ns per op per thread [total Mops/s]"

@@ -19,6 +19,9 @@ use std::time::Instant;
 
 use perftrack::{Clock, FastClock, HeapTracker, Timer, estimate_memory_usage, measure};
 
+mod common;
+use common::median;
+
 /// Where the perftrack variants record: one tracker, one thread.
 static TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
 
@@ -53,11 +56,6 @@ fn per_call(calls: usize, mut f: impl FnMut(u64) -> u64) -> f64 {
     }
     black_box(acc);
     t0.elapsed().as_nanos() as f64 / calls as f64
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {
@@ -117,14 +115,7 @@ fn main() {
         against_last.push(round[2] / round[round.len() - 1]);
     }
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let cpu = common::cpu_model();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("# {cpu}, {threads} cores; {rounds} rounds of {calls} calls per variant; medians");
     println!("| variant | ns per call | × limit (median of per-round ratios) |");
