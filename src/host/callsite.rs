@@ -189,11 +189,25 @@ mod tests {
         let name = SiteName::Path(module, "the_function").resolve();
         assert!(name.len() <= MAX_NAME_LEN);
         assert_eq!(name.as_str(), "another_quite_long_module_name::third::the_function");
-        let long_fn = "f".repeat(100).leak();
-        let name = SiteName::Path("app", long_fn).resolve();
+        // 100 bytes of function name; 40 two-byte characters.
+        const LONG_FN: &str = concat!(
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789",
+            "f123456789"
+        );
+        const WIDE: &str = "éééééééééééééééééééééééééééééééééééééééé";
+        let name = SiteName::Path("app", LONG_FN).resolve();
+        assert_eq!(name.as_str(), &LONG_FN[100 - MAX_NAME_LEN..], "the last MAX_NAME_LEN bytes");
+        let name = SiteName::Given(WIDE).resolve();
+        assert!(name.len() <= MAX_NAME_LEN && name.chars().all(|c| c == 'é'), "cut at a character boundary");
         assert_eq!(name.len(), MAX_NAME_LEN);
-        let name = SiteName::Given("é".repeat(40).leak()).resolve();
-        assert!(name.len() <= MAX_NAME_LEN && name.chars().all(|c| c == 'é'));
     }
 
     #[test]
