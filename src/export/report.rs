@@ -166,18 +166,16 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 "({refused} registrations of a new name refused: all {OPS} operations are taken; those calls were not recorded)"
             )?;
         }
-        let threads = run::so_far().map(|(wall, threads)| {
+        let run = run::so_far();
+        if let Some((wall, threads)) = run {
             let s = if threads == 1 { "" } else { "s" };
-            (wall, threads, s)
-        });
-        if let Some((wall, threads, s)) = threads {
             writeln!(
                 f,
                 "Run: {} of wall time since the first record, {threads} thread{s} recorded",
                 Nanos(saturating_ns(wall))
             )?;
         }
-        self.write_tree(f, threads.map_or(1, |(_, n, _)| n))
+        self.write_tree(f, run.map_or(1, |(_, threads)| threads))
     }
 }
 

@@ -8,7 +8,7 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
-use crate::paths::stack;
+use crate::paths::{self, stack};
 use crate::summary::Sample;
 use crate::tracker::Tracker;
 
@@ -84,7 +84,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
         let cpu_in = os::try_thread_cpu_time().ok();
         let mark = Mark::now();
         if *this.task == 0 {
-            *this.task = stack::new_task();
+            *this.task = paths::fresh_number();
         }
         let out = {
             let _task = stack::enter_task(*this.task);

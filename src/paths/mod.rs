@@ -141,6 +141,23 @@ impl<const OPS: usize> PathTable<[[PathEntry; PATHS_PER_OP]; OPS]> {
     }
 }
 
+/// A process-wide number, never 0 and never given out twice: what the std
+/// layer's per-thread stacks tell path tables ([`PathTable::id`]) and tasks
+/// (`stack::enter_task`) apart by.
+#[cfg(feature = "std")]
+pub(crate) fn fresh_number() -> u64 {
+    // The last number given out: a plain static, or loom's (whose atomics
+    // cannot be built in a const).
+    #[cfg(not(perftrack_loom))]
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    #[cfg(perftrack_loom)]
+    crate::sync::loom_lazy_static! {
+        static ref LAST: AtomicU64 = AtomicU64::new(0);
+    }
+    // Relaxed: a name, not a message; the RMW alone makes it unique.
+    LAST.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 /// Where a key's probe starts: a multiplicative hash, so that a parent's
 /// children spread over the table, scaled to `len` by a multiply and a shift
 /// rather than a division (a division costs more than the rest of a claim).
@@ -162,24 +179,16 @@ impl PathTable {
     /// address: a guard that was forgotten (`mem::forget`) leaves its frame
     /// on its thread's stack for good, and a new tracker at the old address
     /// would find that dead frame as its scopes' parent. So each table takes
-    /// a process-wide number, never reused, the first time it is asked.
+    /// a [`fresh_number`] the first time it is asked.
     #[cfg(feature = "std")]
     pub(crate) fn id(&self) -> u64 {
-        // The last number given out: a plain static, or loom's (whose
-        // atomics cannot be built in a const).
-        #[cfg(not(perftrack_loom))]
-        static LAST: AtomicU64 = AtomicU64::new(0);
-        #[cfg(perftrack_loom)]
-        crate::sync::loom_lazy_static! {
-            static ref LAST: AtomicU64 = AtomicU64::new(0);
-        }
         // Relaxed: the number carries no data, and the CAS makes every
         // caller agree on one number per table.
         let id = self.id.load(Ordering::Relaxed);
         if id != 0 {
             return id;
         }
-        let mine = LAST.fetch_add(1, Ordering::Relaxed) + 1;
+        let mine = fresh_number();
         match self.id.compare_exchange(0, mine, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => mine,
             Err(theirs) => theirs,

@@ -25,7 +25,6 @@
 //! (docs/DESIGN.md, "Call paths").
 
 use core::cell::RefCell;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::paths::{CallPath, MAX_DEPTH, PathTable};
 
@@ -195,14 +194,6 @@ pub(crate) fn leaf(
         })
         .ok()
         .flatten()
-}
-
-/// A number for a new task (a `Timed` future), never 0 and never reused.
-pub(crate) fn new_task() -> u64 {
-    /// The last number given out.
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    // Relaxed: a name, not a message; the RMW alone makes it unique.
-    LAST.fetch_add(1, Ordering::Relaxed) + 1
 }
 
 /// While it lives, this thread polls task `task`: scopes opened now carry
