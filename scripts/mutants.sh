@@ -53,6 +53,7 @@ MUTANTS=(
   "orphan-token-unchecked#src/paths/stack.rs#s/let Some(pos) = (0..s.len).rev().find(|\&i| s.frames\[i\].token == token) else {/let Some(pos) = (0..s.len).rev().find(|\&i| s.frames[i].token == token \|\| i + 1 == s.len) else {/#an orphaned guard closes whatever frame now stands on top of the stack instead of finding its own gone"
   "task-boundary-ignored#src/paths/stack.rs#s/self.frames\[i\].table == table \&\& self.frames\[i\].task == task)/self.frames[i].table == table)/#a scope finds its parent among the frames of another task suspended on the same thread"
   "other-tasks-popped#src/paths/stack.rs#s/                if s.frames\[i\].task != frame.task {/                if false {/#closing a scope also closes the frames other tasks opened above it while its task was suspended"
+  "cancelled-read-late#src/operation.rs#s/        let cancelled = self.slot.cancelled();//;s/summary.cancelled = cancelled;/summary.cancelled = self.slot.cancelled();/#a summary reads the cancelled count after its snapshot, so a call cancelled in between is counted without its record"
   "depth-limit-off-by-one#src/paths/mod.rs#s/if depth > MAX_DEPTH || entries.is_empty() {/if depth > MAX_DEPTH + 1 || entries.is_empty() {/#a path one deeper than MAX_DEPTH is claimed, and the walk (which stops at MAX_DEPTH) never shows its records"
 )
 

@@ -163,12 +163,24 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// lifetime totals and quantiles, from one snapshot.
     #[must_use]
     pub fn summary(&self) -> MetricsSummary<BUCKETS> {
+        // Before the snapshot: each cancelled call counted here has its
+        // record in the snapshot, so `cancelled <= count`.
+        let cancelled = self.slot.cancelled();
         let mut totals = Totals::EMPTY;
         let distribution = Distribution::filled(|counts| {
             totals = self.slot.snapshot(counts);
             (totals.min_ns, totals.max_ns)
         });
-        MetricsSummary::from_parts(self.name.to_name(), &totals, distribution)
+        let mut summary = MetricsSummary::from_parts(self.name.to_name(), &totals, distribution);
+        summary.cancelled = cancelled;
+        summary
+    }
+
+    /// Counts one of this operation's records as a cancelled call (made by
+    /// [`Timed`](crate::Timed) when it is dropped before completing).
+    #[cfg(feature = "std")]
+    pub(crate) fn note_cancelled(&self) {
+        self.slot.note_cancelled();
     }
 
     /// The distribution of this operation's durations over its whole

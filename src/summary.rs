@@ -258,6 +258,14 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// `u64::MAX` and stayed there: the averages are then lower bounds.
     #[cfg_attr(feature = "serde", serde(default))]
     pub saturated: bool,
+    /// How many of the records are calls that were cancelled: an `async fn`
+    /// under `#[perftrack::measure]`, or a [`Timed`](crate::Timed) future,
+    /// dropped after its first poll and before it completed (a client that
+    /// hung up, a `select!` that took another branch, a timeout). Each is
+    /// recorded with the wall time from its first poll to the drop, and is
+    /// in `count` too; never more than `count`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub cancelled: u64,
     /// The durations of the same records, as a histogram: where the
     /// quantiles come from, and what [`since`](Self::since) subtracts.
     pub distribution: Distribution<BUCKETS>,
@@ -356,7 +364,9 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
                 self.total_allocations.saturating_sub(earlier.total_allocations)
             },
         };
-        Self::from_parts(self.name.clone(), &totals, distribution)
+        let mut interval = Self::from_parts(self.name.clone(), &totals, distribution);
+        interval.cancelled = self.cancelled.saturating_sub(earlier.cancelled).min(count);
+        interval
     }
 
     /// The first of the invariants every summary keeps that this one breaks,
@@ -374,6 +384,9 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         }
         if self.cpu_samples > self.count {
             return Some(format!("cpu_samples {} > count {}", self.cpu_samples, self.count));
+        }
+        if self.cancelled > self.count {
+            return Some(format!("cancelled {} > count {}", self.cancelled, self.count));
         }
         if self.count == 0 {
             return None;
@@ -430,6 +443,7 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             total_cpu_time: Duration::from_nanos(t.cpu_ns),
             total_allocations: t.allocs,
             saturated: t.saturated(),
+            cancelled: 0,
             distribution,
         }
     }

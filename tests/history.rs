@@ -246,11 +246,12 @@ fn allocation_counts_are_written_and_lines_without_them_still_read() {
     // `version` key) has no such key, and reads as 0.
     let without = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
     assert!(!without.contains("total_allocations"));
-    let old = without.replace(r#""version":2,"#, "");
+    let old = without.replace(r#""version":3,"#, "").replace(r#","cancelled":0"#, "");
     std::fs::write(&path, &old).unwrap();
     let back = read_json_lines(&path).unwrap();
     assert_eq!(back[0].summaries.iter().map(|s| s.total_allocations).sum::<u64>(), 0);
-    // A version 2 line must carry it: its absence is damage, not an old file.
+    // A line of version 2 or later must carry it: its absence is damage,
+    // not an old file.
     std::fs::write(&path, &without).unwrap();
     let err = read_json_lines(&path).unwrap_err().to_string();
     assert!(err.contains("line 1") && err.contains("`total_allocations` is missing"), "{err}");
@@ -329,7 +330,26 @@ fn quantiles_out_of_order_or_a_wrong_average_are_named() {
 fn a_newer_format_version_is_named_instead_of_read_with_fields_missing() {
     let line = one_line();
     assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::HISTORY_VERSION)));
-    let newer = line.replacen(r#""version":2"#, r#""version":3"#, 1);
+    let newer = line.replacen(r#""version":3"#, r#""version":4"#, 1);
     let err = line_one_error(&newer);
-    assert!(err.contains("format version 3 is newer than this build reads"), "{err}");
+    assert!(err.contains("format version 4 is newer than this build reads"), "{err}");
+}
+
+#[test]
+fn cancelled_is_required_from_version_3_and_optional_before() {
+    let line = one_line();
+    assert!(line.contains(r#","cancelled":0,"#), "{line}");
+    let without = line.replacen(r#","cancelled":0"#, "", 1);
+    let err = line_one_error(&without);
+    assert!(err.contains("`cancelled` is missing (required in format version 3)"), "{err}");
+    let v2 = without.replacen(r#""version":3"#, r#""version":2"#, 1);
+    let back = Snapshot::from_json_lines(&v2).unwrap();
+    assert_eq!(back[0].summaries[0].cancelled, 0);
+}
+
+#[test]
+fn more_cancelled_calls_than_calls_is_an_error_naming_the_line() {
+    let bad = one_line().replacen(r#""cancelled":0"#, r#""cancelled":3"#, 1);
+    let err = line_one_error(&bad);
+    assert!(err.contains("cancelled 3 > count 2"), "{err}");
 }

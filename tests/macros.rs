@@ -127,6 +127,63 @@ fn an_async_fn_records_once_per_completed_call_and_stays_send() {
     assert_eq!(count("fetch"), before + 2);
 }
 
+/// A future that is pending `n` times before it is ready.
+struct Yield(u32);
+
+impl Future for Yield {
+    type Output = ();
+    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[measure(tracker = &OWN)]
+async fn slow_handler() -> u32 {
+    Yield(3).await;
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    Yield(1).await;
+    7
+}
+
+#[test]
+fn a_call_dropped_mid_flight_is_recorded_and_counted_as_cancelled() {
+    let summary = || OWN.summary("slow_handler").map_or((0, 0), |s| (s.count, s.cancelled));
+    let before = summary();
+    // Never polled: not a call.
+    drop(slow_handler());
+    assert_eq!(summary(), before);
+    // Polled twice, then dropped: a cancelled call, with its wall time so far.
+    {
+        let mut fut = pin!(slow_handler());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(summary(), (before.0 + 1, before.1 + 1));
+    // Sleeps 2 ms in its body, then completes: a call, not cancelled.
+    assert_eq!(block_on(slow_handler()), 7);
+    let after = OWN.summary("slow_handler").unwrap();
+    assert_eq!((after.count, after.cancelled), (before.0 + 2, before.1 + 1));
+    assert!(after.max_duration >= std::time::Duration::from_millis(2));
+    // Dropping a completed future records nothing more.
+    let mut done = Box::pin(slow_handler());
+    let mut cx = Context::from_waker(Waker::noop());
+    while done.as_mut().poll(&mut cx).is_pending() {}
+    drop(done);
+    assert_eq!(OWN.summary("slow_handler").unwrap().cancelled, before.1 + 1);
+    assert_eq!(OWN.summary("slow_handler").unwrap().count, before.0 + 3);
+    let report = OWN.report().to_string();
+    let row = report.lines().find(|l| l.starts_with("slow_handler ")).unwrap();
+    let header = report.lines().find(|l| l.starts_with("Operation")).unwrap();
+    assert!(header.trim_end().ends_with(" Cancelled"), "{report}");
+    assert!(row.trim_end().ends_with(&format!(" {}", before.1 + 1)), "{report}");
+}
+
 #[measure(tracker = &OWN)]
 async fn outer_task() -> u32 {
     let a = inner_task().await;

@@ -308,14 +308,38 @@ fn timer_with_cpu_never_reports_more_cpu_than_wall_over_many_short_spans() {
 }
 
 #[test]
-fn timed_future_dropped_before_completion_records_nothing() {
-    let t: Tracker<1, 4> = Tracker::new();
+fn timed_future_dropped_before_completion_is_a_cancelled_call_in_every_export() {
+    let t: Tracker<2, 4> = Tracker::new();
     let op = t.operation("abandoned").unwrap();
-    let mut fut = Box::pin(op.instrument(Steps { left: 5, work: Duration::ZERO, spin: Duration::ZERO }));
+    let other = t.operation("finished").unwrap();
+    // Never polled: not a call.
+    drop(op.instrument(Steps { left: 5, work: Duration::ZERO, spin: Duration::ZERO }));
+    assert_eq!(op.summary().count, 0);
+    let mut fut = Box::pin(op.instrument(Steps { left: 5, work: Duration::from_millis(3), spin: Duration::ZERO }));
     let waker = Arc::new(ThreadWaker(thread::current())).into();
     assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
     drop(fut);
-    assert_eq!(op.summary().count, 0);
+    let s = op.summary();
+    assert_eq!((s.count, s.cancelled), (1, 1));
+    assert!(s.total_duration >= Duration::from_millis(3), "timed up to the drop: {:?}", s.total_duration);
+    assert_eq!(block_on(other.instrument(Steps { left: 0, work: Duration::ZERO, spin: Duration::ZERO }), Duration::ZERO), 7);
+    assert_eq!((other.summary().count, other.summary().cancelled), (1, 0));
+    let mut body = String::new();
+    t.write_openmetrics(&mut body).unwrap();
+    assert!(body.contains("# TYPE perftrack_operation_cancelled summary\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_sum{operation=\"abandoned\"} 1\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_count{operation=\"abandoned\"} 1\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_sum{operation=\"finished\"} 0\n"), "{body}");
+}
+
+#[test]
+fn no_cancelled_family_is_written_before_a_call_is_cancelled() {
+    let t: Tracker<1, 4> = Tracker::new();
+    t.record("plain", Duration::from_micros(5), 0).unwrap();
+    let mut body = String::new();
+    t.write_openmetrics(&mut body).unwrap();
+    assert!(!body.contains("cancelled"), "{body}");
+    assert!(!t.report().to_string().contains("Cancelled"));
 }
 
 // ------------------------------------------------ reports

@@ -79,3 +79,57 @@ fn eight_threads_for_two_seconds_stay_consistent_and_end_exact() {
         assert_eq!(s.min_duration, Duration::ZERO);
     }
 }
+
+/// Raises its flag when dropped, unwinding included.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A future that is pending on its first poll: dropped after it, it is a
+/// cancelled call.
+struct PendingOnce;
+
+impl core::future::Future for PendingOnce {
+    type Output = ();
+    fn poll(self: core::pin::Pin<&mut Self>, _: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        core::task::Poll::Pending
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "a wall-clock stress run is meaningless under miri")]
+fn a_summary_never_counts_more_cancelled_calls_than_records_while_calls_are_cancelled() {
+    let t: Tracker<1, 8, 2> = Tracker::new();
+    let op = t.operation("hung_up").unwrap();
+    let stop = AtomicBool::new(false);
+    let mut summaries = 0u64;
+    thread::scope(|s| {
+        for _ in 0..2 {
+            let stop = &stop;
+            s.spawn(move || {
+                let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+                while !stop.load(Ordering::Relaxed) {
+                    let mut fut = core::pin::pin!(op.instrument(PendingOnce));
+                    assert!(fut.as_mut().poll(&mut cx).is_pending());
+                }
+            });
+        }
+        // Stops the writers however the reader ends, a failed check included:
+        // the scope would otherwise wait on them for ever.
+        let _stop = StopOnDrop(&stop);
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < deadline {
+            let s = op.summary();
+            assert!(s.cancelled <= s.count, "summary {summaries}: {} cancelled of {} records", s.cancelled, s.count);
+            summaries += 1;
+        }
+    });
+    let s = op.summary();
+    assert!(s.count > 1000, "the writers barely ran: {}", s.count);
+    assert_eq!(s.cancelled, s.count, "every record here is a cancelled call");
+    assert!(summaries > 100, "the reader barely ran: {summaries}");
+}

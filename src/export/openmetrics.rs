@@ -34,6 +34,7 @@ pub(crate) struct Figures {
     pub(crate) max: Duration,
     pub(crate) memory: u64,
     pub(crate) allocations: u64,
+    pub(crate) cancelled: u64,
 }
 
 impl Figures {
@@ -45,6 +46,7 @@ impl Figures {
             max: s.max_duration,
             memory: s.total_memory,
             allocations: s.total_allocations,
+            cancelled: s.cancelled,
         }
     }
 }
@@ -69,6 +71,10 @@ type SumFamily = ((&'static str, &'static str), &'static str, bool, fn(&Figures)
 /// Heap allocations and records (no unit: a count).
 pub(crate) const ALLOCATIONS: (&str, &str) =
     ("operation_allocations", "Heap allocations per record: sum is the total counted, count the records.");
+
+/// Cancelled calls and records (no unit: a count).
+pub(crate) const CANCELLED: (&str, &str) =
+    ("operation_cancelled", "Calls dropped before they completed: sum is the cancelled calls, count the records.");
 
 /// The exposition's bucket boundaries: every half power of two, `2^k` and
 /// `1.5·2^k` ns, from 32 ns to `2^36` ns (68.7 s). Each is the lower bound of
@@ -302,8 +308,12 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
         }
         // Sums as summaries without quantiles: `_sum` the total, `_count` the
         // records. Allocations only where something counted them (a
-        // `CountingAlloc`).
-        let sums: [SumFamily; 2] = [(MEMORY, "bytes", true, |f| f.memory), (ALLOCATIONS, "", false, |f| f.allocations)];
+        // `CountingAlloc`), cancellations only once a call was cancelled.
+        let sums: [SumFamily; 3] = [
+            (MEMORY, "bytes", true, |f| f.memory),
+            (ALLOCATIONS, "", false, |f| f.allocations),
+            (CANCELLED, "", false, |f| f.cancelled),
+        ];
         for ((stem, help), unit, always, pick) in sums {
             if !always && !figures.iter().flatten().any(|f| pick(f) > 0) {
                 continue;
@@ -326,7 +336,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// works without `std` (any `core::fmt::Write`: a `String`, a UART, a
     /// small network stack). Serve it with [`OPENMETRICS_CONTENT_TYPE`].
     ///
-    /// Four families, each labelled by `operation`:
+    /// Four families, and two more when they have something to say, each
+    /// labelled by `operation`:
     ///
     /// * `perftrack_operation_duration_seconds`, a **histogram** over the
     ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its 64
@@ -349,7 +360,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// * `perftrack_operation_allocations`, a **summary** without quantiles
     ///   and without a unit: `_sum` is the total of heap allocations counted,
     ///   `_count` the number of records; written only once some operation
-    ///   has counted an allocation (a `CountingAlloc` installed).
+    ///   has counted an allocation (a `CountingAlloc` installed);
+    /// * `perftrack_operation_cancelled`, a **summary** likewise: `_sum` is
+    ///   the calls dropped before they completed
+    ///   ([`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled)),
+    ///   `_count` the records; written only once some call was cancelled.
     ///
     /// Total memory and allocations are summaries rather than OpenMetrics counters on purpose:
     /// a counter's `_total` sample is read as a separate, undocumented family by

@@ -91,6 +91,8 @@ const HEADER: &str = "=== Performance Report ===";
 const COLS: [&str; 8] = ["Count", "Avg", "Min", "Max", "p50", "p99", "p99.9", "Bytes/call"];
 const CPU_COL: &str = "CPU";
 const ALLOC_COL: &str = "Allocs/call";
+/// Shown only when some call was cancelled (`MetricsSummary::cancelled`).
+const CANCELLED_COL: &str = "Cancelled";
 
 /// Allocations per call with one decimal, in integer arithmetic: `2.5`.
 struct PerCall(u64, u64);
@@ -118,9 +120,10 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         // Widths first, then the rows: summaries are taken one at a time (each
         // carries a histogram), so the column choice reads them once more.
         let name_w = self.tracker.operations().map(|op| op.name().len()).max().unwrap_or(0).max("Operation".len());
-        let (show_cpu, show_allocs) = self
-            .summaries()
-            .fold((false, false), |(cpu, allocs), r| (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0));
+        let (show_cpu, show_allocs, show_cancelled) =
+            self.summaries().fold((false, false, false), |(cpu, allocs, cancelled), r| {
+                (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
+            });
         const W: usize = 12;
 
         write!(f, "{:<name_w$}", "Operation")?;
@@ -133,8 +136,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         if show_allocs {
             write!(f, " {ALLOC_COL:>W$}")?;
         }
+        if show_cancelled {
+            write!(f, " {CANCELLED_COL:>W$}")?;
+        }
         writeln!(f)?;
-        let width = name_w + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs));
+        let width = name_w
+            + (W + 1)
+                * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
         for _ in 0..width {
             f.write_char('-')?;
         }
@@ -155,10 +163,16 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             if show_allocs {
                 write!(f, " {:>W$}", PerCall(r.total_allocations, r.count))?;
             }
+            if show_cancelled {
+                write!(f, " {:>W$}", r.cancelled)?;
+            }
             writeln!(f)?;
         }
         let within = 2u64 << Layout::of(BUCKETS).sub_bits();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        if show_cancelled {
+            writeln!(f, "(Cancelled: calls dropped before they completed, in Count and timed up to the drop)")?;
+        }
         let refused = self.tracker.refused();
         if refused > 0 {
             writeln!(

@@ -10,7 +10,7 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::export::openmetrics::{ALLOCATIONS, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets};
+use crate::export::openmetrics::{ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -150,6 +150,18 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 None,
                 &rows,
                 |s| s.total_allocations as f64,
+                |s| std::vec![(f64::INFINITY, s.count)],
+            )?;
+        }
+        if rows.iter().any(|s| s.cancelled > 0) {
+            let (stem, help) = CANCELLED;
+            histogram(
+                &mut encoder,
+                &named(stem),
+                help,
+                None,
+                &rows,
+                |s| s.cancelled as f64,
                 |s| std::vec![(f64::INFINITY, s.count)],
             )?;
         }

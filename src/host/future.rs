@@ -29,8 +29,14 @@ pin_project_lite::pin_project! {
     ///   number of allocations, on whatever thread polls it.
     ///
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
-    /// dropped before it completes records nothing. Its record is flat: a
-    /// future moves between threads and polls, so it takes no call path.
+    /// dropped after its first poll and before it completes is a cancelled
+    /// call (a client that hung up, a `select!` that took another branch):
+    /// it records the wall time from its first poll to the drop, with the
+    /// CPU time and allocations of the polls it had, and counts one in
+    /// [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled). A
+    /// future never polled is not a call, and records nothing. Its record is
+    /// flat: a future moves between threads and polls, so it takes no call
+    /// path.
     ///
     /// It is a task boundary for the call tree: scopes (guards, `measure`,
     /// `Timer` leaves) opened inside its polls nest only under scopes of the
@@ -69,7 +75,29 @@ pin_project_lite::pin_project! {
         alloc: (u64, u64),
         // Its task number in the per-thread stacks (0 until the first poll).
         task: u64,
+        // Records a cancelled call: set where `O`'s type is known, because
+        // the drop below must be written for every `O`.
+        cancel: fn(&O, &Sample),
     }
+
+    impl<F, O> PinnedDrop for Timed<F, O> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // `first_poll` is taken when the call completes: still there, the
+            // call was polled and never finished.
+            if let Some(first) = this.first_poll.take() {
+                (this.cancel)(this.op, &sample(FastClock.since(first), *this.alloc, *this.cpu));
+            }
+        }
+    }
+}
+
+/// A record of a timed call: its wall time, and the allocations and CPU
+/// time its polls counted.
+fn sample(wall: Duration, (bytes, allocations): (u64, u64), cpu: Option<Duration>) -> Sample {
+    let mut sample = Sample::new(wall, bytes).with_allocations(allocations);
+    sample.cpu_time = cpu;
+    sample
 }
 
 impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Future
@@ -100,9 +128,8 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             _ => None,
         };
         if out.is_ready() {
-            let mut sample = Sample::new(FastClock.since(first), this.alloc.0).with_allocations(this.alloc.1);
-            sample.cpu_time = *this.cpu;
-            this.op.record_sample(&sample);
+            *this.first_poll = None;
+            this.op.record_sample(&sample(FastClock.since(first), *this.alloc, *this.cpu));
         }
         out
     }
@@ -112,7 +139,18 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed { inner: fut, op: *self, first_poll: None, cpu: Some(Duration::ZERO), alloc: (0, 0), task: 0 }
+        Timed {
+            inner: fut,
+            op: *self,
+            first_poll: None,
+            cpu: Some(Duration::ZERO),
+            alloc: (0, 0),
+            task: 0,
+            cancel: |op, sample| {
+                op.record_sample(sample);
+                op.note_cancelled();
+            },
+        }
     }
 }
 

@@ -19,12 +19,14 @@ use crate::tracker::Tracker;
 /// The history format this build writes, as each line's `version`. Version 1
 /// (a line without `version`) came before the allocation count and the
 /// saturation flag, so a summary there may leave `total_allocations` and
-/// `saturated` out; from version 2 every field is required. A later version
-/// is an error that says so, rather than a line read with fields missing.
-pub const HISTORY_VERSION: u64 = 2;
+/// `saturated` out; version 2 came before the count of cancelled calls, so
+/// it may leave `cancelled` out; from version 3 every field is required. A
+/// later version is an error that says so, rather than a line read with
+/// fields missing.
+pub const HISTORY_VERSION: u64 = 3;
 
 /// Every key of a summary, in the order they are written.
-const SUMMARY_KEYS: [&str; 17] = [
+const SUMMARY_KEYS: [&str; 18] = [
     "name",
     "count",
     "total_duration_ns",
@@ -41,11 +43,20 @@ const SUMMARY_KEYS: [&str; 17] = [
     "total_cpu_time_ns",
     "total_allocations",
     "saturated",
+    "cancelled",
     "distribution",
 ];
 
 /// The keys that version 1 lines may leave out.
 const NEW_IN_2: [&str; 2] = ["total_allocations", "saturated"];
+
+/// The key that version 1 and 2 lines may leave out.
+const NEW_IN_3: [&str; 1] = ["cancelled"];
+
+/// Whether a line of format `version` must carry `key`.
+fn required(key: &str, version: u64) -> bool {
+    (version >= 2 || !NEW_IN_2.contains(&key)) && (version >= 3 || !NEW_IN_3.contains(&key))
+}
 
 /// The keys of a summary's distribution.
 const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
@@ -183,7 +194,7 @@ impl Snapshot {
             };
             let s = s.as_object().ok_or_else(|| std::format!("{} is not an object", which()))?;
             only_known_keys(s, &SUMMARY_KEYS, &which())?;
-            for key in SUMMARY_KEYS.iter().filter(|k| version >= 2 || !NEW_IN_2.contains(k)) {
+            for key in SUMMARY_KEYS.iter().filter(|k| required(k, version)) {
                 if !s.contains_key(*key) {
                     return Err(std::format!(
                         "{}: field `{key}` is missing (required in format version {version})",

@@ -31,7 +31,7 @@ use crate::record::padded::CachePadded;
 use crate::record::ring::Record;
 use crate::record::shard::{Shard, ShardCore};
 use crate::record::totals::{Raw, Totals};
-use crate::sync::{AtomicBool, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
+use crate::sync::{AtomicBool, AtomicU64, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
 
 /// One operation: its shards, the histogram halves of its contended path,
 /// and the lock that serialises its readers.
@@ -39,6 +39,12 @@ pub(crate) struct OpSlot<const RING: usize, const SHARDS: usize, const BUCKETS: 
     /// Serialises readers: the hot/cold snapshot swaps halves, and two readers
     /// must not swap the same shard at once. Writers never touch it.
     reading: AtomicBool,
+    /// Records of calls that were cancelled (a timed future dropped before
+    /// it completed). Added after the record itself, and read before a
+    /// snapshot, so a snapshot's count always covers it. Off the record
+    /// path: only a cancellation touches it. It sits in the padding before
+    /// the cache-padded shards, so the footprint does not grow.
+    cancelled: AtomicU64,
     shards: [Shard<RING, BUCKETS>; SHARDS],
     /// The hot/cold histogram halves of every shard's contended path. One
     /// pair per operation, not per shard: a histogram is kilobytes, and
@@ -51,6 +57,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
         pub(crate) const fn new() -> Self {
             Self {
                 reading: AtomicBool::new(false),
+                cancelled: AtomicU64::new(0),
                 shards: array_of![CachePadded::new(ShardCore::new()); SHARDS],
                 contended: CachePadded::new([Histogram::new(), Histogram::new()]),
             }
@@ -82,6 +89,19 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
                 s.record(r, Self::LAYOUT.index(r.ns), false, &self.contended);
             }
         }
+    }
+
+    /// Counts one cancelled call, whose record was already made.
+    pub(crate) fn note_cancelled(&self) {
+        // Release: a reader that sees this count also sees the record before
+        // it (the snapshot's own synchronisation with its writer).
+        self.cancelled.fetch_add(1, Ordering::Release);
+    }
+
+    /// The cancelled calls counted so far; read it before a snapshot, so
+    /// that the snapshot holds each of their records.
+    pub(crate) fn cancelled(&self) -> u64 {
+        self.cancelled.load(Ordering::Acquire)
     }
 
     /// A consistent snapshot of the whole operation, its totals and its
