@@ -54,6 +54,8 @@ MUTANTS=(
   "task-boundary-ignored#src/paths/stack.rs#s/self.frames\[i\].table == table \&\& self.frames\[i\].task == task)/self.frames[i].table == table)/#a scope finds its parent among the frames of another task suspended on the same thread"
   "other-tasks-popped#src/paths/stack.rs#s/                if s.frames\[i\].task != frame.task {/                if false {/#closing a scope also closes the frames other tasks opened above it while its task was suspended"
   "cancelled-read-late#src/operation.rs#s/        let cancelled = self.slot.cancelled();//;s/summary.cancelled = cancelled;/summary.cancelled = self.slot.cancelled();/#a summary reads the cancelled count after its snapshot, so a call cancelled in between is counted without its record"
+  "kept-frame-popped#src/paths/stack.rs#s/if (pos + 1..s.len).any(|i| s.frames\[i\].task == frame.task) {/if false {/#an async call's frame is closed at the end of each poll even while its body holds scopes open across the await, so they lose their parent"
+  "async-parent-unchecked#src/paths/stack.rs#s/Some(p) if s.frames\[p\].path == Some(parent) => {/Some(p) => {/#an async call that ends after its parent's scope closed adds its time to whatever scope of that task is open now"
   "depth-limit-off-by-one#src/paths/mod.rs#s/if depth > MAX_DEPTH || entries.is_empty() {/if depth > MAX_DEPTH + 1 || entries.is_empty() {/#a path one deeper than MAX_DEPTH is claimed, and the walk (which stops at MAX_DEPTH) never shows its records"
 )
 

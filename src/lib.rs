@@ -107,7 +107,7 @@ pub use heapless;
 
 pub use clock::{Clock, MockClock};
 pub use error::TrackerError;
-pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON};
+pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
 pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 pub use export::report::Report;
 pub use histogram::buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
@@ -122,6 +122,8 @@ pub use host::clock::FastClock;
 pub use host::collector::PerftrackCollector;
 #[cfg(feature = "std")]
 pub use host::future::Timed;
+#[cfg(feature = "flamegraph")]
+pub use host::flamegraph::FlameOptions;
 #[cfg(feature = "std")]
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]

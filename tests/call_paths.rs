@@ -452,8 +452,9 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
     };
     let mut records = 0u64;
     for _ in 0..1_000 {
-        // Three tasks on one thread, each holding guards across `.await`s,
-        // polled in a random order: a current-thread executor's interleaving.
+        // Three tasks on one thread, each holding guards across `.await`s and
+        // awaiting an async call inside them, polled in a random order: a
+        // current-thread executor's interleaving.
         let mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = ["a", "b", "c"]
             .into_iter()
             .map(|name| {
@@ -465,13 +466,16 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
                         let _inner = t.time(format!("{name}_inner")).unwrap();
                         YieldOnce(false).await;
                         drop(t.time(format!("{name}_leaf")).unwrap());
+                        // An awaited async call, suspended once: the same path.
+                        let leaf = t.operation(format!("{name}_leaf")).unwrap();
+                        leaf.instrument(YieldOnce(false)).await;
                     }
                     YieldOnce(false).await;
                 };
                 Box::pin(task.instrument(body)) as Pin<Box<dyn Future<Output = ()>>>
             })
             .collect();
-        records += 3 * 3;
+        records += 3 * 4 + 3;
         let mut cx = Context::from_waker(Waker::noop());
         while !tasks.is_empty() {
             let i = (next() % tasks.len() as u64) as usize;
@@ -480,9 +484,15 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
             }
         }
     }
-    // Every tracked path stays inside one task's names, in its own nesting.
+    // Every tracked path is the timed task's call, and under it one task's
+    // names, in its own nesting.
     for path in folded_map(&folded(&t)).keys() {
         let frames: Vec<&str> = path.split(';').collect();
+        assert_eq!(frames[0], "task", "an async call is the root of its body's scopes: {path}");
+        let frames = &frames[1..];
+        if frames.is_empty() {
+            continue;
+        }
         let task = frames[0].split('_').next().unwrap();
         let expected: Vec<String> =
             ["outer", "inner", "leaf"].iter().take(frames.len()).map(|f| format!("{task}_{f}")).collect();
@@ -491,5 +501,86 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
     // Nothing is lost: every scope's record is either on a path or untracked.
     let on_paths: u64 = tree_rows(&t.report().to_string()).iter().map(|(_, n)| n).sum();
     assert_eq!(on_paths + t.untracked_paths(), records);
+    assert_eq!(t.untracked_paths(), 0, "every scope here closes in its own task, in order");
     assert_eq!(t.summary("task").unwrap().count, 3_000);
+}
+
+/// Spins on this thread's CPU for `d`: time on a thread, however loaded the
+/// machine is.
+fn spin(d: Duration) {
+    let t0 = perftrack::try_thread_cpu_time().unwrap();
+    while perftrack::try_thread_cpu_time().unwrap() - t0 < d {
+        core::hint::spin_loop();
+    }
+}
+
+#[test]
+fn awaited_async_calls_nest_and_their_suspended_time_counts_as_wall_but_not_busy() {
+    use core::future::Future;
+    use core::task::{Context, Poll, Waker};
+    use perftrack::Weight;
+
+    let t = PerformanceTracker::boxed();
+    let (handler, query) = (t.operation("handler").unwrap(), t.operation("query").unwrap());
+    let body = async {
+        spin(Duration::from_millis(2));
+        // Awaited: nests under the handler. It is suspended once.
+        query
+            .instrument(async {
+                spin(Duration::from_millis(1));
+                YieldOnce(false).await;
+                drop(t.time("decode").unwrap());
+            })
+            .await;
+    };
+    let mut fut = core::pin::pin!(handler.instrument(body));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(fut.as_mut().poll(&mut cx).is_pending());
+    // Both calls are suspended: 30 ms of wall time that is on no thread.
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(()));
+
+    let wall = folded_map(&folded(&t));
+    let mut busy = String::new();
+    t.write_folded_with(&mut busy, Weight::Busy).unwrap();
+    let busy = folded_map(&busy);
+    assert_eq!(wall.keys().collect::<Vec<_>>(), ["handler", "handler;query", "handler;query;decode"]);
+    assert_eq!(busy.keys().collect::<Vec<_>>(), wall.keys().collect::<Vec<_>>());
+    let ms = |ns: u64| ns / 1_000_000;
+    // The query's wall self time holds the 30 ms it was suspended; its busy
+    // self time only its 1 ms of work (and the poll bookkeeping).
+    assert!(ms(wall["handler;query"]) >= 30, "{wall:?}");
+    assert!((1..10).contains(&ms(busy["handler;query"])), "{busy:?}");
+    // The handler awaited the query throughout the suspension: its wall
+    // self time is its own 2 ms, and so is its busy self time.
+    assert!((2..10).contains(&ms(wall["handler"])), "{wall:?}");
+    assert!((2..10).contains(&ms(busy["handler"])), "{busy:?}");
+    // A guard's scope is on its thread throughout.
+    assert_eq!(wall["handler;query;decode"], busy["handler;query;decode"]);
+    assert_eq!(t.untracked_paths(), 0);
+}
+
+#[test]
+fn a_timed_call_that_ends_outside_its_parents_scope_records_untracked() {
+    use core::future::Future;
+    use core::task::{Context, Waker};
+
+    let t = PerformanceTracker::boxed();
+    let op = t.operation("detached").unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut fut = Box::pin(op.instrument(YieldOnce(false)));
+    {
+        let _parent = t.time("parent").unwrap();
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+    }
+    // The parent's scope has closed, and another scope is open where it
+    // was: the call must neither subtract from that one nor claim its path.
+    {
+        let _other = t.time("other").unwrap();
+        assert!(fut.as_mut().poll(&mut cx).is_ready());
+    }
+    assert_eq!(t.summary("detached").unwrap().count, 1);
+    assert_eq!(t.untracked_paths(), 1);
+    let wall = folded_map(&folded(&t));
+    assert_eq!(wall.keys().collect::<Vec<_>>(), ["other", "parent"], "{wall:?}");
 }

@@ -551,7 +551,7 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let shard = round(304 + 32 * ring + 8 * buckets);
     let names = round(72 * ops);
     let slot = a + shards * shard + round(16 * buckets);
-    let paths = round(24 + 160 * ops);
+    let paths = round(24 + 192 * ops);
     names + ops * slot + paths
 }
 

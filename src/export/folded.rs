@@ -26,6 +26,25 @@ fn write_frame(w: &mut impl Write, name: &str) -> fmt::Result {
     Ok(())
 }
 
+/// What a frame's width stands for in folded stacks and flamegraphs.
+///
+/// The two differ only for async calls (a [`Timed`](crate::Timed) future,
+/// an `async fn` under `#[perftrack::measure]`): a scope held by a guard is
+/// on its thread from its start to its end, so its busy time is its wall
+/// time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Weight {
+    /// Wall time: a frame is as wide as its calls took from start to end,
+    /// awaits included. Where the time went, as a caller waited for it.
+    #[default]
+    Wall,
+    /// Time on a thread: an async call's time suspended between its polls
+    /// (its awaits of timers, sockets, locks) is left out. Where the CPU
+    /// went when many calls wait concurrently: 400 requests that each sleep
+    /// 1 ms no longer hide the work beside them.
+    Busy,
+}
+
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Tracker<OPS, RING, SHARDS, BUCKETS>
 {
@@ -61,6 +80,35 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ///
     /// Only the writer's own errors.
     pub fn write_folded(&self, w: &mut impl Write) -> fmt::Result {
+        self.write_folded_with(w, Weight::Wall)
+    }
+
+    /// [`write_folded`](Self::write_folded) with each line's count in the
+    /// chosen [`Weight`]: with [`Weight::Busy`], a path's self time less the
+    /// time its async calls spent suspended (and plus the suspended time of
+    /// its async children, which its wall self time had left out as theirs).
+    ///
+    /// ```
+    /// use perftrack::{MockClock, Tracker, Weight};
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<2, 8> = Tracker::new();
+    /// let clock = MockClock::new();
+    /// let span = T.operation("step")?.span(&clock);
+    /// clock.advance(Duration::from_nanos(500));
+    /// drop(span);
+    /// let (mut wall, mut busy) = (String::new(), String::new());
+    /// T.write_folded_with(&mut wall, Weight::Wall)?;
+    /// T.write_folded_with(&mut busy, Weight::Busy)?;
+    /// assert_eq!(wall, "step 500\n");
+    /// assert_eq!(busy, wall, "a scope is on its thread throughout");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Only the writer's own errors.
+    pub fn write_folded_with(&self, w: &mut impl Write, weight: Weight) -> fmt::Result {
         self.paths().walk(|ops, stats| {
             if stats.count == 0 {
                 return Ok(());
@@ -74,7 +122,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                     None => w.write_char('?')?,
                 }
             }
-            writeln!(w, " {}", stats.self_ns)
+            let count = match weight {
+                Weight::Wall => stats.self_ns,
+                Weight::Busy => stats.busy_self_ns,
+            };
+            writeln!(w, " {count}")
         })
     }
 }

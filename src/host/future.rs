@@ -9,7 +9,8 @@ use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
 use crate::paths::{self, stack};
-use crate::summary::Sample;
+use crate::paths::stack::{AsyncPlace, Place};
+use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 
 use super::alloc::Mark;
@@ -34,15 +35,25 @@ pin_project_lite::pin_project! {
     /// it records the wall time from its first poll to the drop, with the
     /// CPU time and allocations of the polls it had, and counts one in
     /// [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled). A
-    /// future never polled is not a call, and records nothing. Its record is
-    /// flat: a future moves between threads and polls, so it takes no call
-    /// path.
+    /// future never polled is not a call, and records nothing.
     ///
-    /// It is a task boundary for the call tree: scopes (guards, `measure`,
-    /// `Timer` leaves) opened inside its polls nest only under scopes of the
-    /// same future, never under a guard that another task on the same thread
-    /// holds across an `.await`, and its own guards may stay open across its
-    /// `.await`s while other tasks open and close theirs.
+    /// # In the call tree
+    ///
+    /// Its call nests under the scope that was innermost, in the task that
+    /// polled it first, at its first poll: under the `async fn` that awaits
+    /// it, or under the guard around a `block_on`. Scopes opened inside its
+    /// polls (guards, `measure`, awaited `Timed` futures) nest under it. Its
+    /// path's time is its wall time; the time it spent suspended between
+    /// polls is kept beside it, so that a flamegraph weighted by
+    /// [`Weight::Busy`](crate::Weight::Busy) shows only its time on a
+    /// thread. A call that ends where its parent's scope is not open (the
+    /// parent ended first, or the future moved to another thread) records
+    /// flat and counts as untracked, so no parent's self time is ever wrong.
+    ///
+    /// It is a task boundary: scopes opened inside its polls nest only under
+    /// scopes of the same future, never under a guard that another task on
+    /// the same thread holds across an `.await`, and its own guards may stay
+    /// open across its `.await`s while other tasks open and close theirs.
     ///
     /// ```
     /// use perftrack::Tracker;
@@ -67,17 +78,10 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         op: O,
-        // A `FastClock` reading at the first poll.
-        first_poll: Option<u64>,
-        // `None` once the thread CPU clock failed: no CPU time is recorded then.
-        cpu: Option<Duration>,
-        // Bytes and allocations counted inside `poll` calls (a `CountingAlloc`).
-        alloc: (u64, u64),
-        // Its task number in the per-thread stacks (0 until the first poll).
-        task: u64,
+        call: Call,
         // Records a cancelled call: set where `O`'s type is known, because
         // the drop below must be written for every `O`.
-        cancel: fn(&O, &Sample),
+        cancel: fn(&O, &Call),
     }
 
     impl<F, O> PinnedDrop for Timed<F, O> {
@@ -85,19 +89,69 @@ pin_project_lite::pin_project! {
             let this = this.project();
             // `first_poll` is taken when the call completes: still there, the
             // call was polled and never finished.
-            if let Some(first) = this.first_poll.take() {
-                (this.cancel)(this.op, &sample(FastClock.since(first), *this.alloc, *this.cpu));
+            if this.call.first_poll.is_some() {
+                (this.cancel)(this.op, this.call);
+                this.call.first_poll = None;
             }
         }
     }
 }
 
-/// A record of a timed call: its wall time, and the allocations and CPU
-/// time its polls counted.
-fn sample(wall: Duration, (bytes, allocations): (u64, u64), cpu: Option<Duration>) -> Sample {
-    let mut sample = Sample::new(wall, bytes).with_allocations(allocations);
-    sample.cpu_time = cpu;
-    sample
+/// What a timed call has gathered over its polls so far.
+#[derive(Debug)]
+pub(crate) struct Call {
+    /// A `FastClock` reading at the first poll; taken when the call ends.
+    first_poll: Option<u64>,
+    /// `None` once the thread CPU clock failed: no CPU time is recorded then.
+    cpu: Option<Duration>,
+    /// Bytes and allocations counted inside `poll` calls (a `CountingAlloc`).
+    alloc: (u64, u64),
+    /// Its task number in the per-thread stacks (0 until the first poll).
+    task: u64,
+    /// Its place in the call tree (from the first poll).
+    place: AsyncPlace,
+    /// Its tracked children's time so far.
+    children_ns: u64,
+    /// The time its polls took: its time on a thread.
+    busy_ns: u64,
+    /// Its frame, when a poll left it open under its body's scopes.
+    frame: Place,
+}
+
+impl Call {
+    const NEW: Self = Self {
+        first_poll: None,
+        cpu: Some(Duration::ZERO),
+        alloc: (0, 0),
+        task: 0,
+        place: AsyncPlace::NONE,
+        children_ns: 0,
+        busy_ns: 0,
+        frame: Place::Detached,
+    };
+
+    /// Records the call, ended now: flat, and on its path (its idle time
+    /// beside), or untracked when its parent's scope is gone.
+    fn end<const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+        &self,
+        op: &Operation<'_, RING, SHARDS, BUCKETS>,
+        cancelled: bool,
+    ) {
+        let Some(first) = self.first_poll else { return };
+        let (bytes, allocations) = self.alloc;
+        let mut sample = Sample::new(FastClock.since(first), bytes).with_allocations(allocations);
+        sample.cpu_time = self.cpu;
+        let ns = saturating_ns(sample.duration);
+        let children_ns = stack::close_kept(self.frame).unwrap_or(self.children_ns);
+        let path = if stack::end_async(op.paths(), &self.place, ns) { self.place.path } else { None };
+        op.close_scope(&sample, path, children_ns);
+        if let Some(p) = path {
+            op.paths().record_idle(p, ns.saturating_sub(self.busy_ns));
+        }
+        if cancelled {
+            op.note_cancelled();
+        }
+    }
 }
 
 impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Future
@@ -107,29 +161,42 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        let call = this.call;
+        let op = this.op;
         // The CPU reads nest inside the wall span, so CPU never exceeds wall.
-        let first = *this.first_poll.get_or_insert_with(|| FastClock.ticks());
+        let polled = FastClock.ticks();
+        if call.first_poll.is_none() {
+            call.first_poll = Some(polled);
+            call.task = paths::fresh_number();
+            // In the polling task, before this call's own task is entered.
+            call.place = stack::place_async(op.paths(), |parent| op.path_under(parent));
+        }
         let cpu_in = os::try_thread_cpu_time().ok();
         let mark = Mark::now();
-        if *this.task == 0 {
-            *this.task = paths::fresh_number();
-        }
         let out = {
-            let _task = stack::enter_task(*this.task);
-            this.inner.poll(cx)
+            let _task = stack::enter_task(call.task);
+            let frame = stack::resume(op.paths(), call.place.path, call.task, call.children_ns, call.frame);
+            let out = this.inner.poll(cx);
+            let (kept, children) = stack::suspend(frame);
+            call.frame = kept;
+            if let Some(children) = children {
+                call.children_ns = children;
+            }
+            out
         };
         if let Some(mark) = mark {
             let (bytes, n) = mark.since();
-            *this.alloc = (this.alloc.0.saturating_add(bytes), this.alloc.1.saturating_add(n));
+            call.alloc = (call.alloc.0.saturating_add(bytes), call.alloc.1.saturating_add(n));
         }
         let cpu_out = os::try_thread_cpu_time().ok();
-        *this.cpu = match (*this.cpu, cpu_in, cpu_out) {
+        call.cpu = match (call.cpu, cpu_in, cpu_out) {
             (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
             _ => None,
         };
+        call.busy_ns = call.busy_ns.saturating_add(saturating_ns(FastClock.since(polled)));
         if out.is_ready() {
-            *this.first_poll = None;
-            this.op.record_sample(&sample(FastClock.since(first), *this.alloc, *this.cpu));
+            call.end(op, false);
+            call.first_poll = None;
         }
         out
     }
@@ -139,18 +206,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// Wraps `fut` so that its wall and CPU time are recorded when it
     /// completes (see [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed {
-            inner: fut,
-            op: *self,
-            first_poll: None,
-            cpu: Some(Duration::ZERO),
-            alloc: (0, 0),
-            task: 0,
-            cancel: |op, sample| {
-                op.record_sample(sample);
-                op.note_cancelled();
-            },
-        }
+        Timed { inner: fut, op: *self, call: Call::NEW, cancel: |op, call| call.end(op, true) }
     }
 }
 

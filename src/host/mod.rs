@@ -14,7 +14,7 @@ pub(crate) mod collector;
 #[cfg(feature = "macros")]
 pub(crate) mod exit;
 #[cfg(feature = "flamegraph")]
-mod flamegraph;
+pub(crate) mod flamegraph;
 pub(crate) mod future;
 pub(crate) mod guard;
 #[cfg(feature = "serde")]

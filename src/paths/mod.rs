@@ -49,6 +49,7 @@ pub const MAX_DEPTH: usize = 32;
 
 const SAT_TOTAL: u8 = 1;
 const SAT_CHILDREN: u8 = 2;
+const SAT_IDLE: u8 = 4;
 
 /// One path's key and sums.
 pub(crate) struct PathEntry {
@@ -60,6 +61,10 @@ pub(crate) struct PathEntry {
     /// Kept this way round because most records are leaves, with no
     /// children: they skip this RMW.
     children_ns: AtomicU64,
+    /// The share of `total_ns` its records spent suspended, off the thread:
+    /// an async call's awaits (a `Timed` future between its polls). Written
+    /// only by those; a guard's scope is on its thread throughout.
+    idle_ns: AtomicU64,
     saturated: AtomicU8,
 }
 
@@ -71,6 +76,7 @@ impl PathEntry {
                 count: AtomicU64::new(0),
                 total_ns: AtomicU64::new(0),
                 children_ns: AtomicU64::new(0),
+                idle_ns: AtomicU64::new(0),
                 saturated: AtomicU8::new(0),
             }
         }
@@ -93,7 +99,13 @@ impl PathEntry {
         } else {
             total_ns.saturating_sub(read(&self.children_ns, SAT_CHILDREN))
         };
-        PathStats { count: self.count.load(Ordering::Relaxed), total_ns, self_ns }
+        let idle_ns = read(&self.idle_ns, SAT_IDLE);
+        // Busy self time before the children's idle time is added back (the walk does that).
+        PathStats { count: self.count.load(Ordering::Relaxed), total_ns, self_ns, busy_self_ns: self_ns.saturating_sub(idle_ns) }
+    }
+
+    fn idle(&self) -> u64 {
+        if self.saturated.load(Ordering::Relaxed) & SAT_IDLE != 0 { u64::MAX } else { self.idle_ns.load(Ordering::Relaxed) }
     }
 }
 
@@ -113,6 +125,11 @@ pub(crate) struct PathStats {
     pub(crate) total_ns: u64,
     /// Their durations less the durations of their tracked children.
     pub(crate) self_ns: u64,
+    /// Their time on a thread less their tracked children's: the self time
+    /// less the time the path's records spent suspended (an async call's
+    /// awaits), plus the time its children spent suspended (which the self
+    /// time had taken out as the children's).
+    pub(crate) busy_self_ns: u64,
 }
 
 /// The table, sized by the tracker (`T = [[PathEntry; PATHS_PER_OP]; OPS]`)
@@ -244,6 +261,32 @@ impl PathTable {
         }
     }
 
+    /// Adds `idle_ns` of `path`'s time spent suspended (an async call's
+    /// awaits), after [`record`](Self::record) of the same call.
+    pub(crate) fn record_idle(&self, path: CallPath, idle_ns: u64) {
+        if idle_ns > 0
+            && let Some(e) = self.entries().get(path.index as usize)
+        {
+            add_saturating(&e.idle_ns, idle_ns, &e.saturated, SAT_IDLE);
+        }
+    }
+
+    /// `stats` of entry `node` with its children's idle time given back to
+    /// its busy self time.
+    fn stats_at(&self, node: usize) -> PathStats {
+        let entries = self.entries();
+        let Some(e) = entries.get(node) else { return PathStats::default() };
+        let mut stats = e.stats();
+        let up = node as u64 + 1;
+        let children_idle =
+            entries.iter().filter(|c| c.key() >> 32 == up).fold(0u64, |sum, c| sum.saturating_add(c.idle()));
+        // Added before the own idle time is taken away: a parent that awaits
+        // its child is suspended while the child is, so its idle time holds
+        // the child's.
+        stats.busy_self_ns = stats.self_ns.saturating_add(children_idle).saturating_sub(e.idle());
+        stats
+    }
+
     /// Counts one record that closed without a tracked path.
     pub(crate) fn note_untracked(&self) {
         self.untracked.fetch_add(1, Ordering::Relaxed);
@@ -274,7 +317,7 @@ impl PathTable {
                 continue;
             }
             ops[0] = op_of(key);
-            visit(&ops[..1], e.stats())?;
+            visit(&ops[..1], self.stats_at(root))?;
             let _ = stack.push((root, 0));
             while let Some(top) = stack.last_mut() {
                 let node = top.0;
@@ -288,7 +331,7 @@ impl PathTable {
                 // A claim never goes deeper than MAX_DEPTH, so the push fits.
                 if depth < MAX_DEPTH && stack.push((j, 0)).is_ok() {
                     ops[depth] = op_of(entries[j].key());
-                    visit(&ops[..=depth], entries[j].stats())?;
+                    visit(&ops[..=depth], self.stats_at(j))?;
                 }
             }
         }

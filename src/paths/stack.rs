@@ -196,6 +196,151 @@ pub(crate) fn leaf(
         .flatten()
 }
 
+/// Where an async call (a `Timed` future) stands in the call tree, decided
+/// at its first poll and kept in the future between polls: its own path,
+/// and the frame it nests under.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AsyncPlace {
+    /// Its path (`None`: untracked).
+    pub(crate) path: Option<CallPath>,
+    /// The task that polled it first, whose frame is its parent.
+    parent_task: u64,
+    /// That frame's path (`None` at the root).
+    parent: Option<CallPath>,
+}
+
+impl AsyncPlace {
+    /// Not placed yet, or untracked.
+    pub(crate) const NONE: Self = Self { path: None, parent_task: 0, parent: None };
+}
+
+/// Places an async call in the tree at its first poll: under the innermost
+/// open frame of `table` in the task being polled now (the caller enters
+/// its own task after this), with the path `claim` names there.
+pub(crate) fn place_async(table: &PathTable, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
+    let id = table.id();
+    STACK
+        .try_with(|cell| {
+            let Ok(s) = cell.try_borrow() else { return AsyncPlace::default() };
+            if s.overflow > 0 {
+                return AsyncPlace::default();
+            }
+            let (parent, path) = s.claim_under(id, claim);
+            AsyncPlace { path, parent_task: s.task, parent: parent.and_then(|p| s.frames[p].path) }
+        })
+        .unwrap_or_default()
+}
+
+/// Opens an async call's frame for one poll, in its own task `task` (the
+/// caller entered it), carrying the children's time gathered in its earlier
+/// polls; [`suspend`] closes it when the poll returns. A frame that an
+/// earlier poll kept open (`kept`, see [`suspend`]) is used again.
+pub(crate) fn resume(table: &PathTable, path: Option<CallPath>, task: u64, children_ns: u64, kept: Place) -> Place {
+    let id = table.id();
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return Place::Detached };
+            if let Place::Frame { token } = kept
+                && (0..s.len).any(|i| s.frames[i].token == token)
+            {
+                return kept;
+            }
+            if s.len == MAX_DEPTH || s.overflow > 0 {
+                s.overflow += 1;
+                return Place::Overflow;
+            }
+            let token = s.next_token;
+            s.next_token = token + 1;
+            let pos = s.len;
+            s.frames[pos] = Frame { table: id, path, token, children_ns, task };
+            s.len += 1;
+            Place::Frame { token }
+        })
+        .unwrap_or(Place::Detached)
+}
+
+/// When a poll of an async call returns: closes the frame [`resume`] gave
+/// it and returns its children's time, adding nothing to a parent (the call
+/// has not ended). But while its body holds scopes open across the
+/// `.await` (frames of its task above it), the frame stays open under them
+/// and is returned as kept, so that they keep their parent and the next
+/// poll reuses it. Either way, frames of other tasks are untouched.
+pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
+            let token = match place {
+                Place::Frame { token } => token,
+                Place::Overflow => {
+                    s.overflow = s.overflow.saturating_sub(1);
+                    return (Place::Detached, None);
+                }
+                Place::Detached => return (Place::Detached, None),
+            };
+            let Some(pos) = (0..s.len).rev().find(|&i| s.frames[i].token == token) else {
+                return (Place::Detached, None);
+            };
+            let frame = s.frames[pos];
+            if (pos + 1..s.len).any(|i| s.frames[i].task == frame.task) {
+                return (place, None);
+            }
+            let len = s.len;
+            s.frames.copy_within(pos + 1..len, pos);
+            s.len -= 1;
+            (Place::Detached, Some(frame.children_ns))
+        })
+        .unwrap_or((Place::Detached, None))
+}
+
+/// Closes a frame that [`suspend`] kept, when its call ends (dropped while
+/// its body's scopes were open): returns its children's time, and leaves
+/// those scopes' frames closed too (they record untracked, as orphans do).
+/// `None` when there is no such frame on this thread.
+pub(crate) fn close_kept(place: Place) -> Option<u64> {
+    let Place::Frame { token } = place else { return None };
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return None };
+            let pos = (0..s.len).rev().find(|&i| s.frames[i].token == token)?;
+            let frame = s.frames[pos];
+            let mut kept = pos;
+            for i in pos + 1..s.len {
+                if s.frames[i].task != frame.task {
+                    s.frames[kept] = s.frames[i];
+                    kept += 1;
+                }
+            }
+            s.len = kept;
+            Some(frame.children_ns)
+        })
+        .ok()
+        .flatten()
+}
+
+/// An async call placed at `at` has ended, `ns` long: adds its time to its
+/// parent's frame when that frame is open on this thread now (an awaited
+/// call ends inside its parent's poll). Returns whether it did; when it did
+/// not (the parent ended first, or the call moved to another thread), the
+/// caller records the call untracked, so no parent's self time is wrong.
+pub(crate) fn end_async(table: &PathTable, at: &AsyncPlace, ns: u64) -> bool {
+    let Some(parent) = at.parent else { return true };
+    let id = table.id();
+    STACK
+        .try_with(|cell| {
+            let Ok(mut s) = cell.try_borrow_mut() else { return false };
+            let len = s.len;
+            match s.parent(id, at.parent_task, len) {
+                Some(p) if s.frames[p].path == Some(parent) => {
+                    let frame = &mut s.frames[p];
+                    frame.children_ns = frame.children_ns.saturating_add(ns);
+                    true
+                }
+                _ => false,
+            }
+        })
+        .unwrap_or(false)
+}
+
 /// While it lives, this thread polls task `task`: scopes opened now carry
 /// it, and find parents only among its frames. Dropping it (also while a
 /// panic unwinds out of the poll) restores the task that was being polled
