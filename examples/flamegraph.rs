@@ -5,16 +5,23 @@
 //! ```
 //!
 //! `request → parse → {tokenize, validate}` and `request → encode → compress`,
-//! each step a fixed amount of real work. It prints the report with its call
-//! tree, writes the folded stacks to `flamegraph.folded`, and, with the
-//! `flamegraph` feature, draws `flamegraph.svg` (a path argument overrides
-//! the SVG's name: `... --example flamegraph -- out.svg`).
+//! each step a fixed amount of real work; then 400 concurrent async `serve`
+//! calls on a one-thread executor, each waiting 1 ms on a timer around a
+//! little work (`serve → render`). It prints the report with its call tree,
+//! writes the folded stacks to `flamegraph.folded` (wall time) and
+//! `flamegraph-busy.folded` (time on a thread), and, with the `flamegraph`
+//! feature, draws both: `flamegraph.svg`, where the waiting `serve` calls
+//! fill most of the width, and `flamegraph-busy.svg`, where they shrink to
+//! their work (path arguments override the names: `... -- wall.svg busy.svg`).
 
+use core::future::Future;
 use core::hint::black_box;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::time::Instant;
 
-use perftrack::PerformanceTracker;
+use perftrack::{PerformanceTracker, Weight};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -59,23 +66,65 @@ fn request() {
     encode();
 }
 
+/// A timer: pending until its deadline (the executor below polls again).
+struct Delay(Instant);
+
+impl Future for Delay {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.0 { Poll::Ready(()) } else { Poll::Pending }
+    }
+}
+
+/// A handler that mostly waits: 1 ms on a timer, 20 µs of its own work and
+/// a 30 µs render.
+async fn serve() {
+    work(Duration::from_micros(20));
+    Delay(Instant::now() + Duration::from_millis(1)).await;
+    TRACKER.measure("render", || work(Duration::from_micros(30))).expect("a free slot");
+}
+
+/// Runs `count` `serve` calls at once on this thread, each timed as an
+/// async call: polled round robin, with a short sleep when all are waiting.
+fn serve_concurrently(count: usize) {
+    let op = TRACKER.operation("serve").expect("a free slot");
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = ()>>>> =
+        (0..count).map(|_| Box::pin(op.instrument(serve())) as Pin<Box<dyn Future<Output = ()>>>).collect();
+    let mut cx = Context::from_waker(Waker::noop());
+    while !tasks.is_empty() {
+        tasks.retain_mut(|t| t.as_mut().poll(&mut cx).is_pending());
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
 fn main() -> Result<(), Box<dyn core::error::Error>> {
     for _ in 0..200 {
         request();
     }
+    serve_concurrently(400);
     print!("{}", TRACKER.report());
 
-    let mut folded = String::new();
-    TRACKER.write_folded(&mut folded)?;
-    std::fs::write("flamegraph.folded", &folded)?;
-    println!("\nwrote flamegraph.folded ({} paths)", folded.lines().count());
+    for (weight, path) in [(Weight::Wall, "flamegraph.folded"), (Weight::Busy, "flamegraph-busy.folded")] {
+        let mut folded = String::new();
+        TRACKER.write_folded_with(&mut folded, weight)?;
+        std::fs::write(path, &folded)?;
+        println!("\nwrote {path} ({} paths, {weight:?} time)", folded.lines().count());
+    }
 
     #[cfg(feature = "flamegraph")]
     {
-        let path = std::env::args().nth(1).unwrap_or_else(|| "flamegraph.svg".into());
-        let mut svg = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        TRACKER.write_flamegraph(&mut svg)?;
-        println!("wrote {path}");
+        use perftrack::FlameOptions;
+        let mut args = std::env::args().skip(1);
+        let wall = args.next().unwrap_or_else(|| "flamegraph.svg".into());
+        let busy = args.next().unwrap_or_else(|| "flamegraph-busy.svg".into());
+        for (weight, path, title) in
+            [(Weight::Wall, &wall, "wall time"), (Weight::Busy, &busy, "time on a thread (Weight::Busy)")]
+        {
+            let mut svg = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let options = FlameOptions { weight, title: title.into(), ..FlameOptions::default() };
+            TRACKER.write_flamegraph_with(&mut svg, &options)?;
+            println!("wrote {path}");
+        }
     }
     #[cfg(not(feature = "flamegraph"))]
     println!("(build with --features flamegraph to draw flamegraph.svg)");

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The flamegraph example end to end: it runs, inferno draws its SVG, a
-# headless Chromium renders that SVG to a PNG, and scripts/flamegraph_check.py
-# checks the PNG is drawn and each child frame's width matches its share of
-# its parent's time (within 5%). flamegraph.pl, where installed (on PATH or
-# FLAMEGRAPH_PL=path), must accept the same folded file.
+# The flamegraph example end to end: it runs, inferno draws its two SVGs (by
+# wall time and by time on a thread), a headless Chromium renders each to a
+# PNG, and scripts/flamegraph_check.py checks that each PNG is drawn; that in
+# the wall-time graph each child frame's width matches its share of its
+# parent's time in the report (within 5%); and that in the busy graph each
+# frame's width matches its busy time, the waiting async calls shrink to
+# less than half their wall-time width, and tooltips read in µs, ms or s.
+# flamegraph.pl, where installed (on PATH or FLAMEGRAPH_PL=path), must accept
+# the same folded file.
 #
 # Prints PASS/FAIL/SKIPPED lines; leaves its tally in target/flamegraph-tally.
 set -uo pipefail
@@ -11,9 +15,10 @@ source "$(dirname "$0")/lib.sh"
 out="$ROOT/target/flamegraph"
 rm -rf "$out" && mkdir -p "$out" && cd "$out"
 
-if cargo run --quiet --release --example flamegraph --features flamegraph -- flamegraph.svg >report.txt 2>err.txt \
-    && grep -q '^Call tree' report.txt && grep -q '<svg' flamegraph.svg; then
-    ok "example flamegraph: report with its call tree, flamegraph.folded, flamegraph.svg (inferno)"
+if cargo run --quiet --release --example flamegraph --features flamegraph -- flamegraph.svg flamegraph-busy.svg \
+        >report.txt 2>err.txt \
+    && grep -q '^Call tree' report.txt && grep -q '<svg' flamegraph.svg && grep -q '<svg' flamegraph-busy.svg; then
+    ok "example flamegraph: report with its call tree, the folded stacks and both SVGs, wall and busy (inferno)"
 else
     cat err.txt report.txt; bad "example flamegraph"; tally flamegraph; exit
 fi
@@ -38,12 +43,30 @@ if [ -z "$browser" ]; then
     skip "flamegraph rendered in headless Chromium" "chromium not installed and apt-get install failed"
     tally flamegraph; exit
 fi
-height=$(sed -n 's/.*<svg [^>]*height="\([0-9]*\)".*/\1/p' flamegraph.svg | head -1)
-timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$out/flamegraph.png" \
-    --window-size="1200,${height:-400}" "file://$out/flamegraph.svg" >chromium.log 2>&1
-if [ -s flamegraph.png ] && python3 "$ROOT/scripts/flamegraph_check.py" flamegraph.svg flamegraph.png report.txt; then
+render() { # SVG PNG
+    local height
+    height=$(sed -n 's/.*<svg [^>]*height="\([0-9]*\)".*/\1/p' "$1" | head -1)
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --disable-background-networking \
+        --screenshot="$out/$2" --window-size="1200,${height:-400}" "file://$out/$1" >>chromium.log 2>&1
+    [ -s "$2" ]
+}
+if render flamegraph.svg flamegraph.png && python3 "$ROOT/scripts/flamegraph_check.py" flamegraph.svg flamegraph.png report.txt; then
     ok "flamegraph rendered in headless Chromium: the PNG is drawn, child widths within 5% of their time shares"
 else
     tail -5 chromium.log; bad "flamegraph rendered in headless Chromium"
+fi
+if render flamegraph-busy.svg flamegraph-busy.png \
+    && python3 "$ROOT/scripts/flamegraph_check.py" --busy flamegraph-busy.svg flamegraph-busy.png flamegraph-busy.folded flamegraph.svg; then
+    ok "busy flamegraph rendered in headless Chromium: widths within 5% of busy time, the waiting calls shrunk, readable tooltips"
+else
+    tail -5 chromium.log; bad "busy flamegraph (Weight::Busy) rendered in headless Chromium"
+fi
+# PERFTRACK_OUT=svg=PATH: the flamegraph #[perftrack::main] writes at exit.
+if PERFTRACK_OUT="svg=$out/exit.svg" cargo run --quiet --release --example measured --features flamegraph \
+        >/dev/null 2>exit.err && grep -q '<title>handle' exit.svg && render exit.svg exit.png \
+    && python3 "$ROOT/scripts/flamegraph_check.py" --png exit.png; then
+    ok "PERFTRACK_OUT=svg: the flamegraph written at exit renders in headless Chromium"
+else
+    tail -5 exit.err; bad "PERFTRACK_OUT=svg: the flamegraph written at exit"
 fi
 tally flamegraph

@@ -141,13 +141,20 @@ report_at_exit() {
         && python3 -c 'import json, sys
 line = json.loads(open(sys.argv[1]).read().splitlines()[0])
 names = {s["name"]: s["count"] for s in line["summaries"]}
-assert line["version"] == 2 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000}, names
+assert line["version"] == 3 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000}, names
 print("PERFTRACK_OUT json:", names)' "$dir/run.jsonl"
     local rc=$?
     rm -rf "$dir"
     return $rc
 }
 step "#[perftrack::main]: the report at exit, and PERFTRACK_OUT json and folded files" report_at_exit
+
+# The README's async recipe as a real axum service (a workspace member, so
+# that axum and tokio stay out of the main crate's dev-dependencies): it
+# compiles only if #[measure] keeps the handlers' futures Send; it serves,
+# calls itself, and checks the counts, the cancelled calls and the tree.
+step "axum service: #[measure] handlers are Send, nest, and count cancelled calls" \
+    cargo run --quiet -p perftrack-axum-example -- --check
 
 # Feature `off`: the attributes expand to the plain item, so the instrumented
 # binary links no perftrack code; the same binary built without `off` does.

@@ -120,10 +120,10 @@ pub use host::bridge::{BridgeDrops, MetricsBridge};
 pub use host::clock::FastClock;
 #[cfg(feature = "prometheus-client")]
 pub use host::collector::PerftrackCollector;
-#[cfg(feature = "std")]
-pub use host::future::Timed;
 #[cfg(feature = "flamegraph")]
 pub use host::flamegraph::FlameOptions;
+#[cfg(feature = "std")]
+pub use host::future::Timed;
 #[cfg(feature = "std")]
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]

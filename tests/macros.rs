@@ -145,7 +145,7 @@ impl Future for Yield {
 #[measure(tracker = &OWN)]
 async fn slow_handler() -> u32 {
     Yield(3).await;
-    std::thread::sleep(std::time::Duration::from_millis(2));
+    std::thread::sleep(core::time::Duration::from_millis(2));
     Yield(1).await;
     7
 }
@@ -169,7 +169,7 @@ fn a_call_dropped_mid_flight_is_recorded_and_counted_as_cancelled() {
     assert_eq!(block_on(slow_handler()), 7);
     let after = OWN.summary("slow_handler").unwrap();
     assert_eq!((after.count, after.cancelled), (before.0 + 2, before.1 + 1));
-    assert!(after.max_duration >= std::time::Duration::from_millis(2));
+    assert!(after.max_duration >= core::time::Duration::from_millis(2));
     // Dropping a completed future records nothing more.
     let mut done = Box::pin(slow_handler());
     let mut cx = Context::from_waker(Waker::noop());

@@ -322,7 +322,10 @@ fn timed_future_dropped_before_completion_is_a_cancelled_call_in_every_export() 
     let s = op.summary();
     assert_eq!((s.count, s.cancelled), (1, 1));
     assert!(s.total_duration >= Duration::from_millis(3), "timed up to the drop: {:?}", s.total_duration);
-    assert_eq!(block_on(other.instrument(Steps { left: 0, work: Duration::ZERO, spin: Duration::ZERO }), Duration::ZERO), 7);
+    assert_eq!(
+        block_on(other.instrument(Steps { left: 0, work: Duration::ZERO, spin: Duration::ZERO }), Duration::ZERO),
+        7
+    );
     assert_eq!((other.summary().count, other.summary().cancelled), (1, 0));
     let mut body = String::new();
     t.write_openmetrics(&mut body).unwrap();

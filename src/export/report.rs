@@ -141,8 +141,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         writeln!(f)?;
         let width = name_w
-            + (W + 1)
-                * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
+            + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
         for _ in 0..width {
             f.write_char('-')?;
         }

@@ -10,7 +10,9 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::export::openmetrics::{ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets};
+use crate::export::openmetrics::{
+    ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets,
+};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 

@@ -8,8 +8,8 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::Operation;
-use crate::paths::{self, stack};
 use crate::paths::stack::{AsyncPlace, Place};
+use crate::paths::{self, stack};
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 

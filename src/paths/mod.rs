@@ -101,11 +101,20 @@ impl PathEntry {
         };
         let idle_ns = read(&self.idle_ns, SAT_IDLE);
         // Busy self time before the children's idle time is added back (the walk does that).
-        PathStats { count: self.count.load(Ordering::Relaxed), total_ns, self_ns, busy_self_ns: self_ns.saturating_sub(idle_ns) }
+        PathStats {
+            count: self.count.load(Ordering::Relaxed),
+            total_ns,
+            self_ns,
+            busy_self_ns: self_ns.saturating_sub(idle_ns),
+        }
     }
 
     fn idle(&self) -> u64 {
-        if self.saturated.load(Ordering::Relaxed) & SAT_IDLE != 0 { u64::MAX } else { self.idle_ns.load(Ordering::Relaxed) }
+        if self.saturated.load(Ordering::Relaxed) & SAT_IDLE != 0 {
+            u64::MAX
+        } else {
+            self.idle_ns.load(Ordering::Relaxed)
+        }
     }
 }
 
@@ -263,6 +272,7 @@ impl PathTable {
 
     /// Adds `idle_ns` of `path`'s time spent suspended (an async call's
     /// awaits), after [`record`](Self::record) of the same call.
+    #[cfg(feature = "std")]
     pub(crate) fn record_idle(&self, path: CallPath, idle_ns: u64) {
         if idle_ns > 0
             && let Some(e) = self.entries().get(path.index as usize)

@@ -92,6 +92,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     }
 
     /// Counts one cancelled call, whose record was already made.
+    #[cfg(feature = "std")]
     pub(crate) fn note_cancelled(&self) {
         // Release: a reader that sees this count also sees the record before
         // it (the snapshot's own synchronisation with its writer).
