@@ -84,6 +84,8 @@
 extern crate std;
 
 mod clock;
+#[cfg(all(feature = "std", feature = "serde"))]
+mod compare;
 mod error;
 mod export;
 mod histogram;
@@ -106,6 +108,8 @@ mod tracker;
 pub use heapless;
 
 pub use clock::{Clock, MockClock};
+#[cfg(all(feature = "std", feature = "serde"))]
+pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
 pub use error::TrackerError;
 pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
 pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};

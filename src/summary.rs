@@ -369,6 +369,50 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         interval
     }
 
+    /// Adds another summary of the same operation, from a disjoint set of
+    /// records (another process's, or another shard of a fleet's history):
+    /// counts and sums add (saturating), the extremes combine, the
+    /// histograms add bucket for bucket, and the quantiles are read again
+    /// from the sum. Exact: merging the summaries of two processes gives
+    /// the summary one process would have made of all their records. The
+    /// name stays `self`'s.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// let (a, b, both): (Tracker<1, 4>, Tracker<1, 4>, Tracker<1, 4>) = (Tracker::new(), Tracker::new(), Tracker::new());
+    /// for (t, us) in [(&a, 10), (&b, 30), (&b, 50)] {
+    ///     t.record("q", Duration::from_micros(us), us)?;
+    ///     both.record("q", Duration::from_micros(us), us)?;
+    /// }
+    /// let mut merged = a.summary("q").unwrap();
+    /// merged.merge(&b.summary("q").unwrap());
+    /// assert_eq!(merged, both.summary("q").unwrap());
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn merge(&mut self, other: &Self) {
+        let totals_of = |s: &Self| Totals {
+            count: s.count,
+            total_ns: saturating_ns(s.total_duration),
+            total_mem: s.total_memory,
+            min_ns: if s.count == 0 { u64::MAX } else { saturating_ns(s.min_duration) },
+            max_ns: saturating_ns(s.max_duration),
+            cpu_ns: saturating_ns(s.total_cpu_time),
+            cpu_count: s.cpu_samples,
+            allocs: s.total_allocations,
+        };
+        let mut totals = totals_of(self);
+        totals.merge(&totals_of(other));
+        let mut distribution = self.distribution.clone();
+        distribution.merge(&other.distribution);
+        let saturated = self.saturated || other.saturated;
+        let cancelled = self.cancelled.saturating_add(other.cancelled);
+        *self = Self::from_parts(self.name.clone(), &totals, distribution);
+        self.saturated |= saturated;
+        self.cancelled = cancelled;
+    }
+
     /// The first of the invariants every summary keeps that this one breaks,
     /// if any: for a summary read back from outside (history), so that a
     /// corrupt one is an error rather than figures that contradict each other.

@@ -192,6 +192,31 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
         Self::from_counts(counts, self.max_ns)
     }
 
+    /// Adds one record of duration `d`, outside any tracker: for building a
+    /// distribution offline (from a log, a simulation, a test). Saturating;
+    /// no allocation.
+    ///
+    /// ```
+    /// use perftrack::Distribution;
+    /// use core::time::Duration;
+    ///
+    /// let mut d = Distribution::<{ perftrack::DEFAULT_BUCKETS }>::new();
+    /// for us in [3, 1, 2] {
+    ///     d.record(Duration::from_micros(us));
+    /// }
+    /// assert_eq!((d.count(), d.min(), d.max()), (3, Some(Duration::from_micros(1)), Some(Duration::from_micros(3))));
+    /// ```
+    pub fn record(&mut self, d: Duration) {
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        if let Some(c) = self.counts.get_mut(Self::LAYOUT.index(ns)) {
+            *c = c.saturating_add(1);
+        }
+        let (min_ns, max_ns) = if self.count == 0 { (ns, ns) } else { (self.min_ns.min(ns), self.max_ns.max(ns)) };
+        self.count = self.count.saturating_add(1);
+        self.min_ns = min_ns;
+        self.max_ns = max_ns;
+    }
+
     /// Adds another distribution's records (another operation's, or one read
     /// back from another process's JSON history): bucket by bucket,
     /// saturating.
@@ -240,6 +265,12 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     /// The upper bound (inclusive, ns) of bucket `i`.
     pub(crate) fn upper_ns(i: usize) -> u64 {
         Self::LAYOUT.upper(i)
+    }
+
+    /// The lower bound (inclusive, ns) of bucket `i`.
+    #[cfg(all(feature = "std", feature = "serde"))]
+    pub(crate) fn lower_ns(i: usize) -> u64 {
+        Self::LAYOUT.lower(i)
     }
 }
 
