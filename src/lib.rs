@@ -131,7 +131,7 @@ pub use host::future::Timed;
 #[cfg(feature = "std")]
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
-pub use host::history::{HISTORY_VERSION, HistoryError, Snapshot, append_json_lines, read_json_lines};
+pub use host::history::{HISTORY_VERSION, HistoryError, Snapshot, SnapshotReport, append_json_lines, read_json_lines};
 #[cfg(feature = "tracing")]
 pub use host::layer::PerftrackLayer;
 #[cfg(feature = "std")]

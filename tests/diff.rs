@@ -106,7 +106,12 @@ fn pct(n: u64) -> f64 {
 #[test]
 fn with_no_shift_a_false_regression_is_rarer_than_one_in_a_hundred() {
     let (regressed, p50, p99) = study(Case::NoShift);
-    println!("no shift: operation regressed {:.1}%, p50 regressed {:.1}%, p99 regressed {:.1}%", pct(regressed), pct(p50[0]), pct(p99[0]));
+    println!(
+        "no shift: operation regressed {:.1}%, p50 regressed {:.1}%, p99 regressed {:.1}%",
+        pct(regressed),
+        pct(p50[0]),
+        pct(p99[0])
+    );
     assert!(pct(regressed) <= 1.0, "{regressed} false regressions in {} pairs", pairs());
 }
 

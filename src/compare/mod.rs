@@ -193,7 +193,11 @@ impl Diff {
                 let _ = write!(out, " {} |", Cell(c, true));
             }
             let v = o.verdict.as_str();
-            let _ = writeln!(out, " {} |", if o.verdict == Verdict::Regressed { std::format!("**{v}**") } else { v.into() });
+            let _ = writeln!(
+                out,
+                " {} |",
+                if o.verdict == Verdict::Regressed { std::format!("**{v}**") } else { v.into() }
+            );
         }
         out
     }
@@ -232,11 +236,7 @@ impl fmt::Display for Cell<'_> {
             };
             s.push_str(mark);
         }
-        if markdown && c.verdict == Verdict::Regressed {
-            write!(f, "**{s}**")
-        } else {
-            f.pad(&s)
-        }
+        if markdown && c.verdict == Verdict::Regressed { write!(f, "**{s}**") } else { f.pad(&s) }
     }
 }
 
@@ -290,15 +290,20 @@ fn quantile_change<const B: usize>(
     q: f64,
     threshold: f64,
 ) -> Change {
-    let value = |d: Option<&Distribution<B>>| d.and_then(|d| interval::estimate(d, q)).map(|ns| Duration::from_nanos(ns as u64));
+    let value = |d: Option<&Distribution<B>>| {
+        d.and_then(|d| interval::estimate(d, q)).map(|ns| Duration::from_nanos(ns as u64))
+    };
     let error_bound = 2.0 * Distribution::<B>::new().relative_error();
     let (bv, hv) = (value(base), value(head));
-    let intervals = (base.and_then(|d| interval::quantile(d, q, Z_PAIR)), head.and_then(|d| interval::quantile(d, q, Z_PAIR)));
+    let intervals =
+        (base.and_then(|d| interval::quantile(d, q, Z_PAIR)), head.and_then(|d| interval::quantile(d, q, Z_PAIR)));
     let (relative, verdict) = match (bv, hv, intervals) {
         (Some(b), Some(h), (Some(bi), Some(hi))) => {
             verdict((b.as_nanos() as f64, bi), (h.as_nanos() as f64, hi), threshold, error_bound)
         }
-        (Some(b), Some(h), _) => ((b > Duration::ZERO).then(|| h.as_secs_f64() / b.as_secs_f64() - 1.0), Verdict::Insufficient),
+        (Some(b), Some(h), _) => {
+            ((b > Duration::ZERO).then(|| h.as_secs_f64() / b.as_secs_f64() - 1.0), Verdict::Insufficient)
+        }
         _ => (None, Verdict::Insufficient),
     };
     Change { base: bv, head: hv, relative, error_bound, verdict }
@@ -324,8 +329,12 @@ fn mean_change<const B: usize>(
         Some(Interval { lo: m - half, hi: m + half })
     };
     let (relative, verdict) = match (bv, hv, interval(base), interval(head)) {
-        (Some(b), Some(h), Some(bi), Some(hi)) => verdict((b.as_nanos() as f64, bi), (h.as_nanos() as f64, hi), threshold, 0.0),
-        (Some(b), Some(h), ..) => ((b > Duration::ZERO).then(|| h.as_secs_f64() / b.as_secs_f64() - 1.0), Verdict::Insufficient),
+        (Some(b), Some(h), Some(bi), Some(hi)) => {
+            verdict((b.as_nanos() as f64, bi), (h.as_nanos() as f64, hi), threshold, 0.0)
+        }
+        (Some(b), Some(h), ..) => {
+            ((b > Duration::ZERO).then(|| h.as_secs_f64() / b.as_secs_f64() - 1.0), Verdict::Insufficient)
+        }
         _ => (None, Verdict::Insufficient),
     };
     Change { base: bv, head: hv, relative, error_bound: 0.0, verdict }

@@ -117,61 +117,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         if self.tracker.is_empty() {
             return writeln!(f, "(no operations recorded)");
         }
-        // Widths first, then the rows: summaries are taken one at a time (each
-        // carries a histogram), so the column choice reads them once more.
-        let name_w = self.tracker.operations().map(|op| op.name().len()).max().unwrap_or(0).max("Operation".len());
-        let (show_cpu, show_allocs, show_cancelled) =
-            self.summaries().fold((false, false, false), |(cpu, allocs, cancelled), r| {
-                (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
-            });
-        const W: usize = 12;
-
-        write!(f, "{:<name_w$}", "Operation")?;
-        for c in COLS {
-            write!(f, " {c:>W$}")?;
-        }
-        if show_cpu {
-            write!(f, " {CPU_COL:>W$}")?;
-        }
-        if show_allocs {
-            write!(f, " {ALLOC_COL:>W$}")?;
-        }
-        if show_cancelled {
-            write!(f, " {CANCELLED_COL:>W$}")?;
-        }
-        writeln!(f)?;
-        let width = name_w
-            + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
-        for _ in 0..width {
-            f.write_char('-')?;
-        }
-        writeln!(f)?;
-
-        for r in self.summaries() {
-            write!(f, "{:<name_w$} {:>W$}", r.name.as_str(), r.count)?;
-            for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
-                write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
-            }
-            write!(f, " {:>W$}", Bytes(r.avg_memory))?;
-            if show_cpu {
-                match r.avg_cpu_time() {
-                    Some(c) => write!(f, " {:>W$}", Nanos(saturating_ns(c)))?,
-                    None => write!(f, " {:>W$}", "-")?,
-                }
-            }
-            if show_allocs {
-                write!(f, " {:>W$}", PerCall(r.total_allocations, r.count))?;
-            }
-            if show_cancelled {
-                write!(f, " {:>W$}", r.cancelled)?;
-            }
-            writeln!(f)?;
-        }
+        write_table(f, || self.summaries())?;
         let within = 2u64 << Layout::of(BUCKETS).sub_bits();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
-        if show_cancelled {
-            writeln!(f, "(Cancelled: calls dropped before they completed, in Count and timed up to the drop)")?;
-        }
         let refused = self.tracker.refused();
         if refused > 0 {
             writeln!(
@@ -190,6 +138,68 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         self.write_tree(f, run.map_or(1, |(_, threads)| threads))
     }
+}
+
+/// The report's table, one row per summary `rows()` yields (called twice:
+/// once for the widths and columns, once for the rows), its columns chosen
+/// by what the rows carry, and the note under it on cancelled calls.
+pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummary<BUCKETS>>>(
+    f: &mut fmt::Formatter<'_>,
+    rows: impl Fn() -> I,
+) -> fmt::Result {
+    // Widths first, then the rows: summaries are taken one at a time (each
+    // carries a histogram), so the column choice reads them once more.
+    let name_w = rows().map(|r| r.name.len()).max().unwrap_or(0).max("Operation".len());
+    let (show_cpu, show_allocs, show_cancelled) = rows().fold((false, false, false), |(cpu, allocs, cancelled), r| {
+        (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
+    });
+    const W: usize = 12;
+
+    write!(f, "{:<name_w$}", "Operation")?;
+    for c in COLS {
+        write!(f, " {c:>W$}")?;
+    }
+    if show_cpu {
+        write!(f, " {CPU_COL:>W$}")?;
+    }
+    if show_allocs {
+        write!(f, " {ALLOC_COL:>W$}")?;
+    }
+    if show_cancelled {
+        write!(f, " {CANCELLED_COL:>W$}")?;
+    }
+    writeln!(f)?;
+    let width = name_w
+        + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
+    for _ in 0..width {
+        f.write_char('-')?;
+    }
+    writeln!(f)?;
+
+    for r in rows() {
+        write!(f, "{:<name_w$} {:>W$}", r.name.as_str(), r.count)?;
+        for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
+            write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
+        }
+        write!(f, " {:>W$}", Bytes(r.avg_memory))?;
+        if show_cpu {
+            match r.avg_cpu_time() {
+                Some(c) => write!(f, " {:>W$}", Nanos(saturating_ns(c)))?,
+                None => write!(f, " {:>W$}", "-")?,
+            }
+        }
+        if show_allocs {
+            write!(f, " {:>W$}", PerCall(r.total_allocations, r.count))?;
+        }
+        if show_cancelled {
+            write!(f, " {:>W$}", r.cancelled)?;
+        }
+        writeln!(f)?;
+    }
+    if show_cancelled {
+        writeln!(f, "(Cancelled: calls dropped before they completed, in Count and timed up to the drop)")?;
+    }
+    Ok(())
 }
 
 const TREE_HEADER: &str = "Call tree";

@@ -12,7 +12,8 @@ use std::vec::Vec;
 
 use serde_json::{Map, Value};
 
-use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::export::report::write_table;
+use crate::histogram::buckets::{DEFAULT_BUCKETS, Layout};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -142,7 +143,79 @@ impl From<io::Error> for HistoryError {
     }
 }
 
+/// A snapshot printed as the report's table: what [`Snapshot::report`]
+/// returns (`Display`).
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotReport<'a>(&'a Snapshot);
+
+impl fmt::Display for SnapshotReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "=== Performance Report ===")?;
+        if self.0.summaries.is_empty() {
+            return writeln!(f, "(no operations recorded)");
+        }
+        write_table(f, || self.0.summaries.iter().cloned())?;
+        let within = 2u64 << Layout::of(DEFAULT_BUCKETS).sub_bits();
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)
+    }
+}
+
 impl Snapshot {
+    /// The snapshot as the report's table: the same columns as
+    /// [`Tracker::report`], for a snapshot read back from a history file
+    /// (what `perftrack report FILE` prints).
+    ///
+    /// ```
+    /// use perftrack::{Snapshot, Tracker};
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<2, 4> = Tracker::new();
+    /// T.record("io", Duration::from_millis(3), 512)?;
+    /// let back = Snapshot::from_json_lines(&Snapshot::take(&T).to_json_line()).unwrap();
+    /// let text = back[0].report().to_string();
+    /// assert!(text.lines().any(|l| l.starts_with("io ") && l.contains("3.00 ms")), "{text}");
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> SnapshotReport<'_> {
+        SnapshotReport(self)
+    }
+
+    /// Merges snapshots of many processes into one, exactly: the summaries
+    /// of each operation (matched by name) add with
+    /// [`MetricsSummary::merge`], histograms bucket for bucket; operations
+    /// keep the order they are first seen in; the time is the latest.
+    /// The offline fleet view (`perftrack merge`).
+    ///
+    /// ```
+    /// use perftrack::{Snapshot, Tracker};
+    /// use core::time::Duration;
+    ///
+    /// let (a, b): (Tracker<2, 4>, Tracker<2, 4>) = (Tracker::new(), Tracker::new());
+    /// a.record("q", Duration::from_micros(10), 0)?;
+    /// b.record("q", Duration::from_micros(30), 0)?;
+    /// b.record("only_b", Duration::from_micros(5), 0)?;
+    /// let fleet = Snapshot::merge([Snapshot::take(&a), Snapshot::take(&b)].iter());
+    /// let names: Vec<(&str, u64)> = fleet.summaries.iter().map(|s| (s.name.as_str(), s.count)).collect();
+    /// assert_eq!(names, [("q", 2), ("only_b", 1)]);
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    #[must_use]
+    pub fn merge<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> Snapshot {
+        let mut out = Snapshot { unix_ms: 0, summaries: Vec::new() };
+        for s in snapshots {
+            out.unix_ms = out.unix_ms.max(s.unix_ms);
+            for summary in &s.summaries {
+                match out.summaries.iter_mut().find(|m| m.name == summary.name) {
+                    Some(m) => m.merge(summary),
+                    None => out.summaries.push(summary.clone()),
+                }
+            }
+        }
+        out
+    }
+
     /// Takes a snapshot of every operation now. History is kept at the
     /// default histogram resolution ([`DEFAULT_BUCKETS`]), so this takes
     /// trackers of that resolution.

@@ -1,0 +1,160 @@
+//! The `perftrack` command end to end: each subcommand's output and exit
+//! status on history files written by a real tracker, and its errors on
+//! files that are not histories.
+
+use core::time::Duration;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use perftrack::{Snapshot, Tracker, append_json_lines};
+
+/// A fresh directory for one test's files.
+fn dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("perftrack-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A history file of one snapshot: `parse` and `io`, 20,000 records each,
+/// `parse` `slowdown` times slower than 100..150 µs.
+fn history(path: &PathBuf, slowdown: f64) {
+    let t: Tracker<4, 4, 1> = Tracker::new();
+    for i in 0..20_000u64 {
+        let us = 100.0 + (i % 50) as f64;
+        t.record("parse", Duration::from_nanos((us * 1000.0 * slowdown) as u64), 64).unwrap();
+        t.record("io", Duration::from_micros(10 + i % 7), 0).unwrap();
+    }
+    append_json_lines(path, &Snapshot::take(&t)).unwrap();
+}
+
+fn perftrack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perftrack")).args(args).output().unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn diff_exits_1_on_a_regression_and_0_without_one_in_every_format() {
+    let d = dir("diff");
+    let (base, same, slower) = (d.join("base.jsonl"), d.join("same.jsonl"), d.join("slower.jsonl"));
+    history(&base, 1.0);
+    history(&same, 1.0);
+    history(&slower, 1.3);
+    let p = |f: &PathBuf| f.to_str().unwrap().to_string();
+    for format in ["text", "markdown", "json"] {
+        let out = perftrack(&["diff", &p(&base), &p(&slower), "--format", format]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stdout}{stderr}");
+        match format {
+            "text" => assert!(stdout.lines().any(|l| l.starts_with("parse ") && l.ends_with("regressed")), "{stdout}"),
+            "markdown" => {
+                assert!(stdout.contains("| `parse` | 20000 | 20000 |") && stdout.contains("**regressed**"), "{stdout}")
+            }
+            _ => {
+                assert!(
+                    stdout.contains(r#""name":"parse""#) && stdout.contains(r#""verdict":"Regressed""#),
+                    "{stdout}"
+                );
+                assert!(stdout.contains(r#""threshold":0.05"#), "{stdout}");
+            }
+        }
+        let out = perftrack(&["diff", &p(&base), &p(&same), "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {:?}", text(&out));
+    }
+    // A 30% slowdown under a 50% threshold is no verdict.
+    let out = perftrack(&["diff", &p(&base), &p(&slower), "--threshold", "50%"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    // Faster: improved, and exit 0.
+    let out = perftrack(&["diff", &p(&slower), &p(&base)]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.lines().any(|l| l.starts_with("parse ") && l.ends_with("improved")), "{stdout}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn report_prints_the_last_snapshot_or_the_one_at_asks_for() {
+    let d = dir("report");
+    let file = d.join("run.jsonl");
+    history(&file, 1.0);
+    history(&file, 2.0);
+    let f = file.to_str().unwrap();
+    let (last, _) = text(&perftrack(&["report", f]));
+    let (first, _) = text(&perftrack(&["report", f, "--at", "1"]));
+    assert!(last.starts_with("=== Performance Report ===") && first.starts_with("=== Performance Report ==="));
+    // The Avg column, in µs: 124.5 in the first snapshot, twice that in the last.
+    let avg = |report: &str| -> f64 {
+        let row = report.lines().find(|l| l.starts_with("parse ")).unwrap();
+        row.split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    assert!((avg(&first) - 124.5).abs() < 1.0, "{first}");
+    assert!((avg(&last) - 249.0).abs() < 1.0, "{last}");
+    assert_eq!(text(&perftrack(&["report", f, "--at", "-2"])).0, first);
+    let out = perftrack(&["report", f, "--at", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("--at 3 is out of range: the file holds 2 snapshots"), "{:?}", text(&out));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn merge_of_two_processes_equals_one_process_of_all_their_records() {
+    let d = dir("merge");
+    let (a, b, both) = (d.join("a.jsonl"), d.join("b.jsonl"), d.join("both.jsonl"));
+    let (ta, tb, tboth): (Tracker<2, 4, 1>, Tracker<2, 4, 1>, Tracker<2, 4, 1>) =
+        (Tracker::new(), Tracker::new(), Tracker::new());
+    for i in 0..1_000u64 {
+        let (t, ns) = if i % 3 == 0 { (&ta, 1_000 + i * 7) } else { (&tb, 50_000 + i * 13) };
+        t.record("request", Duration::from_nanos(ns), i).unwrap();
+        tboth.record("request", Duration::from_nanos(ns), i).unwrap();
+    }
+    append_json_lines(&a, &Snapshot::take(&ta)).unwrap();
+    append_json_lines(&b, &Snapshot::take(&tb)).unwrap();
+    let expected = Snapshot::take(&tboth);
+    let out = perftrack(&["merge", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    std::fs::write(&both, &out.stdout).unwrap();
+    let merged = perftrack::read_json_lines(&both).unwrap();
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].summaries, expected.summaries, "exact, bucket for bucket");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn bad_files_are_errors_that_name_the_file_and_the_line() {
+    let d = dir("bad");
+    let good = d.join("good.jsonl");
+    history(&good, 1.0);
+    let line = std::fs::read_to_string(&good).unwrap();
+    let cases = [
+        ("truncated", format!("{line}{}", &line[..line.len() / 2]), "line 2"),
+        ("garbage", "this is not json\n".to_string(), "line 1"),
+        (
+            "newer",
+            line.replacen(r#""version":3"#, r#""version":9"#, 1),
+            "format version 9 is newer than this build reads",
+        ),
+        ("empty", String::new(), "no snapshot in the file"),
+    ];
+    for (name, content, expected) in cases {
+        let path = d.join(format!("{name}.jsonl"));
+        std::fs::write(&path, content).unwrap();
+        for args in
+            [vec!["report", path.to_str().unwrap()], vec!["diff", good.to_str().unwrap(), path.to_str().unwrap()]]
+        {
+            let out = perftrack(&args);
+            let (_, stderr) = text(&out);
+            assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+            assert!(stderr.contains(path.to_str().unwrap()) && stderr.contains(expected), "{name}: {stderr}");
+        }
+    }
+    let out = perftrack(&["report", d.join("missing.jsonl").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("missing.jsonl"), "{:?}", text(&out));
+    let out = perftrack(&["diff", good.to_str().unwrap(), good.to_str().unwrap(), "--threshold", "five"]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    assert!(text(&out).1.contains("is not a threshold"), "{:?}", text(&out));
+    let _ = std::fs::remove_dir_all(&d);
+}
