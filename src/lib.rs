@@ -166,13 +166,14 @@ pub mod __private {
     pub use crate::host::future::{MaybeTimed, output};
 }
 
-// The README's recipes use the JSON history (`serde`), which the workspace's
-// test run turns on through perftrack-cli, as the full suite's feature run does.
+// The README's and the guide's recipes use the JSON history (`serde`), which
+// the workspace's test run turns on through perftrack-cli, as the full
+// suite's feature run does.
 #[cfg(all(doctest, feature = "serde"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "serde"))]
 #[doc = include_str!("../docs/GUIDE.md")]
 struct GuideDoctests;
 
