@@ -8,6 +8,9 @@
 # The copy of REV is renamed `perftrack-base` so both can be linked at once.
 # Prints each side's median ns per record over PERFTRACK_AB_ROUNDS rounds
 # (default 15) and the ratio after/before. Record-path changes quote this.
+# Then the same for a scope guard around nothing (`op.time()` dropped at
+# once: the call-path stack, the path table and the record), which changes
+# to the call paths quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:-HEAD}
@@ -56,6 +59,22 @@ macro_rules! block {
     }};
 }
 
+const G: u64 = 5_000_000;
+
+macro_rules! guards {
+    ($krate:ident) => {{
+        static T: $krate::Tracker<4, 64, 8> = $krate::Tracker::new();
+        let op = T.operation("guard").unwrap();
+        let t0 = Instant::now();
+        for _ in 0..G {
+            drop(black_box(op.time()));
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / G as f64;
+        assert!(op.summary().count >= G);
+        ns
+    }};
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -74,6 +93,17 @@ fn main() {
     println!("Operation::record, 1 thread, {rounds} rounds of {N} records each side (same process):");
     println!("  before ({}): {:.2} ns/record (median)", std::env::var("AB_REV").unwrap_or_default(), median(&mut b));
     println!("  after  (working tree): {:.2} ns/record (median)", median(&mut a));
+    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let (x, y) = if i % 2 == 0 { (guards!(before), guards!(after)) } else { let y = guards!(after); (guards!(before), y) };
+        b.push(x);
+        a.push(y);
+        r.push(y / x);
+    }
+    println!("ScopeGuard (op.time(), dropped at once), 1 thread, {rounds} rounds of {G} guards each side:");
+    println!("  before: {:.2} ns/guard (median)", median(&mut b));
+    println!("  after  (working tree): {:.2} ns/guard (median)", median(&mut a));
     println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
 }
 RS
