@@ -11,6 +11,7 @@
 //! ```text
 //! cargo bench -p perftrack-bench --bench instrument                      # perftrack only
 //! cargo bench -p perftrack-bench --bench instrument --features hotpath   # with hotpath 0.30
+//! cargo bench -p perftrack-bench --bench instrument --features off       # the attribute under perftrack's `off`
 //! PERFTRACK_ROUNDS=31 PERFTRACK_CALLS=500000 cargo bench -p perftrack-bench --bench instrument
 //! ```
 
@@ -81,7 +82,7 @@ fn main() {
                 r
             }),
         ),
-        ("#[perftrack::measure]", Box::new(measured)),
+        (if cfg!(feature = "off") { "#[perftrack::measure] (feature off)" } else { "#[perftrack::measure]" }, Box::new(measured)),
         (
             "op.time() guard",
             Box::new(move |x| {
@@ -104,8 +105,10 @@ fn main() {
 
     let mut ns: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    // `#[perftrack::measure]` against the last variant (hotpath's, when built).
+    // `#[perftrack::measure]` against the last variant (hotpath's, when
+    // built), and against the bare fn (what `off` must match).
     let mut against_last: Vec<f64> = Vec::new();
+    let mut against_bare: Vec<f64> = Vec::new();
     for _ in 0..rounds {
         let round: Vec<f64> = variants.iter_mut().map(|(_, f)| per_call(calls, f)).collect();
         for (i, t) in round.iter().enumerate() {
@@ -113,6 +116,7 @@ fn main() {
             ratios[i].push(t / round[1]);
         }
         against_last.push(round[2] / round[round.len() - 1]);
+        against_bare.push(round[2] / round[0]);
     }
 
     let cpu = common::cpu_model();
@@ -122,6 +126,12 @@ fn main() {
     println!("|---|---:|---:|");
     for (i, (name, _)) in variants.iter().enumerate() {
         println!("| {name} | {:.1} | {:.2} |", median(&mut ns[i]), median(&mut ratios[i]));
+    }
+    if cfg!(feature = "off") {
+        println!(
+            "\n#[perftrack::measure] under feature off / the bare fn, median of per-round ratios: {:.3}",
+            median(&mut against_bare)
+        );
     }
     if cfg!(feature = "hotpath") {
         println!(
@@ -151,6 +161,8 @@ fn main() {
         let growth = estimate_memory_usage().saturating_sub(before);
         println!("| #[hotpath::measure] (hotpath 0.30) | {} |", growth / 1024);
     }
-    let s = TRACKER.summary("measured").expect("the measured fn recorded");
-    assert!(s.count >= RSS_CALLS, "every call recorded: {}", s.count);
+    if !cfg!(feature = "off") {
+        let s = TRACKER.summary("measured").expect("the measured fn recorded");
+        assert!(s.count >= RSS_CALLS, "every call recorded: {}", s.count);
+    }
 }
