@@ -82,7 +82,10 @@ fn main() {
                 r
             }),
         ),
-        (if cfg!(feature = "off") { "#[perftrack::measure] (feature off)" } else { "#[perftrack::measure]" }, Box::new(measured)),
+        (
+            if cfg!(feature = "off") { "#[perftrack::measure] (feature off)" } else { "#[perftrack::measure]" },
+            Box::new(measured),
+        ),
         (
             "op.time() guard",
             Box::new(move |x| {
