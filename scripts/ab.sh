@@ -22,6 +22,11 @@ git archive "$rev" | tar -x -C "$work/base"
 sed -i -e 's/^name = "perftrack"$/name = "perftrack-base"/' -e '/^\[workspace\]/,/^$/d' \
     -e '/^\[\[example\]\]/,/^$/d' -e '/^\[\[bench\]\]/,/^$/d' -e '/^\[dev-dependencies\]/,/^$/d' "$work/base/Cargo.toml"
 sed -i 's/^workspace = true$/# workspace lints dropped/' "$work/base/Cargo.toml"
+# The attribute macros are not measured, and two path crates named
+# perftrack-macros cannot share one lockfile: the old copy drops them.
+sed -i -e '/^perftrack-macros = /d' -e 's/^macros = \["std", "dep:perftrack-macros"\]$/macros = ["std"]/' \
+    -e 's/^off = \["perftrack-macros?\/off"\]$/off = []/' -e 's/^default = \["std", "macros"\]$/default = ["std"]/' \
+    "$work/base/Cargo.toml"
 sed -i '/^\[lints\]$/d' "$work/base/Cargo.toml"
 cat > "$work/bench/Cargo.toml" <<TOML
 [package]
