@@ -143,29 +143,22 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             |s| s.total_memory as f64,
             |s| std::vec![(f64::INFINITY, s.count)],
         )?;
-        if rows.iter().any(|s| s.total_allocations > 0) {
-            let (stem, help) = ALLOCATIONS;
-            histogram(
-                &mut encoder,
-                &named(stem),
-                help,
-                None,
-                &rows,
-                |s| s.total_allocations as f64,
-                |s| std::vec![(f64::INFINITY, s.count)],
-            )?;
-        }
-        if rows.iter().any(|s| s.cancelled > 0) {
-            let (stem, help) = CANCELLED;
-            histogram(
-                &mut encoder,
-                &named(stem),
-                help,
-                None,
-                &rows,
-                |s| s.cancelled as f64,
-                |s| std::vec![(f64::INFINITY, s.count)],
-            )?;
+        // Counts without a unit, written only once some operation has one:
+        // allocations (a `CountingAlloc`) and cancelled calls.
+        let counts: [((&str, &str), fn(&MetricsSummary<BUCKETS>) -> f64); 2] =
+            [(ALLOCATIONS, |s| s.total_allocations as f64), (CANCELLED, |s| s.cancelled as f64)];
+        for ((stem, help), pick) in counts {
+            if rows.iter().any(|s| pick(s) > 0.0) {
+                histogram(
+                    &mut encoder,
+                    &named(stem),
+                    help,
+                    None,
+                    &rows,
+                    pick,
+                    |s| std::vec![(f64::INFINITY, s.count)],
+                )?;
+            }
         }
         Ok(())
     }

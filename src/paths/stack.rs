@@ -61,6 +61,33 @@ impl Stack {
         (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table && self.frames[i].task == task)
     }
 
+    /// Where the open frame holding `token` stands, if it is still open.
+    /// Found by its token: an orphan's frame is gone (an outer guard of its
+    /// task closed first), and frames of other tasks may have taken its old
+    /// position.
+    #[inline]
+    fn find(&self, token: u64) -> Option<usize> {
+        (0..self.len).rev().find(|&i| self.frames[i].token == token)
+    }
+
+    /// Closes the frame at `pos`, and the frames above it of the same task
+    /// (its own inner scopes, orphans from now on); frames of other tasks
+    /// that were opened above it while its task was suspended stay open.
+    /// Returns the closed frame.
+    #[inline]
+    fn close_at(&mut self, pos: usize) -> Frame {
+        let frame = self.frames[pos];
+        let mut kept = pos;
+        for i in pos + 1..self.len {
+            if self.frames[i].task != frame.task {
+                self.frames[kept] = self.frames[i];
+                kept += 1;
+            }
+        }
+        self.len = kept;
+        frame
+    }
+
     /// The innermost open frame of `table`, and the path `claim` names under
     /// it (under the root when there is none; `None` when that parent is
     /// itself untracked, or the claim fails).
@@ -138,24 +165,10 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
                 }
                 Place::Detached => return None,
             };
-            // Found by its token: an orphan's frame is gone (an outer guard of
-            // its task closed first), and frames of other tasks may have
-            // taken its old position.
-            let Some(pos) = (0..s.len).rev().find(|&i| s.frames[i].token == token) else {
+            let Some(pos) = s.find(token) else {
                 return None; // an orphan
             };
-            let frame = s.frames[pos];
-            // Close it, and the frames above it of the same task (its own
-            // inner scopes, orphans from now on); frames of other tasks that
-            // were opened above it while its task was suspended stay open.
-            let mut kept = pos;
-            for i in pos + 1..s.len {
-                if s.frames[i].task != frame.task {
-                    s.frames[kept] = s.frames[i];
-                    kept += 1;
-                }
-            }
-            s.len = kept;
+            let frame = s.close_at(pos);
             frame.path?;
             // The frame's own task, not the one being polled now: a guard
             // dropped with its future (a cancelled call) closes outside any
@@ -241,7 +254,7 @@ pub(crate) fn resume(table: &PathTable, path: Option<CallPath>, task: u64, child
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return Place::Detached };
             if let Place::Frame { token } = kept
-                && (0..s.len).any(|i| s.frames[i].token == token)
+                && s.find(token).is_some()
             {
                 return kept;
             }
@@ -277,17 +290,15 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
                 }
                 Place::Detached => return (Place::Detached, None),
             };
-            let Some(pos) = (0..s.len).rev().find(|&i| s.frames[i].token == token) else {
+            let Some(pos) = s.find(token) else {
                 return (Place::Detached, None);
             };
-            let frame = s.frames[pos];
-            if (pos + 1..s.len).any(|i| s.frames[i].task == frame.task) {
+            let task = s.frames[pos].task;
+            if (pos + 1..s.len).any(|i| s.frames[i].task == task) {
                 return (place, None);
             }
-            let len = s.len;
-            s.frames.copy_within(pos + 1..len, pos);
-            s.len -= 1;
-            (Place::Detached, Some(frame.children_ns))
+            // No frame of its task above it: this closes its frame alone.
+            (Place::Detached, Some(s.close_at(pos).children_ns))
         })
         .unwrap_or((Place::Detached, None))
 }
@@ -301,17 +312,8 @@ pub(crate) fn close_kept(place: Place) -> Option<u64> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let pos = (0..s.len).rev().find(|&i| s.frames[i].token == token)?;
-            let frame = s.frames[pos];
-            let mut kept = pos;
-            for i in pos + 1..s.len {
-                if s.frames[i].task != frame.task {
-                    s.frames[kept] = s.frames[i];
-                    kept += 1;
-                }
-            }
-            s.len = kept;
-            Some(frame.children_ns)
+            let pos = s.find(token)?;
+            Some(s.close_at(pos).children_ns)
         })
         .ok()
         .flatten()
