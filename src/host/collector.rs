@@ -149,15 +149,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             [(ALLOCATIONS, |s| s.total_allocations as f64), (CANCELLED, |s| s.cancelled as f64)];
         for ((stem, help), pick) in counts {
             if rows.iter().any(|s| pick(s) > 0.0) {
-                histogram(
-                    &mut encoder,
-                    &named(stem),
-                    help,
-                    None,
-                    &rows,
-                    pick,
-                    |s| std::vec![(f64::INFINITY, s.count)],
-                )?;
+                histogram(&mut encoder, &named(stem), help, None, &rows, pick, |s| {
+                    std::vec![(f64::INFINITY, s.count)]
+                })?;
             }
         }
         Ok(())
