@@ -108,6 +108,9 @@ fn duration_buckets<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(f64
     out
 }
 
+/// A family of counts: its stem and help, and the figure it reads.
+type CountFamily<const B: usize> = ((&'static str, &'static str), fn(&MetricsSummary<B>) -> f64);
+
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Collector
     for PerftrackCollector<OPS, RING, SHARDS, BUCKETS>
 {
@@ -145,7 +148,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         )?;
         // Counts without a unit, written only once some operation has one:
         // allocations (a `CountingAlloc`) and cancelled calls.
-        let counts: [((&str, &str), fn(&MetricsSummary<BUCKETS>) -> f64); 2] =
+        let counts: [CountFamily<BUCKETS>; 2] =
             [(ALLOCATIONS, |s| s.total_allocations as f64), (CANCELLED, |s| s.cancelled as f64)];
         for ((stem, help), pick) in counts {
             if rows.iter().any(|s| pick(s) > 0.0) {
