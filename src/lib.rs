@@ -1,9 +1,9 @@
 //! Lock-free, `no_std`, fixed-capacity performance metrics for hot loops.
 //!
 //! A [`Tracker`] holds a fixed number of operation slots. Each slot keeps
-//! exact lifetime aggregates (count, total, min, max, memory), a log-linear
-//! histogram of its durations over all of history ([`Distribution`]:
-//! quantiles within 1/32), and a ring of its most recent records, striped over
+//! exact lifetime aggregates (count, total, min, max, memory), a histogram
+//! of its durations over all of history on the Prometheus native-histogram
+//! grid ([`Distribution`]: quantiles within 1/35), and a ring of its most recent records, striped over
 //! cache-line-padded shards. Recording is wait-free: no locks, no allocation,
 //! no panics. Reading gives consistent per-operation summaries with lifetime
 //! quantiles, intervals between two of them ([`MetricsSummary::since`]), the
@@ -113,9 +113,13 @@ pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
 pub use error::TrackerError;
 pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
 pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
+#[cfg(feature = "std")]
+pub use export::protobuf::IoSink;
+pub use export::protobuf::{ByteSink, PROTOBUF_CONTENT_TYPE, ProtobufError};
 pub use export::report::Report;
 pub use histogram::buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use histogram::distribution::Distribution;
+pub use histogram::native::ExponentialPoint;
 #[cfg(feature = "std")]
 pub use host::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
 #[cfg(feature = "metrics")]

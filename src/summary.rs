@@ -174,7 +174,7 @@ impl RecentRecord {
 /// Every field comes from one consistent snapshot (I2): they describe
 /// exactly one set of whole records, over the operation's whole history. The
 /// quantiles `p50` to `p999` are read from its duration histogram,
-/// [`distribution`](Self::distribution), within its relative error (1/32 at
+/// [`distribution`](Self::distribution), within its relative error (1/35 at
 /// the default resolution; see [`Distribution`]). The newest raw records are
 /// [`Operation::recent`](crate::Operation::recent)'s business, not this.
 ///
@@ -199,8 +199,8 @@ impl RecentRecord {
 /// assert_eq!((&*s.name, s.count), ("load", 4));
 /// assert_eq!(s.avg_duration, Duration::from_micros(2500));
 /// assert_eq!((s.min_duration, s.max_duration), (Duration::from_millis(1), Duration::from_millis(4)));
-/// // 2 ms, read from its bucket: within 1/32.
-/// assert!(s.p50.abs_diff(Duration::from_millis(2)) <= Duration::from_millis(2) / 32);
+/// // 2 ms, read from its bucket: within 1/35.
+/// assert!(s.p50.abs_diff(Duration::from_millis(2)) <= Duration::from_millis(2) / 35);
 /// assert_eq!(s.p999, Duration::from_millis(4));
 /// assert_eq!(s.avg_memory, 2560);
 /// ```

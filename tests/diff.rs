@@ -138,7 +138,7 @@ fn a_ten_percent_shift_of_the_slowest_two_percent_flags_p99_and_leaves_p50_uncha
 #[test]
 fn a_change_within_the_bucket_error_is_never_a_regression_even_with_huge_samples() {
     // 2% slower, 200,000 records a side: the intervals are narrow, but the
-    // change is inside the buckets' error (2 × 1/32), and under 5%.
+    // change is inside the buckets' error (2 × 1/35), and under 5%.
     let (base, head) = {
         let mut rng = Rng(7);
         let mut draw = || MEDIAN_NS * (SIGMA * rng.normal()).exp();
@@ -194,7 +194,7 @@ fn every_format_names_the_operation_its_change_and_its_verdict() {
     assert_eq!(op["verdict"], "Regressed");
     assert_eq!(op["p50"]["verdict"], "Regressed");
     assert!(op["p50"]["relative"].as_f64().unwrap() > 0.05);
-    assert_eq!(op["p50"]["error_bound"].as_f64().unwrap(), 2.0 / 32.0);
+    assert_eq!(op["p50"]["error_bound"].as_f64().unwrap(), 2.0 / 35.0);
 }
 
 #[test]

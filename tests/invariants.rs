@@ -557,12 +557,12 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
 
 #[test]
 fn i7_size_of_tracker_matches_the_formula_in_the_design_doc() {
-    assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1, 625));
-    assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8, 625));
-    assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16, 625));
+    assert_eq!(size_of::<Tracker<8, 16, 1>>(), footprint(8, 16, 1, 622));
+    assert_eq!(size_of::<Tracker<32, 64, 8>>(), footprint(32, 64, 8, 622));
+    assert_eq!(size_of::<Tracker<1, 1, 16>>(), footprint(1, 1, 16, 622));
     assert_eq!(size_of::<Tracker<8, 16, 1, COARSE_BUCKETS>>(), footprint(8, 16, 1, 165));
     assert_eq!(size_of::<Tracker<2, 4, 3, 44>>(), footprint(2, 4, 3, 44));
-    assert_eq!(Tracker::<3, 5, 2>::FOOTPRINT, footprint(3, 5, 2, 625));
+    assert_eq!(Tracker::<3, 5, 2>::FOOTPRINT, footprint(3, 5, 2, 622));
     // Small enough that each term shows: a cell more or less moves this one.
     assert_eq!(size_of::<Tracker<1, 4, 1, 8>>(), footprint(1, 4, 1, 8));
 }
@@ -571,7 +571,9 @@ fn i7_size_of_tracker_matches_the_formula_in_the_design_doc() {
 fn the_default_tracker_stays_within_four_mebibytes() {
     // Checked when this test compiles: a bigger default fails the build.
     const { assert!(perftrack::PerformanceTracker::FOOTPRINT <= 4 << 20) };
-    assert_eq!(perftrack::PerformanceTracker::FOOTPRINT, footprint(32, 64, perftrack::DEFAULT_SHARDS, 625));
+    assert_eq!(perftrack::PerformanceTracker::FOOTPRINT, footprint(32, 64, perftrack::DEFAULT_SHARDS, 622));
+    // No larger than before the native-histogram grid (625 buckets).
+    assert!(perftrack::PerformanceTracker::FOOTPRINT < footprint(32, 64, perftrack::DEFAULT_SHARDS, 625));
 }
 
 // ---------------------------------------------------------------- summary and report
@@ -596,9 +598,9 @@ fn quantiles_cover_the_whole_history_not_the_recent_window() {
     assert!(t.recent("p").iter().all(|r| r.duration == Duration::from_micros(1)), "the window holds only fast records");
     // 200 of 10,064 records are slow (1.99%; 20 of 1,064 under miri, 1.88%),
     // so p99 is a slow one.
-    assert_eq!(s.p99, Duration::from_millis(10), "read from the top bucket used: the exact maximum");
-    assert!(s.p50.abs_diff(Duration::from_micros(1)) <= Duration::from_micros(1) / 32, "{:?}", s.p50);
-    assert_eq!(s.p999, Duration::from_millis(10));
+    assert!(s.p99.abs_diff(Duration::from_millis(10)) <= Duration::from_millis(10) / 35, "{:?}", s.p99);
+    assert!(s.p50.abs_diff(Duration::from_micros(1)) <= Duration::from_micros(1) / 35, "{:?}", s.p50);
+    assert!(s.p999.abs_diff(Duration::from_millis(10)) <= Duration::from_millis(10) / 35, "{:?}", s.p999);
 }
 
 #[test]
@@ -629,7 +631,7 @@ fn report_columns_are_aligned_under_their_headers() {
         assert_eq!(row.chars().count(), lines[1].chars().count(), "{row:?}");
     }
     assert_eq!(footer_at, 5, "two rows, then the footer");
-    assert!(lines[footer_at].contains("within 1/32"), "{}", lines[footer_at]);
+    assert!(lines[footer_at].contains("within 2.9%"), "{}", lines[footer_at]);
     assert!(lines[3].contains("1.50 ms") && lines[3].contains("2.00 KiB"), "{}", lines[3]);
     assert!(lines[4].contains("12.0 ms") && lines[4].contains("1.00 MiB"), "{}", lines[4]);
     assert!(!lines[1].contains("CPU"), "no CPU column without CPU samples");

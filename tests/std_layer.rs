@@ -50,8 +50,8 @@ fn test_metrics_summary() {
     assert_eq!(s.min_duration, Duration::from_millis(100));
     assert_eq!(s.max_duration, Duration::from_millis(300));
     assert_eq!(s.avg_memory, 2000);
-    // Lifetime quantiles are read from the histogram: within 1/32.
-    assert!(s.p50.abs_diff(Duration::from_millis(200)) <= Duration::from_millis(200) / 32, "{:?}", s.p50);
+    // Lifetime quantiles are read from the histogram: within 1/35.
+    assert!(s.p50.abs_diff(Duration::from_millis(200)) <= Duration::from_millis(200) / 35, "{:?}", s.p50);
 }
 
 #[test]

@@ -18,7 +18,7 @@
 //! * **`Regressed`** when the head's interval lies wholly above the base's
 //!   (the runs differ beyond sampling), **and** the estimates differ by
 //!   more than the caller's threshold, **and** by more than the buckets can
-//!   be wrong by: 2 × 1/32 at the default resolution, each side's reading
+//!   be wrong by: 2 × 1/35 at the default resolution, each side's reading
 //!   being within its bucket (0 for the exact mean);
 //! * **`Improved`** likewise, below;
 //! * **`Insufficient`** when either side has too few records to bound it (a

@@ -1,5 +1,6 @@
-//! What leaves the tracker as text: the printable [`report`], the
-//! OpenMetrics exposition ([`openmetrics`]), folded stacks ([`folded`]), the
+//! What leaves the tracker as text or bytes: the printable [`report`], the
+//! OpenMetrics exposition ([`openmetrics`]), the Prometheus protobuf
+//! exposition with native histograms ([`protobuf`]), folded stacks ([`folded`]), the
 //! unit formatting the report uses ([`units`]), and `defmt::Format` for RTT
 //! logging.
 
@@ -7,5 +8,6 @@
 mod defmt;
 pub(crate) mod folded;
 pub(crate) mod openmetrics;
+pub(crate) mod protobuf;
 pub(crate) mod report;
 pub(crate) mod units;

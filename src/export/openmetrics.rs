@@ -5,7 +5,7 @@
 use core::fmt::{self, Write};
 use core::time::Duration;
 
-use crate::histogram::buckets::Layout;
+use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
@@ -21,7 +21,8 @@ pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; versio
 pub(crate) const DURATION: &str = "operation_duration";
 
 /// The duration histogram's help text (both exporters).
-pub(crate) const DURATION_HELP: &str = "Time per record over the lifetime: log-linear buckets, sum and count.";
+pub(crate) const DURATION_HELP: &str =
+    "Time per record over the lifetime: buckets on the native-histogram grid, sum and count.";
 
 /// What the families after the duration histogram need of one operation,
 /// kept from the snapshot the histogram was written from, so that every
@@ -76,30 +77,34 @@ pub(crate) const ALLOCATIONS: (&str, &str) =
 pub(crate) const CANCELLED: (&str, &str) =
     ("operation_cancelled", "Calls dropped before they completed: sum is the cancelled calls, count the records.");
 
-/// The exposition's bucket boundaries: every half power of two, `2^k` and
-/// `1.5·2^k` ns, from 32 ns to `2^36` ns (68.7 s). Each is the lower bound of
-/// an internal bucket at every named resolution, so the exposition's counts
-/// are exact; a layout too coarse to have one skips it.
-const EXPOSITION_FROM: u32 = 5;
-const EXPOSITION_TO: u32 = 36;
+/// The classic exposition's bucket bounds: every half power of two
+/// seconds, `2^(k/2)` s, from `2^-25` s (29.8 ns) to `2^6` s (64 s), as
+/// schema-4 native indices (`8k`). Each is a bound of the native grid that
+/// the internal buckets follow, so the exposition's counts are exact; a
+/// layout too coarse to have one (schema 0 has only whole powers) skips it.
+const CLASSIC_FROM: i32 = -25 * 16;
+const CLASSIC_TO: i32 = 6 * 16;
 
-/// The exposition buckets of `d`: `(le, cumulative count)` pairs, `le` in
-/// whole nanoseconds and inclusive (the largest duration in the bucket, one
-/// below a boundary), at most 63 of them; `+Inf` is the caller's (the count).
+/// The classic exposition buckets of `d`: `(le, cumulative count)` pairs,
+/// `le` in whole nanoseconds and inclusive (the largest whole nanosecond
+/// within the bound), at most 63 of them; `+Inf` is the caller's (the count).
 pub(crate) fn exposition_buckets<const B: usize>(d: &Distribution<B>) -> impl Iterator<Item = (u64, u64)> + '_ {
     let layout = Layout::of(B);
-    let boundaries = (EXPOSITION_FROM..=EXPOSITION_TO)
-        .flat_map(|k| [1u64 << k, 3u64 << (k - 1)])
-        .filter(move |&b| b <= 1 << EXPOSITION_TO && layout.lower(layout.index(b)) == b);
+    let step = 1i32 << (MAX_SCHEMA - layout.schema());
+    let bounds = (CLASSIC_FROM / 8..=CLASSIC_TO / 8)
+        .map(|k| 8 * k)
+        .filter(move |n4| n4 % step == 0)
+        .map(fine_bound_ns)
+        .filter(move |&b| layout.upper(layout.index(b)) == b);
     let counts = d.counts();
     let (mut next, mut below) = (0usize, 0u64);
-    boundaries.map(move |b| {
-        let end = layout.index(b);
+    bounds.map(move |b| {
+        let end = layout.index(b) + 1;
         if let Some(c) = counts.get(next..end) {
             below = c.iter().fold(below, |a, &n| a.saturating_add(n));
         }
         next = next.max(end);
-        (b - 1, below)
+        (b, below)
     })
 }
 
@@ -134,6 +139,12 @@ pub struct ExportOptions<'a> {
     /// Whether to end with `# EOF`. Leave it off to join another exposition
     /// that ends with its own.
     pub eof: bool,
+    /// The native histograms' schema in the protobuf exposition, `-4..=8`;
+    /// `None` (the default) is the tracker's own (4 at the default
+    /// resolution). A lower one merges neighbouring buckets, exactly, for a
+    /// scraper with a bucket limit; a higher one is written at the
+    /// tracker's.
+    pub native_schema: Option<i8>,
 }
 
 impl Default for ExportOptions<'_> {
@@ -146,7 +157,14 @@ impl<'a> ExportOptions<'a> {
     /// The defaults: prefix `perftrack`, no constant labels, `# EOF`.
     #[must_use]
     pub const fn new() -> Self {
-        Self { prefix: "perftrack", labels: &[], eof: true }
+        Self { prefix: "perftrack", labels: &[], eof: true, native_schema: None }
+    }
+
+    /// Sets the native histograms' schema in the protobuf exposition.
+    #[must_use]
+    pub const fn native_schema(mut self, schema: i8) -> Self {
+        self.native_schema = Some(schema);
+        self
     }
 
     /// Sets the metric-name prefix.
@@ -170,8 +188,9 @@ impl<'a> ExportOptions<'a> {
         self
     }
 
-    /// Whether the prefix and label names are valid OpenMetrics names.
-    fn is_valid(&self) -> bool {
+    /// Whether the prefix and label names are valid OpenMetrics names, and
+    /// the schema one that native histograms define.
+    pub(crate) fn is_valid(&self) -> bool {
         let name_ok = |s: &str, colon: bool| {
             let ok = |c: char, first: bool| {
                 c.is_ascii_alphabetic() || c == '_' || (colon && c == ':') || (!first && c.is_ascii_digit())
@@ -188,7 +207,9 @@ impl<'a> ExportOptions<'a> {
                 && !["operation", "quantile", "le"].contains(&k)
                 && self.labels[..i].iter().all(|&(earlier, _)| earlier != k)
         };
-        name_ok(self.prefix, true) && self.labels.iter().enumerate().all(|(i, &(k, _))| label_ok(i, k))
+        name_ok(self.prefix, true)
+            && self.labels.iter().enumerate().all(|(i, &(k, _))| label_ok(i, k))
+            && self.native_schema.is_none_or(|s| (-4..=8).contains(&s))
     }
 }
 
@@ -341,17 +362,19 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ///
     /// * `perftrack_operation_duration_seconds`, a **histogram** over the
     ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its 64
-    ///   buckets (63 and `+Inf`) are the same for every operation, process and
-    ///   resolution, so a fleet aggregates them with
+    ///   classic buckets (63 and `+Inf`) are the same for every operation,
+    ///   process and resolution (but schema 0), so a fleet aggregates them with
     ///   `histogram_quantile(0.99, sum by (le) (rate(…_bucket[5m])))`. Their
-    ///   bounds are every half power of two, `2^k` and `1.5·2^k` ns, from 32 ns
-    ///   to `2^36` ns (68.7 s); each `le` is one nanosecond below such a bound
-    ///   (`le="0.000001023"` counts every record up to 1,023 ns), because
-    ///   records are whole nanoseconds and the internal buckets end there, so
-    ///   the counts are exact. `histogram_quantile` interpolates linearly
-    ///   inside a bucket, so its answer lies in the bucket that holds the true
-    ///   quantile: within 50% of it (a bucket spans at most half its lower
-    ///   bound). For the 1/32 figure, read [`Distribution::quantile`](crate::Distribution::quantile)
+    ///   bounds are every half power of two seconds, `2^(k/2)` s, from
+    ///   `2^-25` s (29.8 ns) to 64 s: bounds of the native grid the internal
+    ///   buckets follow, so the counts are exact. Each `le` is the largest
+    ///   whole nanosecond within its bound (`le="0.000976562"` for `2^-10` s,
+    ///   976,562.5 ns), as records are whole nanoseconds. `histogram_quantile`
+    ///   interpolates inside a classic bucket, so its answer is within 41% of
+    ///   the true quantile (a bucket spans `√2`). For 4.43%, scrape the
+    ///   native histogram of the protobuf exposition
+    ///   ([`write_protobuf`](Self::write_protobuf)); for 1/35, read
+    ///   [`Distribution::quantile`](crate::Distribution::quantile)
     ///   in-process.
     /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
     ///   **gauges** of the lifetime extremes (omitted before the first record);
@@ -396,9 +419,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// T.write_openmetrics(&mut out).unwrap();
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_count{operation="say \"hi\""} 1"#));
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_sum{operation="say \"hi\""} 0.001500000"#));
-    /// // 1.5 ms lies between the bounds 1.048576 ms (2^20 ns) and 1.572864 ms.
-    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001048575"} 0"#));
-    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001572863"} 1"#));
+    /// // 1.5 ms lies between the bounds 2^-9.5 s (1.381 ms) and 2^-9 s (1.953 ms).
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001381067"} 0"#));
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001953125"} 1"#));
     /// assert!(out.ends_with("# EOF\n"));
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```

@@ -48,7 +48,7 @@ use crate::tracker::Tracker;
 /// assert!(lines[3].starts_with("parse"));
 /// assert!(lines[3].contains("1.50 ms"));
 /// assert!(lines[3].contains("2.00 KiB"));
-/// assert!(lines[4].contains("within 1/32"));
+/// assert!(lines[4].contains("within 2.9%"));
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
 pub struct Report<'t, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
@@ -118,8 +118,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             return writeln!(f, "(no operations recorded)");
         }
         write_table(f, || self.summaries())?;
-        let within = 2u64 << Layout::of(BUCKETS).sub_bits();
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        let within = Layout::of(BUCKETS).relative_error() * 100.0;
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within:.1}%)")?;
         let refused = self.tracker.refused();
         if refused > 0 {
             writeln!(

@@ -7,11 +7,13 @@
 
 //!
 //! Beside it: the bucket layout ([`buckets`]: the index of a duration, and
-//! each bucket's bounds) and the plain-value histogram that readers get
-//! ([`distribution`]).
+//! each bucket's bounds), the plain-value histogram that readers get
+//! ([`distribution`]), and its buckets as native-histogram and OpenTelemetry
+//! exponential-histogram buckets ([`native`]).
 
 pub(crate) mod buckets;
 pub(crate) mod distribution;
+pub(crate) mod native;
 
 use core::ops::RangeInclusive;
 

@@ -21,10 +21,17 @@ use crate::tracker::Tracker;
 /// (a line without `version`) came before the allocation count and the
 /// saturation flag, so a summary there may leave `total_allocations` and
 /// `saturated` out; version 2 came before the count of cancelled calls, so
-/// it may leave `cancelled` out; from version 3 every field is required. A
-/// later version is an error that says so, rather than a line read with
-/// fields missing.
-pub const HISTORY_VERSION: u64 = 3;
+/// it may leave `cancelled` out; from version 3 every field is required.
+/// Versions 1 to 3 wrote their histograms on the log-linear grid of before
+/// the native one (version 4): each of their buckets is read into the new
+/// bucket that holds its upper bound, kept between the buckets of the
+/// recorded extremes, so a quantile read from such a line may move by up to
+/// one old bucket (1/16 of its value) and one new. A later version is an
+/// error that says so, rather than a line read with fields missing.
+pub const HISTORY_VERSION: u64 = 4;
+
+/// The last format version whose histograms are on the log-linear grid.
+const LAST_LOG_LINEAR: u64 = 3;
 
 /// Every key of a summary, in the order they are written.
 const SUMMARY_KEYS: [&str; 18] = [
@@ -53,6 +60,32 @@ const NEW_IN_2: [&str; 2] = ["total_allocations", "saturated"];
 
 /// The key that version 1 and 2 lines may leave out.
 const NEW_IN_3: [&str; 1] = ["cancelled"];
+
+/// Moves the buckets of a line written on the log-linear grid (format 3 and
+/// before) onto the native grid: each `[upper_ns, count]` goes to the bucket
+/// that holds `upper_ns`, kept between the buckets of the line's `min_ns`
+/// and `max_ns` (which the line is then checked against, as any line); the
+/// lowest goes to `min_ns`'s bucket, as it held `min_ns`.
+/// Buckets that land together are added by the reader. Anything not of the
+/// expected shape is left for the reader to name.
+fn onto_native_grid(line: &mut Value) {
+    let layout = Layout::of(DEFAULT_BUCKETS);
+    let Some(summaries) = line.get_mut("summaries").and_then(Value::as_array_mut) else { return };
+    for d in summaries.iter_mut().filter_map(|s| s.get_mut("distribution")?.as_object_mut()) {
+        let extreme = |key: &str| d.get(key).and_then(Value::as_u64).map(|ns| layout.index(ns));
+        let (Some(low), Some(high)) = (extreme("min_ns"), extreme("max_ns")) else { continue };
+        let Some(buckets) = d.get_mut("buckets").and_then(Value::as_array_mut) else { continue };
+        let upper = |pair: &Value| pair.as_array()?.first()?.as_u64();
+        let lowest = buckets.iter().filter_map(upper).min();
+        for pair in buckets.iter_mut().filter_map(Value::as_array_mut) {
+            if let Some(u) = pair.first_mut().filter(|u| u.is_u64()) {
+                let old = u.as_u64().unwrap_or(0);
+                let i = if Some(old) == lowest { low } else { layout.index(old).clamp(low.min(high), high.max(low)) };
+                *u = Value::from(layout.upper(i));
+            }
+        }
+    }
+}
 
 /// Whether a line of format `version` must carry `key`.
 fn required(key: &str, version: u64) -> bool {
@@ -155,8 +188,8 @@ impl fmt::Display for SnapshotReport<'_> {
             return writeln!(f, "(no operations recorded)");
         }
         write_table(f, || self.0.summaries.iter().cloned())?;
-        let within = 2u64 << Layout::of(DEFAULT_BUCKETS).sub_bits();
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within 1/{within})")?;
+        let within = Layout::of(DEFAULT_BUCKETS).relative_error() * 100.0;
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within:.1}%)")?;
         writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)
     }
 }
@@ -278,6 +311,10 @@ impl Snapshot {
             if let Some(d) = s.get("distribution").and_then(Value::as_object) {
                 only_known_keys(d, &DISTRIBUTION_KEYS, &std::format!("{}'s distribution", which()))?;
             }
+        }
+        let mut value = value;
+        if version <= LAST_LOG_LINEAR {
+            onto_native_grid(&mut value);
         }
         let snapshot: Self = serde_json::from_value(value).map_err(|e| e.to_string())?;
         for (i, s) in snapshot.summaries.iter().enumerate() {

@@ -1,0 +1,438 @@
+//! The Prometheus protobuf exposition (`io.prometheus.client.MetricFamily`,
+//! length-delimited), which carries native histograms: the families and
+//! their fields are documented on [`Tracker::write_protobuf`], where users
+//! look.
+//!
+//! A hand-written encoder of the few messages it needs, `no_std` and
+//! allocation-free like the text writer. A message's length comes before it,
+//! so each message is encoded twice: once into a byte counter, for its
+//! length, then into the sink. Both passes read the same plain values (a
+//! snapshot taken once), so they agree. The tests decode the output with
+//! prost, from message types written out of the published `metrics.proto`.
+
+use core::fmt;
+
+use crate::export::openmetrics::{
+    ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, ExportOptions, Figures, MEMORY, exposition_buckets,
+};
+use crate::histogram::buckets::Layout;
+use crate::histogram::distribution::Distribution;
+use crate::histogram::native::native_buckets;
+use crate::tracker::Tracker;
+
+/// The content type to serve [`Tracker::write_protobuf`] output with, and
+/// the media type a scraper's `Accept` header names when it wants it.
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/// Where [`Tracker::write_protobuf`] puts its bytes: a growable buffer, a
+/// fixed one, a socket. Implemented for `heapless::Vec<u8, N>` (no_std),
+/// `Vec<u8>` (std), and any `std::io::Write` through [`IoSink`].
+pub trait ByteSink {
+    /// What a failed write reports.
+    type Error;
+
+    /// Appends all of `bytes`, or fails.
+    ///
+    /// # Errors
+    ///
+    /// The sink's own: full, closed.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
+}
+
+impl<const N: usize> ByteSink for heapless::Vec<u8, N> {
+    type Error = heapless::CapacityError;
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.extend_from_slice(bytes)
+    }
+}
+
+#[cfg(feature = "std")]
+impl ByteSink for std::vec::Vec<u8> {
+    type Error = core::convert::Infallible;
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A [`ByteSink`] over any `std::io::Write` (a `TcpStream`, a file, a
+/// `BufWriter`).
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct IoSink<W>(pub W);
+
+#[cfg(feature = "std")]
+impl<W: std::io::Write> ByteSink for IoSink<W> {
+    type Error = std::io::Error;
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.0.write_all(bytes)
+    }
+}
+
+/// Why [`Tracker::write_protobuf_with`] wrote nothing, or stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtobufError<E> {
+    /// The options are not valid: a bad prefix or label name (as for the
+    /// text exposition), or a native schema outside `-4..=8`. Nothing was
+    /// written.
+    Options,
+    /// The sink failed; what was written before it is a prefix of the
+    /// exposition, cut at a message boundary or inside one.
+    Sink(E),
+}
+
+impl<E: fmt::Display> fmt::Display for ProtobufError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Options => f.write_str(
+                "invalid export options: the prefix and label names must be valid Prometheus names, \
+                 label names neither reserved (`__…`), repeated, nor `operation`, `quantile` or `le`, \
+                 and the native schema within -4..=8",
+            ),
+            Self::Sink(e) => write!(f, "the protobuf exposition could not be written: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<E: fmt::Debug + fmt::Display> core::error::Error for ProtobufError<E> {}
+
+/// A write stopped (the sink's error is kept by [`Adapter`]).
+struct Stop;
+
+type Res = Result<(), Stop>;
+
+/// The encoder's view of a sink: a byte counter or the user's sink.
+trait Out {
+    fn put(&mut self, bytes: &[u8]) -> Res;
+}
+
+/// Counts bytes: the first pass, for a message's length.
+struct Count(u64);
+
+impl Out for Count {
+    fn put(&mut self, bytes: &[u8]) -> Res {
+        self.0 += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// The user's sink, keeping its error.
+struct Adapter<'a, S: ByteSink> {
+    sink: &'a mut S,
+    error: Option<S::Error>,
+}
+
+impl<S: ByteSink> Out for Adapter<'_, S> {
+    fn put(&mut self, bytes: &[u8]) -> Res {
+        self.sink.put(bytes).map_err(|e| {
+            self.error = Some(e);
+            Stop
+        })
+    }
+}
+
+// ---------------------------------------------------------------- wire format
+
+const VARINT: u32 = 0;
+const FIXED64: u32 = 1;
+const LEN: u32 = 2;
+
+fn varint(o: &mut dyn Out, mut v: u64) -> Res {
+    let mut buf = [0u8; 10];
+    let mut n = 0;
+    while v >= 0x80 {
+        buf[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    buf[n] = v as u8;
+    o.put(&buf[..=n])
+}
+
+fn tag(o: &mut dyn Out, field: u32, wire: u32) -> Res {
+    varint(o, u64::from(field << 3 | wire))
+}
+
+fn uint(o: &mut dyn Out, field: u32, v: u64) -> Res {
+    tag(o, field, VARINT)?;
+    varint(o, v)
+}
+
+/// `sint32` / `sint64`: zigzag.
+fn sint(o: &mut dyn Out, field: u32, v: i64) -> Res {
+    tag(o, field, VARINT)?;
+    varint(o, ((v << 1) ^ (v >> 63)) as u64)
+}
+
+fn double(o: &mut dyn Out, field: u32, v: f64) -> Res {
+    tag(o, field, FIXED64)?;
+    o.put(&v.to_bits().to_le_bytes())
+}
+
+/// A string made of pieces (a metric name is prefix, stem and unit).
+fn string(o: &mut dyn Out, field: u32, pieces: &[&str]) -> Res {
+    tag(o, field, LEN)?;
+    varint(o, pieces.iter().map(|p| p.len() as u64).sum())?;
+    pieces.iter().try_for_each(|p| o.put(p.as_bytes()))
+}
+
+/// A length-prefixed body: counted, then written.
+fn delimited(o: &mut dyn Out, body: &dyn Fn(&mut dyn Out) -> Res) -> Res {
+    let mut c = Count(0);
+    body(&mut c)?;
+    varint(o, c.0)?;
+    body(o)
+}
+
+/// An embedded message, as field `field`.
+fn message(o: &mut dyn Out, field: u32, body: &dyn Fn(&mut dyn Out) -> Res) -> Res {
+    tag(o, field, LEN)?;
+    delimited(o, body)
+}
+
+// ---------------------------------------------------------------- messages
+
+/// `MetricType`.
+const COUNTER_TYPE: u64 = 0;
+const GAUGE_TYPE: u64 = 1;
+const SUMMARY_TYPE: u64 = 2;
+const HISTOGRAM_TYPE: u64 = 4;
+
+/// `Metric.label`: the constant labels, then `operation`.
+fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str) -> Res {
+    let pair = |o: &mut dyn Out, k: &str, v: &str| {
+        message(o, 1, &|o| {
+            string(o, 1, &[k])?;
+            string(o, 2, &[v])
+        })
+    };
+    for &(k, v) in opts.labels {
+        pair(o, k, v)?;
+    }
+    pair(o, "operation", op)
+}
+
+/// A `MetricFamily`'s name, help, type and unit; its metrics are `metrics`.
+fn family(
+    o: &mut dyn Out,
+    opts: &ExportOptions<'_>,
+    (stem, unit, help, kind): (&str, &str, &str, u64),
+    metrics: &dyn Fn(&mut dyn Out) -> Res,
+) -> Res {
+    delimited(o, &|o| {
+        if unit.is_empty() {
+            string(o, 1, &[opts.prefix, "_", stem])?;
+        } else {
+            string(o, 1, &[opts.prefix, "_", stem, "_", unit])?;
+            string(o, 5, &[unit])?;
+        }
+        string(o, 2, &[help])?;
+        uint(o, 3, kind)?;
+        metrics(o)
+    })
+}
+
+/// `Histogram`: count, sum, the classic buckets, and the native ones.
+fn histogram<const B: usize>(o: &mut dyn Out, d: &Distribution<B>, sum_s: f64, schema: i32) -> Res {
+    uint(o, 1, d.count())?;
+    double(o, 2, sum_s)?;
+    for (le, below) in exposition_buckets(d) {
+        message(o, 3, &|o| {
+            uint(o, 1, below)?;
+            double(o, 2, le as f64 / 1e9)
+        })?;
+    }
+    sint(o, 5, i64::from(schema))?;
+    double(o, 6, 0.0)?;
+    uint(o, 7, d.counts().first().copied().unwrap_or(0))?;
+    // Spans: runs of consecutive indices; a gap starts the next span, with
+    // the gap as its offset (the first span's offset is its start).
+    let mut prev: Option<i32> = None;
+    let mut run: Option<(i32, u32)> = None;
+    let span = |o: &mut dyn Out, offset: i32, length: u32| {
+        message(o, 12, &|o| {
+            sint(o, 1, i64::from(offset))?;
+            uint(o, 2, u64::from(length))
+        })
+    };
+    for (n, _) in native_buckets(d, schema) {
+        run = match (run, prev) {
+            (Some((offset, len)), Some(p)) if n == p + 1 => Some((offset, len + 1)),
+            (Some((offset, len)), Some(p)) => {
+                span(o, offset, len)?;
+                Some((n - p - 1, 1))
+            }
+            _ => Some((n, 1)),
+        };
+        prev = Some(n);
+    }
+    if let Some((offset, len)) = run {
+        span(o, offset, len)?;
+    }
+    let mut last = 0i64;
+    for (_, c) in native_buckets(d, schema) {
+        let c = c.min(i64::MAX as u64) as i64;
+        sint(o, 13, c - last)?;
+        last = c;
+    }
+    Ok(())
+}
+
+/// Seconds as a double.
+fn seconds(d: core::time::Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+    o: &mut dyn Out,
+    tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+    opts: &ExportOptions<'_>,
+) -> Res {
+    let own = Layout::of(BUCKETS).schema() as i32;
+    let schema = opts.native_schema.map_or(own, |s| i32::from(s).min(own));
+    let mut figures: [Option<Figures>; OPS] = [None; OPS];
+    // The duration histogram: one family per operation, as each family's
+    // length comes before its metrics and each operation's snapshot is taken
+    // once, here, without a buffer. Prometheus reads the families alike.
+    for op in tracker.operations() {
+        let s = op.summary();
+        if let Some(f) = figures.get_mut(op.index()) {
+            *f = Some(Figures::of(&s));
+        }
+        family(o, opts, (DURATION, "seconds", DURATION_HELP, HISTOGRAM_TYPE), &|o| {
+            message(o, 4, &|o| {
+                labels(o, opts, &s.name)?;
+                message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema))
+            })
+        })?;
+    }
+    let kept = || tracker.operations().filter_map(|op| Some((op, figures.get(op.index()).copied().flatten()?)));
+    for (stem, help, pick) in EXTREMES {
+        if kept().all(|(_, f)| f.count == 0) {
+            continue;
+        }
+        family(o, opts, (stem, "seconds", help, GAUGE_TYPE), &|o| {
+            for (op, f) in kept().filter(|(_, f)| f.count > 0) {
+                message(o, 4, &|o| {
+                    labels(o, opts, op.name())?;
+                    message(o, 2, &|o| double(o, 1, seconds(pick(&f))))
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    type Pick = fn(&Figures) -> u64;
+    let sums: [((&str, &str), &str, bool, Pick); 3] = [
+        (MEMORY, "bytes", true, |f| f.memory),
+        (ALLOCATIONS, "", false, |f| f.allocations),
+        (CANCELLED, "", false, |f| f.cancelled),
+    ];
+    for ((stem, help), unit, always, pick) in sums {
+        if kept().next().is_none() || (!always && !kept().any(|(_, f)| pick(&f) > 0)) {
+            continue;
+        }
+        family(o, opts, (stem, unit, help, SUMMARY_TYPE), &|o| {
+            for (op, f) in kept() {
+                message(o, 4, &|o| {
+                    labels(o, opts, op.name())?;
+                    message(o, 4, &|o| {
+                        uint(o, 1, f.count)?;
+                        double(o, 2, pick(&f) as f64)
+                    })
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    let _ = COUNTER_TYPE;
+    Ok(())
+}
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
+    /// Writes every operation in the Prometheus protobuf exposition format:
+    /// a stream of length-delimited `io.prometheus.client.MetricFamily`
+    /// messages, to serve with [`PROTOBUF_CONTENT_TYPE`]. This is the
+    /// format that carries **native histograms**, which Prometheus
+    /// (`--enable-feature=native-histograms`) stores and aggregates across
+    /// processes exactly. Allocates nothing; works without `std`.
+    ///
+    /// The families are those of [`write_openmetrics`](Self::write_openmetrics),
+    /// with the same names, help, labels and values, from one snapshot per
+    /// operation:
+    ///
+    /// * `perftrack_operation_duration_seconds`, a histogram carrying both
+    ///   forms. Native: the tracker's schema (4 by default), zero threshold 0
+    ///   and the count of zero-length records, and the positive spans and
+    ///   deltas of the internal buckets, which are native buckets: no
+    ///   re-binning, so `histogram_quantile` over a fleet is within one
+    ///   bucket (4.43% at schema 4) of the exact merged quantile. Classic:
+    ///   the 63 buckets of the text exposition, so a scraper without native
+    ///   support keeps working. One `MetricFamily` per operation, all of one
+    ///   name: a family's length precedes its metrics, and each operation is
+    ///   read once without a buffer.
+    /// * the extremes (gauges) and the memory, allocation and cancellation
+    ///   summaries, under the same rules as the text.
+    ///
+    /// Durations past the bucket that holds one hour share the internal top
+    /// bucket; the native histogram counts them in the native bucket of the
+    /// recorded maximum.
+    ///
+    /// # Errors
+    ///
+    /// The sink's own error, wrapped; the output is then cut short.
+    ///
+    /// ```
+    /// use perftrack::Tracker;
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// T.record("query", Duration::from_micros(40), 0)?;
+    /// let mut out = heapless::Vec::<u8, 4096>::new();
+    /// T.write_protobuf(&mut out).unwrap();
+    /// // The first family's name, after its length and the name's tag and length.
+    /// assert!(out.windows(36).any(|w| w == b"perftrack_operation_duration_seconds"));
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn write_protobuf<S: ByteSink>(&self, sink: &mut S) -> Result<(), S::Error> {
+        let mut out = Adapter { sink, error: None };
+        // The default options are valid, and a stop always keeps the sink's
+        // error.
+        match (write_all(&mut out, self, &ExportOptions::new()), out.error) {
+            (Err(Stop), Some(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`write_protobuf`](Self::write_protobuf) with a prefix, constant
+    /// labels, and a lower native schema (see [`ExportOptions`]). A lower
+    /// schema merges neighbouring buckets, exactly, for a scraper that
+    /// limits the number of buckets; a higher one than the tracker's is
+    /// written at the tracker's. `eof` has no meaning here.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtobufError::Options`], with nothing written, for options the
+    /// text exposition would refuse or a schema outside `-4..=8`;
+    /// [`ProtobufError::Sink`] when the sink fails.
+    pub fn write_protobuf_with<S: ByteSink>(
+        &self,
+        sink: &mut S,
+        options: &ExportOptions<'_>,
+    ) -> Result<(), ProtobufError<S::Error>> {
+        if !options.is_valid() {
+            return Err(ProtobufError::Options);
+        }
+        let mut out = Adapter { sink, error: None };
+        match write_all(&mut out, self, options) {
+            Ok(()) => Ok(()),
+            Err(Stop) => Err(out.error.map_or(ProtobufError::Options, ProtobufError::Sink)),
+        }
+    }
+}
