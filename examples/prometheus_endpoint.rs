@@ -1,4 +1,7 @@
-//! Serves `/metrics` (OpenMetrics 1.0) over HTTP while worker threads record.
+//! Serves `/metrics` over HTTP while worker threads record: the protobuf
+//! exposition, with native histograms, when the scraper's `Accept` header
+//! prefers it (Prometheus with `--enable-feature=native-histograms`), and
+//! OpenMetrics 1.0 text otherwise.
 //!
 //! ```text
 //! cargo run --release --example prometheus_endpoint -- 127.0.0.1:9187 60
@@ -6,10 +9,11 @@
 //!
 //! Arguments: the address to listen on (default `127.0.0.1:9187`), how many
 //! seconds to serve before exiting (default 60, so that it never outlives a
-//! test run), and optionally a fleet workload, `1` or `2`: a fixed set of
-//! 10,000 `fleet_request` records made at start-up, different in each, so
-//! that a test can check what Prometheus computes over two processes (see
-//! `fleet_workload` below, and `scripts/export.sh`). HTTP is tiny_http's: no
+//! test run), and optionally a fleet workload of `fleet_request` records
+//! made at start-up, so that a test can check what Prometheus computes over
+//! several processes (see `scripts/export.sh`): `1` or `2`, a fixed set of
+//! 10,000 (see `fleet_workload` below), or the path of a file of durations
+//! in nanoseconds, one per line, to replay. HTTP is tiny_http's: no
 //! hand-rolled parser.
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +21,7 @@ use core::time::Duration;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::{OPENMETRICS_CONTENT_TYPE, PerformanceTracker};
+use perftrack::{Exposition, PerformanceTracker};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -30,21 +34,29 @@ fn fleet_workload(w: u64) -> impl Iterator<Item = u64> {
     (0..10_000u64).map(move |i| base + (i * mult % 10_000) * step)
 }
 
+/// The durations in a file, in nanoseconds, one per line (blank lines
+/// skipped); an error names the first line that is not a whole number.
+fn replay(path: &str) -> Result<Vec<u64>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    lines.map(|(i, l)| l.trim().parse().map_err(|e| format!("{path}, line {}: {l:?}: {e}", i + 1))).collect()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9187".into());
     let secs: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
-    match args.next().map(|w| w.parse::<u64>()) {
-        None => {}
-        Some(Ok(w @ (1 | 2))) => {
-            let op = TRACKER.operation("fleet_request").expect("a valid name in an empty tracker");
-            for ns in fleet_workload(w) {
-                op.record(Duration::from_nanos(ns), 0);
-            }
-        }
-        Some(_) => {
-            eprintln!("the fleet workload must be 1 or 2");
-            std::process::exit(2);
+    if let Some(workload) = args.next() {
+        let durations = match workload.as_str() {
+            "1" | "2" => fleet_workload(workload.parse().unwrap_or(1)).collect(),
+            path => replay(path).unwrap_or_else(|e| {
+                eprintln!("the fleet workload must be 1, 2 or a file of durations in ns, one per line: {e}");
+                std::process::exit(2);
+            }),
+        };
+        let op = TRACKER.operation("fleet_request").expect("a valid name in an empty tracker");
+        for ns in durations {
+            op.record(Duration::from_nanos(ns), 0);
         }
     }
     let server = match tiny_http::Server::http(&addr) {
@@ -76,12 +88,23 @@ fn main() {
         while Instant::now() < deadline {
             let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(200)) else { continue };
             let response = if req.url() == "/metrics" {
-                let mut body = String::new();
-                // Writing to a String cannot fail.
-                let _ = TRACKER.write_openmetrics(&mut body);
-                let header = tiny_http::Header::from_bytes("Content-Type", OPENMETRICS_CONTENT_TYPE)
+                let accept = req.headers().iter().find(|h| h.field.equiv("Accept")).map(|h| h.value.as_str());
+                let format = Exposition::negotiate(accept);
+                let mut body = Vec::new();
+                // Writing to a Vec cannot fail.
+                match format {
+                    Exposition::Protobuf => {
+                        let Ok(()) = TRACKER.write_protobuf(&mut body);
+                    }
+                    Exposition::OpenMetrics => {
+                        let mut text = String::new();
+                        let _ = TRACKER.write_openmetrics(&mut text);
+                        body = text.into_bytes();
+                    }
+                }
+                let header = tiny_http::Header::from_bytes("Content-Type", format.content_type())
                     .expect("a valid static header");
-                tiny_http::Response::from_string(body).with_header(header)
+                tiny_http::Response::from_data(body).with_header(header)
             } else {
                 tiny_http::Response::from_string("not found: try /metrics\n").with_status_code(404)
             };

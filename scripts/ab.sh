@@ -10,7 +10,8 @@
 # (default 15) and the ratio after/before. Record-path changes quote this.
 # Then the same for a scope guard around nothing (`op.time()` dropped at
 # once: the call-path stack, the path table and the record), which changes
-# to the call paths quote.
+# to the call paths quote. Then a snapshot: `summaries()` of 32 operations
+# with records across six decades, which changes to the histogram quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:-HEAD}
@@ -80,6 +81,33 @@ macro_rules! guards {
     }};
 }
 
+const S: u64 = 2_000;
+
+macro_rules! snapshots {
+    ($krate:ident) => {{
+        static T: $krate::Tracker<32, 64, 8> = $krate::Tracker::new();
+        static FILLED: std::sync::Once = std::sync::Once::new();
+        FILLED.call_once(|| {
+            for k in 0..32u64 {
+                let op = T.operation(format!("op{k}")).unwrap();
+                for i in 0..2_000u64 {
+                    op.record(Duration::from_nanos(((i * 7919 + k) % 1_000_003) * (1 + i % 997)), 64);
+                }
+            }
+        });
+        let t0 = Instant::now();
+        let mut n = 0u64;
+        for _ in 0..S {
+            for s in T.summaries() {
+                n = n.wrapping_add(black_box(s).count);
+            }
+        }
+        let us = t0.elapsed().as_nanos() as f64 / S as f64 / 1e3;
+        assert_eq!(n, S * 32 * 2_000);
+        us
+    }};
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -109,6 +137,18 @@ fn main() {
     println!("ScopeGuard (op.time(), dropped at once), 1 thread, {rounds} rounds of {G} guards each side:");
     println!("  before: {:.2} ns/guard (median)", median(&mut b));
     println!("  after  (working tree): {:.2} ns/guard (median)", median(&mut a));
+    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let (x, y) =
+            if i % 2 == 0 { (snapshots!(before), snapshots!(after)) } else { let y = snapshots!(after); (snapshots!(before), y) };
+        b.push(x);
+        a.push(y);
+        r.push(y / x);
+    }
+    println!("summaries() of 32 operations, 8 shards, 1 thread, {rounds} rounds of {S} each side:");
+    println!("  before: {:.2} µs (median)", median(&mut b));
+    println!("  after  (working tree): {:.2} µs (median)", median(&mut a));
     println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
 }
 RS

@@ -5,11 +5,19 @@
 #  2. End to end: examples/prometheus_endpoint serves /metrics on 127.0.0.1,
 #     a real `prometheus` server scrapes it every second, and its HTTP API
 #     (/api/v1/query) must report perftrack_operation_duration_seconds_count > 0.
-#  3. A fleet: two endpoint processes, each with its own fixed workload of
-#     `fleet_request` records. Prometheus's
+#  3. A fleet on classic buckets: two endpoint processes, each with its own
+#     fixed workload of `fleet_request` records. Prometheus's
 #     histogram_quantile(0.99, sum by (le) (…_bucket)) over both must lie in
 #     the exposition bucket that holds the exact p99 of the two workloads
 #     merged (computed here from the same formula as the example's).
+#  4. The fleet on native histograms: a second Prometheus, with
+#     --enable-feature=native-histograms (so it asks for protobuf, and the
+#     endpoint negotiates it), scrapes six endpoint processes: two for each
+#     of three workload shapes (uniform, lognormal, bimodal), each replaying
+#     its own file of 20,000 durations. For every shape,
+#     histogram_quantile(q, sum(…{operation="fleet_request"})) must be within
+#     one schema-4 bucket (4.43%) of the exact merged quantile for q = 0.5,
+#     0.9, 0.99, 0.999, and histogram_count and histogram_sum exact.
 # Installs the Debian `prometheus` package when promtool/prometheus are
 # missing; prints SKIPPED when that fails. Everything is bounded by timeouts,
 # and no process is left behind. Leaves its tally in target/export-tally.
@@ -105,9 +113,13 @@ def workload(w):
     return [base + (i * mult % 10_000) * step for i in range(10_000)]
 merged = sorted(workload(1) + workload(2))
 exact = merged[math.ceil(0.99 * len(merged)) - 1]  # nearest rank, in ns
-# The exposition's bounds: le = b - 1 ns for b in 2^k and 1.5·2^k, 32 ns .. 2^36 ns.
-bounds = sorted({b for k in range(5, 37) for b in (1 << k, 3 << (k - 1)) if b <= 1 << 36})
-les = [b - 1 for b in bounds]
+# The exposition's bounds: every half power of two seconds, 2^(k/2) s for k
+# in -50..=12, each le the largest whole nanosecond within it:
+# floor(10^9 · 2^(k/2)) = isqrt(floor(10^18 · 2^k)).
+def le(k):
+    x = 10**18 * 2**k if k >= 0 else 10**18 // 2**(-k)
+    return math.isqrt(x)
+les = [le(k) for k in range(-50, 13)]
 hi = next(le for le in les if exact <= le)
 lo = max([le for le in les if le < exact], default=0)
 def query(expr):
@@ -136,5 +148,88 @@ then
 else
     echo "--- endpoint logs"; tail -3 "$tmp/app.log" "$tmp/app2.log"; echo "--- prometheus log"; tail -15 "$tmp/prometheus.log"
     bad "fleet histogram_quantile"
+fi
+# ---------------------------------------------------------------- native fleet
+python3 - "$tmp" <<'PY'
+import math, random, sys
+tmp = sys.argv[1]
+rng = random.Random(20261202)
+shapes = {
+    "uniform": [lambda: rng.uniform(1e3, 1e6), lambda: rng.uniform(2e5, 5e6)],
+    "lognormal": [lambda: 5e4 * math.exp(rng.gauss(0, 1.0)), lambda: 4e5 * math.exp(rng.gauss(0, 0.7))],
+    "bimodal": [lambda: rng.uniform(1.8e3, 2.2e3) if rng.random() < 0.95 else rng.uniform(8e6, 1.2e7),
+                lambda: rng.uniform(1.5e4, 2.5e4) if rng.random() < 0.8 else rng.uniform(8e5, 1.2e6)],
+}
+for shape, gens in shapes.items():
+    for k, gen in enumerate(gens):
+        with open(f"{tmp}/{shape}{k}.ns", "w") as f:
+            f.write("".join(f"{max(1, round(gen()))}\n" for _ in range(20_000)))
+PY
+NPROM_PORT=$(free_port)
+targets=()
+for shape in uniform lognormal bimodal; do
+    for k in 0 1; do
+        port=$(free_port)
+        timeout 120 target/debug/examples/prometheus_endpoint "127.0.0.1:$port" 110 "$tmp/$shape$k.ns" > "$tmp/$shape$k.log" 2>&1 &
+        pids+=($!)
+        targets+=("$shape:127.0.0.1:$port")
+    done
+done
+{
+    echo "global: {scrape_interval: 1s, evaluation_interval: 1s}"
+    echo "scrape_configs:"
+    for shape in uniform lognormal bimodal; do
+        echo "  - job_name: $shape"
+        echo "    scrape_interval: 1s"
+        echo "    static_configs:"
+        echo "      - targets: [$(printf '%s\n' "${targets[@]}" | grep "^$shape:" | cut -d: -f2- | sed 's/.*/"&"/' | paste -sd,)]"
+    done
+} > "$tmp/native.yml"
+timeout 120 prometheus --enable-feature=native-histograms --config.file="$tmp/native.yml" \
+    --storage.tsdb.path="$tmp/native-data" --web.listen-address="127.0.0.1:$NPROM_PORT" > "$tmp/native-prometheus.log" 2>&1 &
+pids+=($!)
+if python3 - "$NPROM_PORT" "$tmp" <<'PY'
+import json, math, sys, time, urllib.parse, urllib.request
+port, tmp = sys.argv[1], sys.argv[2]
+width = 2 ** (1 / 16) - 1  # one schema-4 bucket: 4.43%
+def query(expr):
+    q = urllib.parse.quote(expr)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?query={q}", timeout=2) as r:
+        return json.load(r)["data"]["result"]
+failed = False
+for shape in ["uniform", "lognormal", "bimodal"]:
+    values = sorted(int(l) for k in (0, 1) for l in open(f"{tmp}/{shape}{k}.ns"))
+    sel = f'sum(perftrack_operation_duration_seconds{{operation="fleet_request",job="{shape}"}})'
+    deadline, count = time.time() + 60, None
+    while time.time() < deadline:
+        try:
+            r = query(f"histogram_count({sel})")
+            if r and float(r[0]["value"][1]) == len(values):
+                count = len(values)
+                break
+        except Exception:
+            pass
+        time.sleep(1)
+    if count is None:
+        print(f"{shape}: timed out waiting for Prometheus to scrape both native histograms"); failed = True; continue
+    total = float(query(f"histogram_sum({sel})")[0]["value"][1])
+    exact_sum = sum(values) / 1e9
+    ok_sum = abs(total - exact_sum) <= 1e-9 * exact_sum
+    print(f"{shape}: histogram_count {count} (exact), histogram_sum {total:.9f} s vs {exact_sum:.9f} s {'ok' if ok_sum else 'WRONG'}")
+    failed |= not ok_sum
+    for q in [0.5, 0.9, 0.99, 0.999]:
+        exact = values[math.ceil(q * len(values)) - 1]
+        got = float(query(f"histogram_quantile({q}, {sel})")[0]["value"][1]) * 1e9
+        err = (got - exact) / exact
+        good = abs(err) <= width
+        print(f"  q={q}: exact {exact} ns, histogram_quantile {got:.0f} ns ({err:+.2%}) {'ok' if good else 'OUTSIDE one bucket'}")
+        failed |= not good
+sys.exit(1 if failed else 0)
+PY
+then
+    ok "native fleet: histogram_quantile within one bucket (4.43%) of the exact merged quantile, count and sum exact, 3 shapes"
+else
+    echo "--- endpoint logs"; tail -n 3 "$tmp"/*0.log; echo "--- prometheus log"; tail -15 "$tmp/native-prometheus.log"
+    bad "native fleet histogram_quantile"
 fi
 tally export

@@ -112,6 +112,7 @@ pub use clock::{Clock, MockClock};
 pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
 pub use error::TrackerError;
 pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
+pub use export::negotiate::Exposition;
 pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
 #[cfg(feature = "std")]
 pub use export::protobuf::IoSink;

@@ -461,7 +461,8 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
     /// Builds a summary from a snapshot's totals and the same records'
     /// distribution.
     pub(crate) fn from_parts(name: Name, t: &Totals, distribution: Distribution<BUCKETS>) -> Self {
-        let q = |q: f64| distribution.quantile(q).unwrap_or(Duration::ZERO);
+        let [p50, p90, p99, p999] =
+            distribution.quantiles([0.5, 0.9, 0.99, 0.999]).map(|d| d.unwrap_or(Duration::ZERO));
         let avg = |sum: u64| sum.checked_div(t.count).unwrap_or(0);
         let empty = t.count == 0;
         let min_ns = if empty { 0 } else { t.min_ns };
@@ -479,10 +480,10 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             max_duration: Duration::from_nanos(t.max_ns),
             total_memory: t.total_mem,
             avg_memory: avg(t.total_mem),
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            p999: q(0.999),
+            p50,
+            p90,
+            p99,
+            p999,
             cpu_samples: t.cpu_count,
             total_cpu_time: Duration::from_nanos(t.cpu_ns),
             total_allocations: t.allocs,

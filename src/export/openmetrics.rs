@@ -89,7 +89,7 @@ const CLASSIC_TO: i32 = 6 * 16;
 /// `le` in whole nanoseconds and inclusive (the largest whole nanosecond
 /// within the bound), at most 63 of them; `+Inf` is the caller's (the count).
 pub(crate) fn exposition_buckets<const B: usize>(d: &Distribution<B>) -> impl Iterator<Item = (u64, u64)> + '_ {
-    let layout = Layout::of(B);
+    let layout = const { Layout::of(B) };
     let step = 1i32 << (MAX_SCHEMA - layout.schema());
     let bounds = (CLASSIC_FROM / 8..=CLASSIC_TO / 8)
         .map(|k| 8 * k)

@@ -293,7 +293,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     opts: &ExportOptions<'_>,
 ) -> Res {
-    let own = Layout::of(BUCKETS).schema() as i32;
+    let own = const { Layout::of(BUCKETS) }.schema() as i32;
     let schema = opts.native_schema.map_or(own, |s| i32::from(s).min(own));
     let mut figures: [Option<Figures>; OPS] = [None; OPS];
     // The duration histogram: one family per operation, as each family's

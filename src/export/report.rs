@@ -118,8 +118,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             return writeln!(f, "(no operations recorded)");
         }
         write_table(f, || self.summaries())?;
-        let within = Layout::of(BUCKETS).relative_error() * 100.0;
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within:.1}%)")?;
+        let within = const { Layout::of(BUCKETS) }.relative_error_text();
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
         let refused = self.tracker.refused();
         if refused > 0 {
             writeln!(

@@ -70,6 +70,22 @@ const K: [u64; 17] = [
 const FIRST: [u8; 32] =
     [0, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6, 7, 7, 8, 9, 9, 10, 10, 10, 11, 11, 12, 12, 13, 13, 13, 14, 14, 15, 15, 15, 16];
 
+/// For each slice `t`, in one word: the one threshold that can lie inside
+/// it, `K[FIRST[t]]`, with its low 5 bits replaced by `FIRST[t]`. One load
+/// gives both. The compare stays exact: a duration below `2^59` ns (18
+/// years) has a mantissa whose low 5 bits are 0, and for such an `m`,
+/// `m > K` exactly when `m > (K & !31) | f` for any `f < 32`. (Past that,
+/// deep in the top bucket, it may be one bucket off.)
+const PACKED: [u64; 32] = {
+    let mut packed = [0u64; 32];
+    let mut t = 0;
+    while t < 32 {
+        packed[t] = (K[FIRST[t] as usize] & !31) | FIRST[t] as u64;
+        t += 1;
+    }
+    packed
+};
+
 /// The schema-4 index plus this bias is never negative for `v >= 1`
 /// (1 ns is index −478); a multiple of 16, so that it divides down to every
 /// lower schema.
@@ -111,6 +127,10 @@ const ROOTS: [f64; 16] = [
 /// 4: the bucket of 34 and 35 ns). The tests check every bucket against it.
 const MIDPOINT_ERROR: [f64; 5] = [0.5, 0.207_106_781_186_547_57, 0.1, 1.0 / 19.0, 1.0 / 35.0];
 
+/// [`MIDPOINT_ERROR`] as the report prints it: no float formatting, which
+/// would cost an MCU kilobytes of code.
+const MIDPOINT_ERROR_TEXT: [&str; 5] = ["50%", "20.7%", "10%", "5.3%", "2.9%"];
+
 /// Half a native bucket's width over its lower bound, `(2^(2^-s) − 1) / 2`:
 /// the midpoint's error for durations long enough that a nanosecond does
 /// not matter.
@@ -124,9 +144,8 @@ const fn fine(v: u64) -> usize {
     let z = v.leading_zeros();
     let e = (63 - z) as usize;
     let m = v << z;
-    let c = FIRST[((m >> 58) & 31) as usize] as usize;
-    let c = c + (m > K[c]) as usize;
-    (e << 4) + c + 2
+    let p = PACKED[((m >> 58) & 31) as usize];
+    (e << 4) + (p & 31) as usize + (m > p) as usize + 2
 }
 
 /// The largest whole nanosecond in schema-4 native bucket `b − BIAS`, for a
@@ -243,6 +262,7 @@ impl Layout {
 
     /// The largest duration in bucket `i` (inclusive), in nanoseconds; the
     /// top bucket has none below `u64::MAX`.
+    #[inline]
     pub(crate) const fn upper(self, i: usize) -> u64 {
         if i + 1 >= self.len {
             u64::MAX
@@ -255,6 +275,7 @@ impl Layout {
     }
 
     /// The smallest duration in bucket `i`, in nanoseconds.
+    #[inline]
     pub(crate) const fn lower(self, i: usize) -> u64 {
         if i == 0 { 0 } else { self.upper(i - 1).saturating_add(1) }
     }
@@ -263,6 +284,7 @@ impl Layout {
     /// down (the bucket's own value where it is one nanosecond wide). The
     /// top bucket has no midpoint: it reads as `u64::MAX`, which callers
     /// clamp to the recorded maximum.
+    #[inline]
     pub(crate) const fn midpoint(self, i: usize) -> u64 {
         if i + 1 >= self.len {
             return u64::MAX;
@@ -275,6 +297,11 @@ impl Layout {
     /// top one (see [`MIDPOINT_ERROR`]).
     pub(crate) const fn relative_error(self) -> f64 {
         MIDPOINT_ERROR[self.grid.schema as usize]
+    }
+
+    /// [`relative_error`](Self::relative_error) as a percentage, for text.
+    pub(crate) const fn relative_error_text(self) -> &'static str {
+        MIDPOINT_ERROR_TEXT[self.grid.schema as usize]
     }
 
     /// Half a native bucket's width over its lower bound: with the half
@@ -506,6 +533,8 @@ mod tests {
                     assert!((mid - v as f64).abs() < half * v as f64 + 0.5, "len {len} bucket {i} value {v}");
                 }
             }
+            let text = l.relative_error_text();
+            assert_eq!(text, std::format!("{:.1}%", bound * 100.0).replace(".0%", "%"), "len {len}");
             // The bound is attained (or is the half width), so it is tight.
             assert!(worst >= bound.min(half) * 0.999, "len {len}: {worst} vs {bound}");
         }

@@ -130,6 +130,53 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     /// maximum); a NaN `q` returns `None`. It never panics.
     #[must_use]
     pub fn quantile(&self, q: f64) -> Option<Duration> {
+        let [d] = self.quantiles([q]);
+        d
+    }
+
+    /// Several quantiles in one walk over the buckets (a summary's four),
+    /// each as [`quantile`](Self::quantile) reads it. `qs` in rising order
+    /// walk once; any order gives the same answers.
+    pub(crate) fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<Duration>; N] {
+        let mut out = [None; N];
+        let (mut i, mut seen) = (0usize, 0u64);
+        for (slot, q) in out.iter_mut().zip(qs) {
+            let Some(rank) = self.rank(q) else { continue };
+            // The first and last ranks are the recorded extremes: exact when
+            // they are known (a snapshot's are).
+            if rank == self.count {
+                *slot = Some(Duration::from_nanos(self.max_ns));
+                continue;
+            }
+            if rank == 1 {
+                *slot = Some(Duration::from_nanos(self.min_ns));
+                continue;
+            }
+            // Walk on from where the last quantile stopped, or start over
+            // when this one is lower.
+            if seen >= rank {
+                (i, seen) = (0, 0);
+            }
+            while let Some(&c) = self.counts.get(i) {
+                seen = seen.saturating_add(c);
+                if seen >= rank {
+                    break;
+                }
+                i += 1;
+            }
+            if let Some(&c) = self.counts.get(i) {
+                let ns = Self::LAYOUT.midpoint(i).clamp(self.min_ns, self.max_ns);
+                *slot = Some(Duration::from_nanos(ns));
+                // Stay on this bucket: the next rank may fall in it too.
+                seen = seen.saturating_sub(c);
+            }
+        }
+        out
+    }
+
+    /// The nearest rank of `q`, `⌈q·count⌉` in `1..=count`; `None` with no
+    /// records or a NaN `q`.
+    fn rank(&self, q: f64) -> Option<u64> {
         if self.count == 0 || q.is_nan() {
             return None;
         }
@@ -140,22 +187,7 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
         if (rank as f64) < exact {
             rank += 1;
         }
-        let rank = rank.clamp(1, self.count);
-        // The first and last ranks are the recorded extremes: exact when
-        // they are known (a snapshot's are).
-        if rank == self.count {
-            return Some(Duration::from_nanos(self.max_ns));
-        }
-        if rank == 1 {
-            return Some(Duration::from_nanos(self.min_ns));
-        }
-        let mut seen = 0u64;
-        let i = self.counts.iter().position(|&c| {
-            seen = seen.saturating_add(c);
-            seen >= rank
-        })?;
-        let ns = Self::LAYOUT.midpoint(i).clamp(self.min_ns, self.max_ns);
-        Some(Duration::from_nanos(ns))
+        Some(rank.clamp(1, self.count))
     }
 
     /// The non-empty buckets, shortest first: each bucket's upper bound
@@ -485,6 +517,29 @@ mod tests {
         assert_eq!(d.quantile(0.5), Some(Duration::from_nanos(15)));
         assert_eq!(d.quantile(0.51), Some(Duration::from_nanos(16)));
         assert_eq!(d.quantile(0.0), Some(Duration::from_nanos(1)));
+    }
+
+    #[test]
+    fn quantiles_in_one_walk_equal_each_quantile_alone_in_any_order() {
+        let values: std::vec::Vec<u64> = (1..=2_000u64).map(|i| i * i % 100_003 + i).collect();
+        let d = dist(&values);
+        let qs = [0.0, 0.1, 0.5, 0.5, 0.9, 0.99, 0.999, 1.0, 0.3, 0.0005, f64::NAN, 0.75];
+        let together = d.quantiles(qs);
+        for (q, got) in qs.into_iter().zip(together) {
+            assert_eq!(got, d.quantile(q), "q = {q}");
+        }
+        // Each alone, read from the walk of one: the bucket of the rank.
+        let alone = |q: f64| {
+            let rank = ((q * 2_000.0).ceil() as u64).max(1);
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            sorted[rank as usize - 1]
+        };
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            let got = d.quantile(q).unwrap().as_nanos() as f64;
+            let exact = alone(q) as f64;
+            assert!((got - exact).abs() <= exact * d.relative_error(), "q = {q}: {got} vs {exact}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub(crate) fn native_buckets<const B: usize>(
     d: &Distribution<B>,
     schema: i32,
 ) -> impl Iterator<Item = (i32, u64)> + '_ {
-    let layout = Layout::of(B);
+    let layout = const { Layout::of(B) };
     let shift = layout.schema() as i32 - schema.min(layout.schema() as i32);
     let top = d.max().map_or(0, |m| u64::try_from(m.as_nanos()).unwrap_or(u64::MAX));
     let at = move |(i, &c): (usize, &u64)| {
@@ -85,7 +85,7 @@ impl<const B: usize> Distribution<B> {
     /// (see [`ExponentialPoint`]): the same buckets, not re-binned.
     #[must_use]
     pub fn exponential(&self) -> ExponentialPoint<'_, B> {
-        let scale = Layout::of(B).schema() as i32;
+        let scale = const { Layout::of(B) }.schema() as i32;
         let offset = native_buckets(self, scale).next().map_or(0, |(n, _)| n - 1);
         ExponentialPoint { scale, zero_count: self.counts().first().copied().unwrap_or(0), offset, distribution: self }
     }

@@ -69,7 +69,7 @@ const NEW_IN_3: [&str; 1] = ["cancelled"];
 /// Buckets that land together are added by the reader. Anything not of the
 /// expected shape is left for the reader to name.
 fn onto_native_grid(line: &mut Value) {
-    let layout = Layout::of(DEFAULT_BUCKETS);
+    let layout = const { Layout::of(DEFAULT_BUCKETS) };
     let Some(summaries) = line.get_mut("summaries").and_then(Value::as_array_mut) else { return };
     for d in summaries.iter_mut().filter_map(|s| s.get_mut("distribution")?.as_object_mut()) {
         let extreme = |key: &str| d.get(key).and_then(Value::as_u64).map(|ns| layout.index(ns));
@@ -188,8 +188,8 @@ impl fmt::Display for SnapshotReport<'_> {
             return writeln!(f, "(no operations recorded)");
         }
         write_table(f, || self.0.summaries.iter().cloned())?;
-        let within = Layout::of(DEFAULT_BUCKETS).relative_error() * 100.0;
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within:.1}%)")?;
+        let within = const { Layout::of(DEFAULT_BUCKETS) }.relative_error_text();
+        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
         writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)
     }
 }
