@@ -122,6 +122,13 @@ impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> 
         // The exposition of two operations is far longer than the sink: only
         // that nothing allocates on the way matters here.
         let _ = self.write_openmetrics(&mut om);
+        // The protobuf exposition into a fixed buffer, whole, and the OTel
+        // view of a distribution.
+        let mut pb = heapless::Vec::<u8, 16384>::new();
+        self.write_protobuf(&mut pb).unwrap();
+        assert!(pb.len() > 100);
+        let d = op.distribution();
+        assert_eq!(d.exponential().bucket_counts().sum::<u64>() + d.exponential().zero_count, d.count());
         assert!(self.summary("second").is_some());
         assert_eq!(self.summaries().count(), 2);
         assert!(!self.recent("first").is_empty());

@@ -353,3 +353,23 @@ fn the_otel_view_is_the_native_buckets_shifted_by_one_and_dense() {
         );
     }
 }
+
+/// The README's export section shows this histogram decoded; this test
+/// holds it to what it shows.
+#[test]
+fn the_readme_native_histogram_is_what_the_encoder_writes() {
+    static T: Tracker<4, 16> = Tracker::new();
+    for us in [20, 21, 1_000] {
+        T.record("checkout", Duration::from_micros(us), 0).unwrap();
+    }
+    let mut bytes = Vec::new();
+    T.write_protobuf(&mut bytes).unwrap();
+    let h = decode(&bytes)[0].metric[0].histogram.clone().unwrap();
+    let spans: Vec<(i32, u32)> = h.positive_span.iter().map(|s| (s.offset.unwrap(), s.length.unwrap())).collect();
+    println!("{h:?}");
+    assert_eq!((h.sample_count, h.sample_sum), (Some(3), Some(0.001041)));
+    assert_eq!((h.schema, h.zero_threshold, h.zero_count), (Some(4), Some(0.0), Some(0)));
+    assert_eq!(spans, [(-249, 2), (88, 1)]);
+    assert_eq!(h.positive_delta, [1, 0, 0]);
+    assert_eq!(h.bucket.len(), 63);
+}
