@@ -39,16 +39,16 @@ _ZN15perftrack_bench11record_once17habd7a37bcaf124baE:
 	xor	rcx, 63
 	mov	rdx, rbx
 	shl	rdx, cl
-	mov	r8, rdx
-	shr	r8, 58
-	and	r8d, 31
-	lea	rdi, [rip + .Lanon.01888afcb0c522f891eb5f86ef831c98.0]
-	movzx	edi, byte ptr [r8 + rdi]
-	mov	r8d, r8d
-	lea	r9, [rip + .Lanon.01888afcb0c522f891eb5f86ef831c98.1]
+	mov	rdi, rdx
+	shr	rdi, 58
+	and	edi, 31
+	lea	r8, [rip + .Lanon.01888afcb0c522f891eb5f86ef831c98.0]
+	mov	r8, qword ptr [r8 + 8*rdi]
+	mov	edi, r8d
+	and	edi, 31
 	shl	ecx, 4
 	sub	rdi, rcx
-	cmp	qword ptr [r9 + 8*r8], rdx
+	cmp	r8, rdx
 	adc	rdi, 960
 .LBB0_4:
 	cmp	rdi, 621
