@@ -57,6 +57,7 @@ MUTANTS=(
   "kept-frame-popped#src/paths/stack.rs#s/if (pos + 1..s.len).any(|i| s.frames\[i\].task == frame.task) {/if false {/#an async call's frame is closed at the end of each poll even while its body holds scopes open across the await, so they lose their parent"
   "async-parent-unchecked#src/paths/stack.rs#s/Some(p) if s.frames\[p\].path == Some(parent) => {/Some(p) => {/#an async call that ends after its parent's scope closed adds its time to whatever scope of that task is open now"
   "depth-limit-off-by-one#src/paths/mod.rs#s/if depth > MAX_DEPTH || entries.is_empty() {/if depth > MAX_DEPTH + 1 || entries.is_empty() {/#a path one deeper than MAX_DEPTH is claimed, and the walk (which stops at MAX_DEPTH) never shows its records"
+  "labels-published-late#src/registry.rs#/^ *entry.labels.store(labels);\$/d;s/entry.state.store(READY, Ordering::Release);/entry.state.store(READY, Ordering::Release); entry.labels.store(labels);/#a labelled series published before its labels are written, so a racing registrar of the same series passes it by and claims a second slot"
   "bucket-boundary-off-by-one#src/histogram/buckets.rs#s/packed\[t\] = (K\[FIRST\[t\] as usize\] \& !31)/packed[t] = ((K[FIRST[t] as usize] - 1) \& !31)/#a duration exactly on a native bucket's upper bound (1 s, 2 s, 0.5 s) counted in the bucket above: lower-inclusive instead of upper-inclusive"
 )
 

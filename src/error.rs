@@ -2,9 +2,10 @@
 
 use core::fmt;
 
+use crate::labels::{MAX_LABELS, MAX_LABELS_LEN};
 use crate::name::{BadName, MAX_NAME_LEN};
 
-/// Why a name could not be turned into an operation slot.
+/// Why a name (and its labels) could not be turned into a slot.
 ///
 /// Every error leaves the tracker unchanged: what was recorded before stays
 /// recorded, and names already registered keep recording.
@@ -28,6 +29,21 @@ pub enum TrackerError {
     NameTooLong,
     /// The name is the empty string.
     EmptyName,
+    /// A label name is not `[a-zA-Z_][a-zA-Z0-9_]*`.
+    InvalidLabelName,
+    /// A label name is reserved: it starts with `__` (Prometheus's, as
+    /// `__name__`), or is `operation`, `quantile` or `le` (perftrack's own).
+    ReservedLabelName,
+    /// A label name is given twice.
+    DuplicateLabelName,
+    /// More than [`MAX_LABELS`] labels.
+    TooManyLabels,
+    /// The labels take more than [`MAX_LABELS_LEN`] bytes stored (each name
+    /// and value, and a byte between each two).
+    LabelsTooLong,
+    /// The name is registered as another kind of metric (an operation, a
+    /// counter or a gauge) in this tracker.
+    KindMismatch,
 }
 
 impl fmt::Display for TrackerError {
@@ -36,6 +52,16 @@ impl fmt::Display for TrackerError {
             Self::Full => f.write_str("tracker is full: every operation slot is taken by another name"),
             Self::NameTooLong => write!(f, "operation name is longer than {} bytes", MAX_NAME_LEN),
             Self::EmptyName => f.write_str("operation name is empty"),
+            Self::InvalidLabelName => f.write_str("a label name must match [a-zA-Z_][a-zA-Z0-9_]*"),
+            Self::ReservedLabelName => f.write_str(
+                "a label name is reserved: names starting with `__` are Prometheus's, and `operation`, `quantile` and `le` are perftrack's own",
+            ),
+            Self::DuplicateLabelName => f.write_str("a label name is given twice"),
+            Self::TooManyLabels => write!(f, "more than {MAX_LABELS} labels"),
+            Self::LabelsTooLong => {
+                write!(f, "the labels take more than {MAX_LABELS_LEN} bytes (names, values and one byte between each two)")
+            }
+            Self::KindMismatch => f.write_str("the name is already registered as another kind of metric in this tracker"),
         }
     }
 }

@@ -91,6 +91,7 @@ mod export;
 mod histogram;
 #[cfg(feature = "std")]
 mod host;
+mod labels;
 mod name;
 mod operation;
 mod paths;
@@ -148,6 +149,7 @@ pub use host::os::{
 pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
+pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};

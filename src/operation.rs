@@ -7,11 +7,13 @@ use heapless::Vec;
 
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::histogram::distribution::Distribution;
+use crate::labels::{LabelCell, Labels};
 use crate::name::NameBuf;
 use crate::paths::{CallPath, PathTable};
 use crate::record::owner::thread_hint;
 use crate::record::slot::OpSlot;
 use crate::record::totals::Totals;
+use crate::registry::Series;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::hot_fn;
 
@@ -45,6 +47,9 @@ use crate::sync::hot_fn;
 pub struct Operation<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize = DEFAULT_BUCKETS> {
     slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
     name: NameBuf,
+    /// The series' labels, in the registry (read where they are shown, not
+    /// on the record path).
+    labels: &'t LabelCell,
     /// The tracker's call-path table, and this operation's index in it.
     paths: &'t PathTable,
     index: usize,
@@ -59,18 +64,18 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Copy for Oper
 
 impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> fmt::Debug for Operation<'_, RING, SHARDS, BUCKETS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Operation").field("name", &self.name()).finish_non_exhaustive()
+        f.debug_struct("Operation").field("name", &self.name()).field("labels", &self.labels()).finish_non_exhaustive()
     }
 }
 
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
     pub(crate) fn new(
-        slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
+        (slot, labels): Series<'t, RING, SHARDS, BUCKETS>,
         name: NameBuf,
         paths: &'t PathTable,
         index: usize,
     ) -> Self {
-        Self { slot, name, paths, index }
+        Self { slot, name, labels, paths, index }
     }
 
     /// This operation's slot index in its tracker.
@@ -173,6 +178,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
         });
         let mut summary = MetricsSummary::from_parts(self.name.to_name(), &totals, distribution);
         summary.cancelled = cancelled;
+        summary.labels = self.labels();
         summary
     }
 
@@ -205,5 +211,14 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     #[must_use]
     pub fn name(&self) -> &str {
         self.name.as_str()
+    }
+
+    /// The series' labels: empty for a plain
+    /// [`Tracker::operation`](crate::Tracker::operation), the set given to
+    /// [`Tracker::operation_with_labels`](crate::Tracker::operation_with_labels)
+    /// otherwise (sorted by name).
+    #[must_use]
+    pub fn labels(&self) -> Labels {
+        self.labels.load()
     }
 }

@@ -15,6 +15,7 @@
 //! already registered are found without waiting, so a full tracker keeps
 //! recording them. Recording on a resolved `Operation` never comes here.
 
+use crate::labels::{LabelCell, Labels};
 use crate::name::{NameBuf, NameCell};
 use crate::record::slot::OpSlot;
 use crate::sync::{AtomicU8, Backoff, Ordering, array_of, const_fn};
@@ -23,17 +24,23 @@ const FREE: u8 = 0;
 const CLAIMED: u8 = 1;
 const READY: u8 = 2;
 
-/// One slot's registration: its state and its name.
+/// One slot's registration: its state, its name and its labels (the two
+/// together are the key: one slot per name and label set).
 struct Entry {
     state: AtomicU8,
     name: NameCell,
+    labels: LabelCell,
 }
 
 impl Entry {
     const_fn! {
         const fn new() -> Self {
-            Self { state: AtomicU8::new(FREE), name: NameCell::new() }
+            Self { state: AtomicU8::new(FREE), name: NameCell::new(), labels: LabelCell::new() }
         }
+    }
+
+    fn matches(&self, name: &NameBuf, labels: &Labels) -> bool {
+        self.name.matches(name) && self.labels.matches(labels)
     }
 
     fn is_ready(&self) -> bool {
@@ -42,6 +49,10 @@ impl Entry {
         self.state.load(Ordering::Acquire) == READY
     }
 }
+
+/// A series' slot and its labels, as a registration finds them.
+pub(crate) type Series<'a, const RING: usize, const SHARDS: usize, const BUCKETS: usize> =
+    (&'a OpSlot<RING, SHARDS, BUCKETS>, &'a LabelCell);
 
 /// Names to slots: `OPS` entries, each naming the operation slot beside it.
 pub(crate) struct Registry<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
@@ -58,22 +69,28 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
     }
 
-    /// Finds `name`, registering it in the next free slot if it is new:
-    /// the slot and its index; `None` when every slot holds another name.
-    pub(crate) fn resolve(&self, name: &NameBuf) -> Option<(usize, &OpSlot<RING, SHARDS, BUCKETS>)> {
+    /// Finds `name` with `labels`, registering them in the next free slot
+    /// if they are new: the slot and its index; `None` when every slot holds
+    /// another series.
+    pub(crate) fn resolve(
+        &self,
+        name: &NameBuf,
+        labels: &Labels,
+    ) -> Option<(usize, Series<'_, RING, SHARDS, BUCKETS>)> {
         for (index, (entry, slot)) in self.entries.iter().zip(&self.slots).enumerate() {
             let mut backoff = Backoff::new();
             loop {
                 // Acquire: as in `Entry::is_ready`.
                 match entry.state.load(Ordering::Acquire) {
-                    READY if entry.name.matches(name) => return Some((index, slot)),
+                    READY if entry.matches(name, labels) => return Some((index, (slot, &entry.labels))),
                     READY => break,
                     FREE => {
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.name.store(name);
+                            entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
-                            return Some((index, slot));
+                            return Some((index, (slot, &entry.labels)));
                         }
                     }
                     _ => backoff.snooze(),
@@ -91,9 +108,10 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready()).enumerate().map(|(i, (e, s))| (i, e, s))
     }
 
-    /// Finds `name` without registering it: its index and slot.
-    pub(crate) fn find(&self, name: &NameBuf) -> Option<(usize, &OpSlot<RING, SHARDS, BUCKETS>)> {
-        self.published().find(|(_, e, _)| e.name.matches(name)).map(|(i, _, slot)| (i, slot))
+    /// Finds `name` with `labels` without registering them: its index and
+    /// slot.
+    pub(crate) fn find(&self, name: &NameBuf, labels: &Labels) -> Option<(usize, Series<'_, RING, SHARDS, BUCKETS>)> {
+        self.published().find(|(_, e, _)| e.matches(name, labels)).map(|(i, e, slot)| (i, (slot, &e.labels)))
     }
 
     /// The name in slot `index`, if that slot is published.
@@ -104,9 +122,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// The slot at `index`, if it is published: one entry's state, for a
     /// caller that cached the index and does not need the name.
     #[cfg(feature = "std")]
-    pub(crate) fn slot_at(&self, index: usize) -> Option<&OpSlot<RING, SHARDS, BUCKETS>> {
+    pub(crate) fn slot_at(&self, index: usize) -> Option<Series<'_, RING, SHARDS, BUCKETS>> {
         let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);
-        entry.is_ready().then_some(slot)
+        entry.is_ready().then_some((slot, &entry.labels))
     }
 
     /// How many slots are published.
@@ -115,7 +133,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     /// Published names and their slots, in registration order.
-    pub(crate) fn ready(&self) -> impl Iterator<Item = (usize, NameBuf, &OpSlot<RING, SHARDS, BUCKETS>)> {
-        self.published().map(|(i, e, slot)| (i, e.name.load(), slot))
+    pub(crate) fn ready(&self) -> impl Iterator<Item = (usize, NameBuf, Series<'_, RING, SHARDS, BUCKETS>)> {
+        self.published().map(|(i, e, slot)| (i, e.name.load(), (slot, &e.labels)))
     }
 }

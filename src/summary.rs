@@ -6,6 +6,7 @@ use core::time::Duration;
 
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::histogram::distribution::Distribution;
+use crate::labels::Labels;
 use crate::name::Name;
 use crate::record::ring::Record;
 use crate::record::totals::{Raw, Totals};
@@ -211,6 +212,11 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// The operation's name: a `heapless::String` of capacity
     /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (64 bytes) that derefs to `str`.
     pub name: Name,
+    /// The series' labels: empty for a plain operation, the set given to
+    /// [`Tracker::operation_with_labels`](crate::Tracker::operation_with_labels)
+    /// otherwise. With the name, they identify the series.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub labels: Labels,
     /// Number of records.
     pub count: u64,
     /// Sum of all durations (saturating).
@@ -365,6 +371,7 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             },
         };
         let mut interval = Self::from_parts(self.name.clone(), &totals, distribution);
+        interval.labels = self.labels;
         interval.cancelled = self.cancelled.saturating_sub(earlier.cancelled).min(count);
         interval
     }
@@ -408,7 +415,9 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         distribution.merge(&other.distribution);
         let saturated = self.saturated || other.saturated;
         let cancelled = self.cancelled.saturating_add(other.cancelled);
+        let labels = self.labels;
         *self = Self::from_parts(self.name.clone(), &totals, distribution);
+        self.labels = labels;
         self.saturated |= saturated;
         self.cancelled = cancelled;
     }
@@ -473,6 +482,7 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         let avg_ns = if t.saturated() { avg(t.total_ns).clamp(min_ns, t.max_ns.max(min_ns)) } else { avg(t.total_ns) };
         Self {
             name,
+            labels: Labels::EMPTY,
             count: t.count,
             total_duration: Duration::from_nanos(t.total_ns),
             avg_duration: Duration::from_nanos(avg_ns),

@@ -9,6 +9,7 @@ use heapless::Vec;
 use crate::error::TrackerError;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::histogram::distribution::Distribution;
+use crate::labels::Labels;
 use crate::name::NameBuf;
 use crate::operation::Operation;
 use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
@@ -185,17 +186,66 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     #[must_use]
     pub fn get(&self, name: impl AsRef<str>) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
         let name = NameBuf::new(name.as_ref()).ok()?;
-        self.registry.find(&name).map(|(index, slot)| Operation::new(slot, name, &self.paths, index))
+        self.registry
+            .find(&name, &Labels::EMPTY)
+            .map(|(index, series)| Operation::new(series, name, &self.paths, index))
+    }
+
+    /// Resolves one **labelled series** of `name`, registering it if new:
+    /// `requests{route="/a",status="200"}` is
+    /// `operation_with_labels("requests", &[("route", "/a"), ("status", "200")])`.
+    /// Each (name, label set) is its own slot, so the same name with other
+    /// labels is another series; the labels are validated and sorted here,
+    /// once, and recording on the handle costs what an unlabelled record
+    /// costs. The exports carry the labels as labels, beside `operation`;
+    /// the report lists a name's series together.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`operation`](Self::operation), and those of
+    /// [`Labels::new`] for a bad label set; nothing is registered.
+    ///
+    /// ```
+    /// use perftrack::{Tracker, TrackerError};
+    /// use core::time::Duration;
+    ///
+    /// static T: Tracker<4, 8> = Tracker::new();
+    /// let ok = T.operation_with_labels("requests", &[("route", "/a"), ("status", "200")])?;
+    /// let err = T.operation_with_labels("requests", &[("status", "500"), ("route", "/a")])?;
+    /// ok.record(Duration::from_micros(40), 0);
+    /// assert_eq!(ok.labels().get("status"), Some("200"));
+    /// assert_eq!(T.operation_with_labels("requests", &[("route", "/a"), ("status", "200")])?.summary().count, 1);
+    /// assert_eq!(err.summary().count, 0);
+    /// assert_eq!(T.operation_with_labels("requests", &[("__name__", "x")]).unwrap_err(), TrackerError::ReservedLabelName);
+    /// assert_eq!(T.len(), 2);
+    /// # Ok::<(), TrackerError>(())
+    /// ```
+    pub fn operation_with_labels(
+        &self,
+        name: impl AsRef<str>,
+        labels: &[(&str, &str)],
+    ) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
+        let name = NameBuf::new(name.as_ref())?;
+        self.resolve_series(name, &Labels::new(labels)?)
     }
 
     /// `operation` for a name already validated (a `Timer`'s).
     pub(crate) fn resolve(&self, name: NameBuf) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
-        let Some((index, slot)) = self.registry.resolve(&name) else {
+        self.resolve_series(name, &Labels::EMPTY)
+    }
+
+    /// The series of `name` and `labels`, both validated.
+    fn resolve_series(
+        &self,
+        name: NameBuf,
+        labels: &Labels,
+    ) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
+        let Some((index, series)) = self.registry.resolve(&name, labels) else {
             // Relaxed: a count for the report, nothing hangs on it.
             self.refused.fetch_add(1, Ordering::Relaxed);
             return Err(TrackerError::Full);
         };
-        Ok(Operation::new(slot, name, &self.paths, index))
+        Ok(Operation::new(series, name, &self.paths, index))
     }
 
     /// How many times a new name was refused because every slot was taken
@@ -277,7 +327,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// so that a call loads neither the name nor compares it.
     #[cfg(feature = "std")]
     pub(crate) fn operation_at(&self, index: usize) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
-        self.registry.slot_at(index).map(|slot| Operation::new(slot, NameBuf::NONE, &self.paths, index))
+        self.registry.slot_at(index).map(|series| Operation::new(series, NameBuf::NONE, &self.paths, index))
     }
 
     /// The call-path table.
@@ -305,7 +355,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
     /// Every registered operation, in registration order.
     pub fn operations(&self) -> impl Iterator<Item = Operation<'_, RING, SHARDS, BUCKETS>> {
-        self.registry.ready().map(|(index, name, slot)| Operation::new(slot, name, &self.paths, index))
+        self.registry.ready().map(|(index, name, series)| Operation::new(series, name, &self.paths, index))
     }
 
     /// The number of registered operations.

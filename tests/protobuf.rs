@@ -373,3 +373,18 @@ fn the_readme_native_histogram_is_what_the_encoder_writes() {
     assert_eq!(h.positive_delta, [1, 0, 0]);
     assert_eq!(h.bucket.len(), 63);
 }
+
+#[test]
+fn a_labelled_series_carries_its_labels_after_operation() {
+    static T: Tracker<4, 8> = Tracker::new();
+    T.operation_with_labels("requests", &[("status", "200"), ("route", "/a")])
+        .unwrap()
+        .record(Duration::from_micros(5), 0);
+    let mut bytes = Vec::new();
+    T.write_protobuf(&mut bytes).unwrap();
+    for f in decode(&bytes) {
+        let pairs: Vec<(&str, &str)> =
+            f.metric[0].label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
+        assert_eq!(pairs, [("operation", "requests"), ("route", "/a"), ("status", "200")], "{:?}", f.name);
+    }
+}

@@ -314,6 +314,29 @@ fn two_threads_registering_one_name_get_one_slot() {
     });
 }
 
+/// (c4) Two threads registering one labelled series, its labels given in
+/// different orders, end with one slot; a third series of the same name with
+/// other labels gets its own. Cited for I4 (labelled series).
+#[test]
+fn two_threads_registering_one_labelled_series_get_one_slot() {
+    explore("c4: one labelled series registered twice", 100, || {
+        let t = leak::<3, 1, 1>();
+        let orders: [&'static [(&'static str, &'static str)]; 2] =
+            [&[("a", "1"), ("b", "2")], &[("b", "2"), ("a", "1")]];
+        let hs: Vec<_> = orders
+            .into_iter()
+            .map(|labels| spawn_writer(move || t.operation_with_labels("req", labels).unwrap().record_on(0, &rec(1))))
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.operation_with_labels("req", &[("a", "1"), ("b", "2")]).unwrap().summary().count, 2);
+        assert_eq!(t.operation_with_labels("req", &[("a", "2")]).unwrap().summary().count, 0);
+        assert_eq!((t.len(), t.get("req").is_none()), (2, true));
+    });
+}
+
 /// (c2) Two threads race for the last free slot: exactly one wins, the other
 /// gets `Full`, and the name already there keeps recording. Cited for I4.
 #[test]

@@ -393,20 +393,19 @@ impl Snapshot {
     /// `threshold` (0.05 is 5%; a negative or NaN threshold is read as 0),
     /// past the bucket error, and past both runs' intervals: so a change
     /// the data cannot resolve is never `Regressed`. Operations are matched
-    /// by name. Takes well under a millisecond per operation.
+    /// by name and labels. Takes well under a millisecond per operation.
     #[must_use]
     pub fn diff_with(&self, base: &Snapshot, threshold: f64) -> Diff {
         let threshold = if threshold.is_nan() { 0.0 } else { threshold.max(0.0) };
-        fn find<'s>(s: &'s Snapshot, name: &str) -> Option<&'s MetricsSummary> {
-            s.summaries.iter().find(|x| x.name.as_str() == name)
+        // A series is its name and its labels; it is shown as `name{labels}`.
+        fn find<'s>(s: &'s Snapshot, of: &MetricsSummary) -> Option<&'s MetricsSummary> {
+            s.summaries.iter().find(|x| x.name == of.name && x.labels == of.labels)
         }
-        let mut operations: Vec<OperationDiff> = self
-            .summaries
-            .iter()
-            .map(|h| operation(h.name.as_str(), find(base, h.name.as_str()), Some(h), threshold))
-            .collect();
-        for b in base.summaries.iter().filter(|b| find(self, b.name.as_str()).is_none()) {
-            operations.push(operation(b.name.as_str(), Some(b), None, threshold));
+        let series = |s: &MetricsSummary| std::format!("{}{}", s.name, s.labels);
+        let mut operations: Vec<OperationDiff> =
+            self.summaries.iter().map(|h| operation(&series(h), find(base, h), Some(h), threshold)).collect();
+        for b in base.summaries.iter().filter(|b| find(self, b).is_none()) {
+            operations.push(operation(&series(b), Some(b), None, threshold));
         }
         Diff { threshold, operations }
     }

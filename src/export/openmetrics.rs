@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
+use crate::labels::Labels;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -226,20 +227,24 @@ impl fmt::Display for Name<'_> {
     }
 }
 
-/// `{k="v",…,operation="…"[,extra="…"]}`.
-struct Labels<'a> {
+/// `{k="v",…,operation="…"[,series labels…][,extra="…"]}`.
+struct SampleLabels<'a> {
     consts: &'a [(&'a str, &'a str)],
     op: &'a str,
+    series: &'a Labels,
     extra: Option<(&'a str, &'a str)>,
 }
 
-impl fmt::Display for Labels<'_> {
+impl fmt::Display for SampleLabels<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_char('{')?;
         for (k, v) in self.consts {
             write!(f, "{k}=\"{}\",", Escaped(v))?;
         }
         write!(f, "operation=\"{}\"", Escaped(self.op))?;
+        for (k, v) in self.series.iter() {
+            write!(f, ",{k}=\"{}\"", Escaped(v))?;
+        }
         if let Some((k, v)) = self.extra {
             write!(f, ",{k}=\"{}\"", Escaped(v))?;
         }
@@ -292,8 +297,8 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
-    fn labels<'a>(o: &'a ExportOptions<'a>, op: &'a str) -> Labels<'a> {
-        Labels { consts: o.labels, op, extra: None }
+    fn labels<'a>(o: &'a ExportOptions<'a>, op: &'a str, series: &'a Labels) -> SampleLabels<'a> {
+        SampleLabels { consts: o.labels, op, series, extra: None }
     }
     let mut figures: [Option<Figures>; OPS] = [None; OPS];
     if !tracker.is_empty() {
@@ -308,13 +313,13 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
             for (ns, below) in exposition_buckets(&s.distribution) {
                 le.clear();
                 write!(le, "{}", Seconds(Duration::from_nanos(ns)))?;
-                let l = Labels { extra: Some(("le", &le)), ..labels(o, &s.name) };
+                let l = SampleLabels { extra: Some(("le", &le)), ..labels(o, &s.name, &s.labels) };
                 writeln!(w, "{name}_bucket{l} {below}")?;
             }
-            let l = Labels { extra: Some(("le", "+Inf")), ..labels(o, &s.name) };
+            let l = SampleLabels { extra: Some(("le", "+Inf")), ..labels(o, &s.name, &s.labels) };
             writeln!(w, "{name}_bucket{l} {}", s.count)?;
-            writeln!(w, "{name}_sum{} {}", labels(o, &s.name), Seconds(s.total_duration))?;
-            writeln!(w, "{name}_count{} {}", labels(o, &s.name), s.count)?;
+            writeln!(w, "{name}_sum{} {}", labels(o, &s.name, &s.labels), Seconds(s.total_duration))?;
+            writeln!(w, "{name}_count{} {}", labels(o, &s.name, &s.labels), s.count)?;
         }
         // The later families walk the operations again for their names
         // (which never change once registered) and read the figures kept
@@ -324,7 +329,8 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
             let name = Name(o.prefix, stem, "seconds");
             family(w, &name, "gauge", help)?;
             for (op, f) in kept().filter(|(_, f)| f.count > 0) {
-                writeln!(w, "{name}{} {}", labels(o, op.name()), Seconds(pick(&f)))?;
+                let series = op.labels();
+                writeln!(w, "{name}{} {}", labels(o, op.name(), &series), Seconds(pick(&f)))?;
             }
         }
         // Sums as summaries without quantiles: `_sum` the total, `_count` the
@@ -342,8 +348,9 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
             let name = Name(o.prefix, stem, unit);
             family(w, &name, "summary", help)?;
             for (op, f) in kept() {
-                writeln!(w, "{name}_sum{} {}", labels(o, op.name()), pick(&f))?;
-                writeln!(w, "{name}_count{} {}", labels(o, op.name()), f.count)?;
+                let series = op.labels();
+                writeln!(w, "{name}_sum{} {}", labels(o, op.name(), &series), pick(&f))?;
+                writeln!(w, "{name}_count{} {}", labels(o, op.name(), &series), f.count)?;
             }
         }
     }

@@ -18,6 +18,7 @@ use crate::export::openmetrics::{
 use crate::histogram::buckets::Layout;
 use crate::histogram::distribution::Distribution;
 use crate::histogram::native::native_buckets;
+use crate::labels::Labels;
 use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_protobuf`] output with, and
@@ -203,8 +204,8 @@ const GAUGE_TYPE: u64 = 1;
 const SUMMARY_TYPE: u64 = 2;
 const HISTOGRAM_TYPE: u64 = 4;
 
-/// `Metric.label`: the constant labels, then `operation`.
-fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str) -> Res {
+/// `Metric.label`: the constant labels, `operation`, then the series'.
+fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str, series: &Labels) -> Res {
     let pair = |o: &mut dyn Out, k: &str, v: &str| {
         message(o, 1, &|o| {
             string(o, 1, &[k])?;
@@ -214,7 +215,8 @@ fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str) -> Res {
     for &(k, v) in opts.labels {
         pair(o, k, v)?;
     }
-    pair(o, "operation", op)
+    pair(o, "operation", op)?;
+    series.iter().try_for_each(|(k, v)| pair(o, k, v))
 }
 
 /// A `MetricFamily`'s name, help, type and unit; its metrics are `metrics`.
@@ -306,7 +308,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         }
         family(o, opts, (DURATION, "seconds", DURATION_HELP, HISTOGRAM_TYPE), &|o| {
             message(o, 4, &|o| {
-                labels(o, opts, &s.name)?;
+                labels(o, opts, &s.name, &s.labels)?;
                 message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema))
             })
         })?;
@@ -318,8 +320,9 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         }
         family(o, opts, (stem, "seconds", help, GAUGE_TYPE), &|o| {
             for (op, f) in kept().filter(|(_, f)| f.count > 0) {
+                let series = op.labels();
                 message(o, 4, &|o| {
-                    labels(o, opts, op.name())?;
+                    labels(o, opts, op.name(), &series)?;
                     message(o, 2, &|o| double(o, 1, seconds(pick(&f))))
                 })?;
             }
@@ -338,8 +341,9 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         }
         family(o, opts, (stem, unit, help, SUMMARY_TYPE), &|o| {
             for (op, f) in kept() {
+                let series = op.labels();
                 message(o, 4, &|o| {
-                    labels(o, opts, op.name())?;
+                    labels(o, opts, op.name(), &series)?;
                     message(o, 4, &|o| {
                         uint(o, 1, f.count)?;
                         double(o, 2, pick(&f) as f64)

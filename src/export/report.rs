@@ -80,10 +80,17 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Report<'_, OPS, RING, SHARDS, BUCKETS>
 {
-    /// The summaries this report prints, in registration order (lazily, as
-    /// [`Tracker::summaries`]).
+    /// The summaries this report prints, lazily: in registration order,
+    /// except that the labelled series of one name come together, where
+    /// the first of them was registered.
     pub fn summaries(&self) -> impl Iterator<Item = MetricsSummary<BUCKETS>> + '_ {
-        self.tracker.summaries()
+        let ops = || self.tracker.operations();
+        // Without allocating: each name's group starts at its first series;
+        // later series of a name already shown are skipped.
+        ops().enumerate().flat_map(move |(i, first)| {
+            let shown = ops().take(i).any(|earlier| earlier.name() == first.name());
+            ops().skip(i).filter(move |op| !shown && op.name() == first.name()).map(|op| op.summary())
+        })
     }
 }
 
@@ -140,6 +147,21 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 }
 
+/// The characters of a row's series: its name, then its labels.
+fn series_width<const BUCKETS: usize>(r: &MetricsSummary<BUCKETS>) -> usize {
+    struct Count(usize);
+    impl Write for Count {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 += s.chars().count();
+            Ok(())
+        }
+    }
+    let mut c = Count(r.name.chars().count());
+    // Counting cannot fail.
+    let _ = write!(c, "{}", r.labels);
+    c.0
+}
+
 /// The report's table, one row per summary `rows()` yields (called twice:
 /// once for the widths and columns, once for the rows), its columns chosen
 /// by what the rows carry, and the note under it on cancelled calls.
@@ -149,7 +171,7 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
 ) -> fmt::Result {
     // Widths first, then the rows: summaries are taken one at a time (each
     // carries a histogram), so the column choice reads them once more.
-    let name_w = rows().map(|r| r.name.len()).max().unwrap_or(0).max("Operation".len());
+    let name_w = rows().map(|r| series_width(&r)).max().unwrap_or(0).max("Operation".len());
     let (show_cpu, show_allocs, show_cancelled) = rows().fold((false, false, false), |(cpu, allocs, cancelled), r| {
         (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
     });
@@ -177,7 +199,8 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
     writeln!(f)?;
 
     for r in rows() {
-        write!(f, "{:<name_w$} {:>W$}", r.name.as_str(), r.count)?;
+        write!(f, "{}{}", r.name.as_str(), r.labels)?;
+        write!(f, "{:pad$} {:>W$}", "", r.count, pad = name_w - series_width(&r))?;
         for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
             write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
         }

@@ -86,10 +86,14 @@ fn histogram<const B: usize>(
 ) -> fmt::Result {
     let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Histogram)?;
     for s in rows {
-        let labels = [("operation", s.name.as_str())];
-        family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(sum(s), s.count, &buckets(s), None)?;
+        family.encode_family(&series_labels(s))?.encode_histogram::<NoLabelSet>(sum(s), s.count, &buckets(s), None)?;
     }
     Ok(())
+}
+
+/// A sample's labels: `operation`, then the series' own.
+fn series_labels<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(&str, &str)> {
+    core::iter::once(("operation", s.name.as_str())).chain(s.labels.iter()).collect()
 }
 
 /// The duration histogram's buckets in seconds. prometheus-client takes
@@ -132,8 +136,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             let name = named(stem);
             let mut family = encoder.encode_descriptor(&name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
             for s in rows.iter().filter(|s| s.count > 0) {
-                let labels = [("operation", s.name.as_str())];
-                family.encode_family(&labels)?.encode_gauge(&secs(pick(&Figures::of(s))))?;
+                family.encode_family(&series_labels(s))?.encode_gauge(&secs(pick(&Figures::of(s))))?;
             }
         }
         let (stem, help) = MEMORY;

@@ -21,7 +21,9 @@ use crate::tracker::Tracker;
 /// (a line without `version`) came before the allocation count and the
 /// saturation flag, so a summary there may leave `total_allocations` and
 /// `saturated` out; version 2 came before the count of cancelled calls, so
-/// it may leave `cancelled` out; from version 3 every field is required.
+/// it may leave `cancelled` out; version 3 came before labelled series, so
+/// it may leave `labels` out (an empty set); from version 4 every field is
+/// required.
 /// Versions 1 to 3 wrote their histograms on the log-linear grid of before
 /// the native one (version 4): each of their buckets is read into the new
 /// bucket that holds its upper bound, kept between the buckets of the
@@ -34,8 +36,9 @@ pub const HISTORY_VERSION: u64 = 4;
 const LAST_LOG_LINEAR: u64 = 3;
 
 /// Every key of a summary, in the order they are written.
-const SUMMARY_KEYS: [&str; 18] = [
+const SUMMARY_KEYS: [&str; 19] = [
     "name",
+    "labels",
     "count",
     "total_duration_ns",
     "avg_duration_ns",
@@ -60,6 +63,9 @@ const NEW_IN_2: [&str; 2] = ["total_allocations", "saturated"];
 
 /// The key that version 1 and 2 lines may leave out.
 const NEW_IN_3: [&str; 1] = ["cancelled"];
+
+/// The key that lines before version 4 may leave out.
+const NEW_IN_4: [&str; 1] = ["labels"];
 
 /// Moves the buckets of a line written on the log-linear grid (format 3 and
 /// before) onto the native grid: each `[upper_ns, count]` goes to the bucket
@@ -89,7 +95,9 @@ fn onto_native_grid(line: &mut Value) {
 
 /// Whether a line of format `version` must carry `key`.
 fn required(key: &str, version: u64) -> bool {
-    (version >= 2 || !NEW_IN_2.contains(&key)) && (version >= 3 || !NEW_IN_3.contains(&key))
+    (version >= 2 || !NEW_IN_2.contains(&key))
+        && (version >= 3 || !NEW_IN_3.contains(&key))
+        && (version >= 4 || !NEW_IN_4.contains(&key))
 }
 
 /// The keys of a summary's distribution.
@@ -240,7 +248,7 @@ impl Snapshot {
         for s in snapshots {
             out.unix_ms = out.unix_ms.max(s.unix_ms);
             for summary in &s.summaries {
-                match out.summaries.iter_mut().find(|m| m.name == summary.name) {
+                match out.summaries.iter_mut().find(|m| m.name == summary.name && m.labels == summary.labels) {
                     Some(m) => m.merge(summary),
                     None => out.summaries.push(summary.clone()),
                 }

@@ -1,0 +1,321 @@
+//! Labels: the label set that, with the name, identifies one series of an
+//! operation (`requests{route="/a",status="200"}`). Validated once, at
+//! registration; stored in a fixed buffer in canonical form (sorted by name),
+//! so that the same set in any order is the same series, and published in
+//! atomic words like a name (`name.rs`).
+
+use core::fmt;
+
+use crate::error::TrackerError;
+use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
+
+/// Most labels on one series.
+pub const MAX_LABELS: usize = 8;
+
+/// Most bytes a series' labels take, stored: each name and value, plus one
+/// byte between each two of them. Each operation slot spends this much
+/// (docs/DESIGN.md, "Footprint").
+pub const MAX_LABELS_LEN: usize = 128;
+
+/// Between a name and its value, and between pairs: a byte no UTF-8 string
+/// holds.
+const SEP: u8 = 0xFF;
+
+const WORDS: usize = MAX_LABELS_LEN / 4;
+
+/// The label names a tracker writes itself, which a series may not use.
+pub(crate) const OWN_LABELS: [&str; 3] = ["operation", "quantile", "le"];
+
+/// A series' label set: up to [`MAX_LABELS`] pairs, sorted by name, in a
+/// fixed buffer of [`MAX_LABELS_LEN`] bytes. `Copy`; no allocation.
+///
+/// Names follow the Prometheus rules (`[a-zA-Z_][a-zA-Z0-9_]*`, not starting
+/// with `__`, each once), and may not be `operation`, `quantile` or `le`,
+/// which perftrack's exports write themselves. Values are any UTF-8, escaped
+/// on export.
+///
+/// ```
+/// use perftrack::{Labels, TrackerError};
+///
+/// let a = Labels::new(&[("status", "200"), ("route", "/a")])?;
+/// let b = Labels::new(&[("route", "/a"), ("status", "200")])?;
+/// assert_eq!(a, b);                                   // one set, in any order
+/// assert_eq!(a.iter().collect::<Vec<_>>(), [("route", "/a"), ("status", "200")]);
+/// assert_eq!(a.get("status"), Some("200"));
+/// assert_eq!(a.to_string(), r#"{route="/a",status="200"}"#);
+/// assert_eq!(Labels::new(&[("__name__", "x")]), Err(TrackerError::ReservedLabelName));
+/// assert_eq!(Labels::new(&[("a", "1"), ("a", "2")]), Err(TrackerError::DuplicateLabelName));
+/// # Ok::<(), TrackerError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Labels {
+    len: u8,
+    bytes: [u8; MAX_LABELS_LEN],
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+impl Labels {
+    /// No labels: the series of a plain [`Tracker::operation`](crate::Tracker::operation).
+    pub const EMPTY: Self = Self { len: 0, bytes: [0; MAX_LABELS_LEN] };
+
+    /// A validated label set, sorted by name.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::InvalidLabelName`], [`TrackerError::ReservedLabelName`]
+    /// (`__…`, `operation`, `quantile`, `le`),
+    /// [`TrackerError::DuplicateLabelName`], [`TrackerError::TooManyLabels`]
+    /// (over [`MAX_LABELS`]) or [`TrackerError::LabelsTooLong`] (over
+    /// [`MAX_LABELS_LEN`] bytes stored).
+    pub fn new(pairs: &[(&str, &str)]) -> Result<Self, TrackerError> {
+        if pairs.len() > MAX_LABELS {
+            return Err(TrackerError::TooManyLabels);
+        }
+        for (i, &(name, _)) in pairs.iter().enumerate() {
+            if !valid_name(name) {
+                return Err(TrackerError::InvalidLabelName);
+            }
+            if name.starts_with("__") || OWN_LABELS.contains(&name) {
+                return Err(TrackerError::ReservedLabelName);
+            }
+            if pairs[..i].iter().any(|&(earlier, _)| earlier == name) {
+                return Err(TrackerError::DuplicateLabelName);
+            }
+        }
+        // Sort by name without allocating: an insertion sort of indices.
+        let mut order = [0usize; MAX_LABELS];
+        for (i, slot) in order.iter_mut().enumerate().take(pairs.len()) {
+            *slot = i;
+        }
+        let order = &mut order[..pairs.len()];
+        for i in 1..order.len() {
+            let mut j = i;
+            while j > 0 && pairs[order[j - 1]].0 > pairs[order[j]].0 {
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let mut out = Self::EMPTY;
+        let mut at = 0usize;
+        for (k, &i) in order.iter().enumerate() {
+            let (name, value) = pairs[i];
+            let parts: [&[u8]; 3] = [if k == 0 { &[] } else { &[SEP] }, name.as_bytes(), value.as_bytes()];
+            for (p, part) in parts.iter().enumerate() {
+                if p == 2 {
+                    *out.bytes.get_mut(at).ok_or(TrackerError::LabelsTooLong)? = SEP;
+                    at += 1;
+                }
+                let end = at + part.len();
+                out.bytes.get_mut(at..end).ok_or(TrackerError::LabelsTooLong)?.copy_from_slice(part);
+                at = end;
+            }
+        }
+        // at <= MAX_LABELS_LEN = 128: fits a u8.
+        out.len = at as u8;
+        Ok(out)
+    }
+
+    /// Whether there are no labels.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The pairs, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let used = &self.bytes[..usize::from(self.len).min(MAX_LABELS_LEN)];
+        let mut parts = used.split(|&b| b == SEP).map(|p| core::str::from_utf8(p).unwrap_or(""));
+        core::iter::from_fn(move || if used.is_empty() { None } else { Some((parts.next()?, parts.next()?)) })
+    }
+
+    /// The value of label `name`, if the set has it.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|&(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    #[inline]
+    fn word(&self, i: usize) -> u32 {
+        let c = &self.bytes[i * 4..i * 4 + 4];
+        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    }
+}
+
+/// `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub(crate) fn valid_name(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `{name="value",…}` with values escaped as the OpenMetrics text escapes
+/// them; nothing for no labels.
+impl fmt::Display for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return Ok(());
+        }
+        f.write_str("{")?;
+        for (i, (name, value)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{name}=\"{}\"", crate::export::openmetrics::Escaped(value))?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A label set written once by the registrar, then read by anyone: as
+/// `NameCell`, `Relaxed` words published by the slot's `Release` state.
+pub(crate) struct LabelCell {
+    len: AtomicU8,
+    words: [AtomicU32; WORDS],
+}
+
+impl LabelCell {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { len: AtomicU8::new(0), words: array_of![AtomicU32::new(0); WORDS] }
+        }
+    }
+
+    pub(crate) fn store(&self, labels: &Labels) {
+        for (i, cell) in self.words.iter().enumerate() {
+            cell.store(labels.word(i), Ordering::Relaxed);
+        }
+        self.len.store(labels.len, Ordering::Relaxed);
+    }
+
+    pub(crate) fn load(&self) -> Labels {
+        let mut bytes = [0u8; MAX_LABELS_LEN];
+        for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
+            chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Labels { len: self.len.load(Ordering::Relaxed), bytes }
+    }
+
+    pub(crate) fn matches(&self, labels: &Labels) -> bool {
+        let used = usize::from(labels.len).div_ceil(4).min(WORDS);
+        self.len.load(Ordering::Relaxed) == labels.len
+            && self.words[..used].iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == labels.word(i))
+    }
+}
+
+/// serde: a JSON object, `{"route": "/a", "status": "200"}`; read back
+/// through [`Labels::new`], so a bad set is an error that names the rule.
+#[cfg(feature = "serde")]
+mod serde_impl {
+    use core::fmt;
+
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Labels, MAX_LABELS, MAX_LABELS_LEN};
+
+    impl Serialize for Labels {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(None)?;
+            for (k, v) in self.iter() {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Labels {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Labels;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object of label names to values")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+                    type Text = heapless::String<MAX_LABELS_LEN>;
+                    let mut pairs: heapless::Vec<(Text, Text), MAX_LABELS> = heapless::Vec::new();
+                    while let Some((k, v)) = map.next_entry::<Text, Text>()? {
+                        pairs.push((k, v)).map_err(|_| de::Error::custom(crate::TrackerError::TooManyLabels))?;
+                    }
+                    let mut refs: heapless::Vec<(&str, &str), MAX_LABELS> = heapless::Vec::new();
+                    for (k, v) in &pairs {
+                        let _ = refs.push((k.as_str(), v.as_str()));
+                    }
+                    Labels::new(&refs).map_err(de::Error::custom)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_is_sorted_and_the_same_in_any_order() {
+        let a = Labels::new(&[("z", "1"), ("a", "2"), ("m", "")]).unwrap();
+        let b = Labels::new(&[("m", ""), ("z", "1"), ("a", "2")]).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.iter().collect::<std::vec::Vec<_>>(), [("a", "2"), ("m", ""), ("z", "1")]);
+        assert!(Labels::new(&[]).unwrap().is_empty());
+        assert_eq!(Labels::new(&[]).unwrap().iter().count(), 0);
+    }
+
+    #[test]
+    fn every_rule_has_its_error_and_registers_nothing() {
+        use TrackerError::*;
+        for (pairs, err) in [
+            (&[("", "x")][..], InvalidLabelName),
+            (&[("1a", "x")], InvalidLabelName),
+            (&[("a-b", "x")], InvalidLabelName),
+            (&[("größe", "x")], InvalidLabelName),
+            (&[("__name__", "x")], ReservedLabelName),
+            (&[("__x", "x")], ReservedLabelName),
+            (&[("operation", "x")], ReservedLabelName),
+            (&[("le", "x")], ReservedLabelName),
+            (&[("a", "1"), ("b", "2"), ("a", "3")], DuplicateLabelName),
+        ] {
+            assert_eq!(Labels::new(pairs), Err(err), "{pairs:?}");
+        }
+        let many: std::vec::Vec<(std::string::String, &str)> = (0..9).map(|i| (std::format!("l{i}"), "v")).collect();
+        let refs: std::vec::Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(Labels::new(&refs), Err(TooManyLabels));
+        assert!(Labels::new(&refs[..8]).is_ok());
+        let long = "v".repeat(126);
+        assert_eq!(Labels::new(&[("a", &long)]).map(|l| l.len), Ok(128));
+        assert_eq!(Labels::new(&[("ab", &long)]), Err(LabelsTooLong));
+    }
+
+    #[test]
+    fn values_are_any_utf8_and_display_escapes_them() {
+        let l = Labels::new(&[("path", "a\"b\\c\nd"), ("größe", "x")]);
+        assert_eq!(l, Err(TrackerError::InvalidLabelName));
+        let l = Labels::new(&[("path", "a\"b\\c\nd größe")]).unwrap();
+        assert_eq!(l.get("path"), Some("a\"b\\c\nd größe"));
+        assert_eq!(std::format!("{l}"), "{path=\"a\\\"b\\\\c\\nd größe\"}");
+    }
+
+    #[test]
+    fn a_cell_stores_loads_and_matches_a_set() {
+        let cell = LabelCell::new();
+        let l = Labels::new(&[("route", "/users/:id"), ("status", "200")]).unwrap();
+        assert!(cell.matches(&Labels::EMPTY));
+        cell.store(&l);
+        assert_eq!(cell.load(), l);
+        assert!(cell.matches(&l) && !cell.matches(&Labels::EMPTY));
+        assert!(!cell.matches(&Labels::new(&[("route", "/users/:id"), ("status", "500")]).unwrap()));
+    }
+}
