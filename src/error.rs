@@ -41,8 +41,11 @@ pub enum TrackerError {
     /// The labels take more than [`MAX_LABELS_LEN`] bytes stored (each name
     /// and value, and a byte between each two).
     LabelsTooLong,
-    /// The name is registered as another kind of metric (an operation, a
-    /// counter or a gauge) in this tracker.
+    /// A counter's or gauge's name is not a Prometheus metric name,
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    InvalidMetricName,
+    /// The name and labels are registered as the other kind (a counter as a
+    /// gauge, or a gauge as a counter) in this tracker.
     KindMismatch,
 }
 
@@ -61,7 +64,8 @@ impl fmt::Display for TrackerError {
             Self::LabelsTooLong => {
                 write!(f, "the labels take more than {MAX_LABELS_LEN} bytes (names, values and one byte between each two)")
             }
-            Self::KindMismatch => f.write_str("the name is already registered as another kind of metric in this tracker"),
+            Self::InvalidMetricName => f.write_str("a counter's or gauge's name must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
+            Self::KindMismatch => f.write_str("the name is already registered as the other kind (counter or gauge) in this tracker"),
         }
     }
 }

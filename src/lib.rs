@@ -92,6 +92,7 @@ mod histogram;
 #[cfg(feature = "std")]
 mod host;
 mod labels;
+mod metric;
 mod name;
 mod operation;
 mod paths;
@@ -150,6 +151,8 @@ pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceT
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
+pub use metric::counter::Counter;
+pub use metric::gauge::Gauge;
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};

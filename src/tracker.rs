@@ -10,6 +10,9 @@ use crate::error::TrackerError;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
+use crate::metric::counter::Counter;
+use crate::metric::gauge::Gauge;
+use crate::metric::{Kind, Metrics, Registered, valid_metric_name};
 use crate::name::NameBuf;
 use crate::operation::Operation;
 use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
@@ -92,6 +95,8 @@ pub struct Tracker<
 > {
     registry: Registry<OPS, RING, SHARDS, BUCKETS>,
     paths: PathTable<[[PathEntry; PATHS_PER_OP]; OPS]>,
+    /// Counters and gauges: `OPS` of them, beside the operations.
+    metrics: Metrics<OPS, SHARDS>,
     /// Registrations refused because every slot was taken: the report says
     /// how many, whoever asked (a macro call site, the tracing layer, the
     /// `metrics` bridge, a direct call).
@@ -112,7 +117,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 assert!(RING > 0, "perftrack: RING (recent-window length) must be at least 1");
                 assert!(SHARDS > 0, "perftrack: SHARDS must be at least 1");
             }
-            Self { registry: Registry::new(), paths: PathTable::new(), refused: AtomicU64::new(0) }
+            Self { registry: Registry::new(), paths: PathTable::new(), metrics: Metrics::new(), refused: AtomicU64::new(0) }
         }
     }
 
@@ -227,6 +232,68 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         let name = NameBuf::new(name.as_ref())?;
         self.resolve_series(name, &Labels::new(labels)?)
+    }
+
+    /// Resolves the counter `name`, registering it if new. A counter's name
+    /// is a Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`), exported as
+    /// it is, without the tracker's prefix: `bytes_sent` is the family
+    /// `bytes_sent` with the sample `bytes_sent_total` (a trailing `_total`
+    /// in the name is dropped, so `bytes_sent_total` is the same counter).
+    /// A tracker holds `OPS` counters and gauges, beside its `OPS`
+    /// operations.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::InvalidMetricName`], [`TrackerError::NameTooLong`],
+    /// [`TrackerError::KindMismatch`] (the name is a gauge), or
+    /// [`TrackerError::Full`].
+    pub fn counter(&self, name: impl AsRef<str>) -> Result<Counter<'_, SHARDS>, TrackerError> {
+        self.counter_with_labels(name, &[])
+    }
+
+    /// [`counter`](Self::counter) for one labelled series:
+    /// `counter_with_labels("http_requests", &[("status", "200")])`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`counter`](Self::counter) and of [`Labels::new`].
+    pub fn counter_with_labels(
+        &self,
+        name: impl AsRef<str>,
+        labels: &[(&str, &str)],
+    ) -> Result<Counter<'_, SHARDS>, TrackerError> {
+        let name = name.as_ref();
+        let name = metric_name(name.strip_suffix("_total").filter(|n| !n.is_empty()).unwrap_or(name))?;
+        let values = self.metrics.resolve(Kind::Counter, &name, &Labels::new(labels)?)?;
+        Ok(Counter::over(values))
+    }
+
+    /// Resolves the gauge `name`, registering it if new: a Prometheus metric
+    /// name, exported as it is, without the tracker's prefix.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::InvalidMetricName`], [`TrackerError::NameTooLong`],
+    /// [`TrackerError::KindMismatch`] (the name is a counter), or
+    /// [`TrackerError::Full`].
+    pub fn gauge(&self, name: impl AsRef<str>) -> Result<Gauge<'_>, TrackerError> {
+        self.gauge_with_labels(name, &[])
+    }
+
+    /// [`gauge`](Self::gauge) for one labelled series.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`gauge`](Self::gauge) and of [`Labels::new`].
+    pub fn gauge_with_labels(&self, name: impl AsRef<str>, labels: &[(&str, &str)]) -> Result<Gauge<'_>, TrackerError> {
+        let name = metric_name(name.as_ref())?;
+        let values = self.metrics.resolve(Kind::Gauge, &name, &Labels::new(labels)?)?;
+        Ok(Gauge::over(values))
+    }
+
+    /// The counters and gauges, in registration order (for the exporters).
+    pub(crate) fn metrics(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
+        self.metrics.registered()
     }
 
     /// `operation` for a name already validated (a `Timer`'s).
@@ -369,6 +436,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// A counter's or gauge's name, checked.
+fn metric_name(name: &str) -> Result<NameBuf, TrackerError> {
+    let name = NameBuf::new(name)?;
+    if valid_metric_name(name.as_str()) { Ok(name) } else { Err(TrackerError::InvalidMetricName) }
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Default

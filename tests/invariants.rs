@@ -549,7 +549,7 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
     let shard = round(304 + 32 * ring + 8 * buckets);
-    let names = round(72 * ops);
+    let names = round(204 * ops);
     let slot = a + shards * shard + round(16 * buckets);
     let paths = round(24 + 192 * ops);
     names + ops * slot + paths

@@ -129,8 +129,18 @@ impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> 
         assert!(pb.len() > 100);
         let d = op.distribution();
         assert_eq!(d.exponential().bucket_counts().sum::<u64>() + d.exponential().zero_count, d.count());
+        // Counters and gauges: registration, updates, reads and export.
+        let c = self.counter_with_labels("sent", &[("peer", "a")]).unwrap();
+        c.increment(3);
+        let g = self.gauge("depth").unwrap();
+        g.set(2.0);
+        g.increment(1.0);
+        assert_eq!((c.get(), g.get()), (3, 3.0));
+        let _ = self.write_openmetrics(&mut Sink(heapless::String::new()));
+        let labelled = self.operation_with_labels("third", &[("k", "v")]).unwrap();
+        labelled.record(Duration::from_nanos(9), 0);
         assert!(self.summary("second").is_some());
-        assert_eq!(self.summaries().count(), 2);
+        assert_eq!(self.summaries().count(), 3);
         assert!(!self.recent("first").is_empty());
         let mut sink = Sink(heapless::String::new());
         write!(sink, "{}", self.report()).unwrap();

@@ -26,6 +26,12 @@ struct Gauge {
 }
 
 #[derive(Clone, PartialEq, Message)]
+struct Counter {
+    #[prost(double, optional, tag = "1")]
+    value: Option<f64>,
+}
+
+#[derive(Clone, PartialEq, Message)]
 struct Summary {
     #[prost(uint64, optional, tag = "1")]
     sample_count: Option<u64>,
@@ -77,6 +83,8 @@ struct Metric {
     label: Vec<LabelPair>,
     #[prost(message, optional, tag = "2")]
     gauge: Option<Gauge>,
+    #[prost(message, optional, tag = "3")]
+    counter: Option<Counter>,
     #[prost(message, optional, tag = "4")]
     summary: Option<Summary>,
     #[prost(message, optional, tag = "7")]
@@ -97,6 +105,7 @@ struct MetricFamily {
     unit: Option<String>,
 }
 
+const COUNTER: i32 = 0;
 const GAUGE: i32 = 1;
 const SUMMARY: i32 = 2;
 const HISTOGRAM: i32 = 4;
@@ -387,4 +396,31 @@ fn a_labelled_series_carries_its_labels_after_operation() {
             f.metric[0].label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
         assert_eq!(pairs, [("operation", "requests"), ("route", "/a"), ("status", "200")], "{:?}", f.name);
     }
+}
+
+#[test]
+fn counters_and_gauges_are_counter_and_gauge_families() {
+    static T: Tracker<4, 8> = Tracker::new();
+    T.counter_with_labels("http_requests", &[("status", "200")]).unwrap().increment(7);
+    T.counter_with_labels("http_requests", &[("status", "500")]).unwrap().increment(1);
+    T.gauge("queue_depth").unwrap().set(2.5);
+    let mut bytes = Vec::new();
+    T.write_protobuf_with(&mut bytes, &ExportOptions::new().labels(&[("instance", "a")])).unwrap();
+    let families = decode(&bytes);
+    let counter = families.iter().find(|f| f.r#type == Some(COUNTER)).unwrap();
+    assert_eq!(counter.name.as_deref(), Some("http_requests_total"));
+    let values: Vec<(Vec<(&str, &str)>, f64)> = counter
+        .metric
+        .iter()
+        .map(|m| {
+            let pairs = m.label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
+            (pairs, m.counter.as_ref().unwrap().value.unwrap())
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [(vec![("instance", "a"), ("status", "200")], 7.0), (vec![("instance", "a"), ("status", "500")], 1.0)]
+    );
+    let gauge = families.iter().find(|f| f.name.as_deref() == Some("queue_depth")).unwrap();
+    assert_eq!((gauge.r#type, gauge.metric[0].gauge.as_ref().unwrap().value), (Some(GAUGE), Some(2.5)));
 }

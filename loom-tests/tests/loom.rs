@@ -337,6 +337,37 @@ fn two_threads_registering_one_labelled_series_get_one_slot() {
     });
 }
 
+/// (c5) Counter increments racing a reader on its own thread: every read is
+/// at most the final count and never below the read before it, and the
+/// final count is exact.
+#[test]
+fn counter_increments_racing_a_reader_never_run_backwards_and_end_exact() {
+    explore("c5: counter increments racing a reader", 100, || {
+        // One shard: both writers add to one cell, the case a lost update
+        // would show in.
+        let t = leak::<1, 1, 1>();
+        let c = t.counter("events").unwrap();
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                spawn_writer(move || {
+                    c.increment(1);
+                    c.increment(2);
+                })
+            })
+            .collect();
+        let reader = thread::spawn(move || {
+            let first = c.get();
+            let second = c.get();
+            assert!(first <= second && second <= 6, "{first} then {second}");
+        });
+        for w in writers {
+            w.join().unwrap();
+        }
+        reader.join().unwrap();
+        assert_eq!(c.get(), 6);
+    });
+}
+
 /// (c2) Two threads race for the last free slot: exactly one wins, the other
 /// gets `Full`, and the name already there keeps recording. Cited for I4.
 #[test]

@@ -8,6 +8,7 @@ use core::time::Duration;
 use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
+use crate::metric::{Kind, Registered};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -135,7 +136,9 @@ pub struct ExportOptions<'a> {
     /// Constant labels put first on every sample, e.g. `("instance", "a1")`.
     /// Names are `[a-zA-Z_][a-zA-Z0-9_]*`, each given once; they may not
     /// start with `__` (reserved by Prometheus, as `__name__` is) or be
-    /// `operation`, `quantile` or `le`. Values are escaped.
+    /// `operation`, `quantile` or `le`. Values are escaped. A series label
+    /// of the same name as a constant one is left out of that series'
+    /// samples.
     pub labels: &'a [(&'a str, &'a str)],
     /// Whether to end with `# EOF`. Leave it off to join another exposition
     /// that ends with its own.
@@ -227,6 +230,89 @@ impl fmt::Display for Name<'_> {
     }
 }
 
+/// The counters and gauges: one family per name and kind, in the order
+/// the first series of each was registered, under its own name (no prefix).
+fn write_metrics<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+    w: &mut W,
+    tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+    o: &ExportOptions<'_>,
+) -> fmt::Result {
+    for (i, first) in tracker.metrics().enumerate() {
+        let same = |m: &Registered<'_, SHARDS>| m.kind == first.kind && m.name == first.name;
+        if tracker.metrics().take(i).any(|m| same(&m)) {
+            continue;
+        }
+        let name = first.name.as_str();
+        let (kind, help) = match first.kind {
+            Kind::Counter => ("counter", COUNTER_HELP),
+            Kind::Gauge => ("gauge", GAUGE_HELP),
+        };
+        writeln!(w, "# TYPE {name} {kind}")?;
+        writeln!(w, "# HELP {name} {help}")?;
+        for m in tracker.metrics().skip(i).filter(|m| same(m)) {
+            let l = MetricLabels { consts: o.labels, series: &m.labels };
+            match m.kind {
+                Kind::Counter => writeln!(w, "{name}_total{l} {}", m.counter())?,
+                Kind::Gauge => writeln!(w, "{name}{l} {}", Float(m.gauge()))?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The help of a counter's and a gauge's family (perftrack takes no help
+/// text from the caller).
+pub(crate) const COUNTER_HELP: &str = "A counter of this process.";
+pub(crate) const GAUGE_HELP: &str = "A gauge of this process.";
+
+/// An OpenMetrics number: `+Inf`, `-Inf` and `NaN` spelled as the spec
+/// spells them.
+struct Float(f64);
+
+impl fmt::Display for Float {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            v if v.is_nan() => f.write_str("NaN"),
+            v if v == f64::INFINITY => f.write_str("+Inf"),
+            v if v == f64::NEG_INFINITY => f.write_str("-Inf"),
+            v => write!(f, "{v}"),
+        }
+    }
+}
+
+/// `{k="v",…[,series labels…]}` for a counter or gauge; nothing when both
+/// are empty.
+struct MetricLabels<'a> {
+    consts: &'a [(&'a str, &'a str)],
+    series: &'a Labels,
+}
+
+impl fmt::Display for MetricLabels<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut pairs = self.consts.iter().copied().chain(own_series(self.consts, self.series)).peekable();
+        if pairs.peek().is_none() {
+            return Ok(());
+        }
+        f.write_char('{')?;
+        for (i, (k, v)) in pairs.enumerate() {
+            if i > 0 {
+                f.write_char(',')?;
+            }
+            write!(f, "{k}=\"{}\"", Escaped(v))?;
+        }
+        f.write_char('}')
+    }
+}
+
+/// A series' labels but those a constant label of the export names: the
+/// constant one wins, so no sample carries a label twice.
+pub(crate) fn own_series<'a>(
+    consts: &'a [(&'a str, &'a str)],
+    series: &'a Labels,
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    series.iter().filter(move |(k, _)| consts.iter().all(|(c, _)| c != k))
+}
+
 /// `{k="v",…,operation="…"[,series labels…][,extra="…"]}`.
 struct SampleLabels<'a> {
     consts: &'a [(&'a str, &'a str)],
@@ -242,7 +328,7 @@ impl fmt::Display for SampleLabels<'_> {
             write!(f, "{k}=\"{}\",", Escaped(v))?;
         }
         write!(f, "operation=\"{}\"", Escaped(self.op))?;
-        for (k, v) in self.series.iter() {
+        for (k, v) in own_series(self.consts, self.series) {
             write!(f, ",{k}=\"{}\"", Escaped(v))?;
         }
         if let Some((k, v)) = self.extra {
@@ -354,6 +440,7 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
             }
         }
     }
+    write_metrics(w, tracker, o)?;
     if o.eof { w.write_str("# EOF\n") } else { Ok(()) }
 }
 

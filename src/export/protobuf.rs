@@ -13,12 +13,14 @@
 use core::fmt;
 
 use crate::export::openmetrics::{
-    ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, ExportOptions, Figures, MEMORY, exposition_buckets,
+    ALLOCATIONS, CANCELLED, COUNTER_HELP, DURATION, DURATION_HELP, EXTREMES, ExportOptions, Figures, GAUGE_HELP,
+    MEMORY, exposition_buckets, own_series,
 };
 use crate::histogram::buckets::Layout;
 use crate::histogram::distribution::Distribution;
 use crate::histogram::native::native_buckets;
 use crate::labels::Labels;
+use crate::metric::{Kind, Registered};
 use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_protobuf`] output with, and
@@ -216,7 +218,56 @@ fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str, series: &Labels) 
         pair(o, k, v)?;
     }
     pair(o, "operation", op)?;
-    series.iter().try_for_each(|(k, v)| pair(o, k, v))
+    own_series(opts.labels, series).try_for_each(|(k, v)| pair(o, k, v))
+}
+
+/// `Metric.label` of a counter or gauge: the constant labels, then the
+/// series'.
+fn metric_labels(o: &mut dyn Out, opts: &ExportOptions<'_>, series: &Labels) -> Res {
+    let pair = |o: &mut dyn Out, k: &str, v: &str| {
+        message(o, 1, &|o| {
+            string(o, 1, &[k])?;
+            string(o, 2, &[v])
+        })
+    };
+    opts.labels.iter().copied().chain(own_series(opts.labels, series)).try_for_each(|(k, v)| pair(o, k, v))
+}
+
+/// The counters and gauges: one family per name and kind, as in the text.
+/// A counter's family is named with `_total`, so that Prometheus stores the
+/// same series name from either format.
+fn write_metrics<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+    o: &mut dyn Out,
+    tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+    opts: &ExportOptions<'_>,
+) -> Res {
+    for (i, first) in tracker.metrics().enumerate() {
+        let same = |m: &Registered<'_, SHARDS>| m.kind == first.kind && m.name == first.name;
+        if tracker.metrics().take(i).any(|m| same(&m)) {
+            continue;
+        }
+        let name = first.name.as_str();
+        let (suffix, help, kind) = match first.kind {
+            Kind::Counter => ("_total", COUNTER_HELP, COUNTER_TYPE),
+            Kind::Gauge => ("", GAUGE_HELP, GAUGE_TYPE),
+        };
+        delimited(o, &|o| {
+            string(o, 1, &[name, suffix])?;
+            string(o, 2, &[help])?;
+            uint(o, 3, kind)?;
+            for m in tracker.metrics().skip(i).filter(|m| same(m)) {
+                message(o, 4, &|o| {
+                    metric_labels(o, opts, &m.labels)?;
+                    match m.kind {
+                        Kind::Counter => message(o, 3, &|o| double(o, 1, m.counter() as f64)),
+                        Kind::Gauge => message(o, 2, &|o| double(o, 1, m.gauge())),
+                    }
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
 }
 
 /// A `MetricFamily`'s name, help, type and unit; its metrics are `metrics`.
@@ -353,8 +404,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
             Ok(())
         })?;
     }
-    let _ = COUNTER_TYPE;
-    Ok(())
+    write_metrics(o, tracker, opts)
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>

@@ -1,0 +1,161 @@
+//! Counters and gauges: the `metrics` crate's vocabulary, in fixed memory.
+//!
+//! A tracker keeps `OPS` of them beside its `OPS` operations, in the
+//! [`Metrics`] table: each entry a kind, a name and a label set, claimed
+//! without locks exactly as operation slots are (`registry.rs`: in index
+//! order, one CAS, the key published with a `Release` store), and its
+//! values:
+//!
+//! * a [`Counter`] is `SHARDS` cache-padded cells; a thread adds to the cell
+//!   of its shard (its hint, as a record picks its shard) with one
+//!   `fetch_add`, so threads on different shards never share a line, and
+//!   `get` sums the cells. Wait-free;
+//! * a [`Gauge`] is one word holding an `f64`: `set` stores it, `increment`
+//!   and `decrement` add with a compare-and-swap loop, so concurrent
+//!   additions are each applied once (lock-free).
+
+pub(crate) mod counter;
+pub(crate) mod gauge;
+
+use crate::error::TrackerError;
+use crate::labels::{LabelCell, Labels};
+use crate::metric::counter::Counter;
+use crate::metric::gauge::Gauge;
+use crate::name::{NameBuf, NameCell};
+use crate::record::padded::CachePadded;
+use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
+
+const FREE: u8 = 0;
+const CLAIMED: u8 = 1;
+const READY: u8 = 2;
+
+/// What an entry of the table is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Counter = 1,
+    Gauge = 2,
+}
+
+/// One entry's key: its state, kind, name and labels.
+struct Entry {
+    state: AtomicU8,
+    kind: AtomicU8,
+    name: NameCell,
+    labels: LabelCell,
+}
+
+impl Entry {
+    const_fn! {
+        const fn new() -> Self {
+            Self { state: AtomicU8::new(FREE), kind: AtomicU8::new(0), name: NameCell::new(), labels: LabelCell::new() }
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        // Acquire: pairs with the Release publish in `resolve`.
+        self.state.load(Ordering::Acquire) == READY
+    }
+}
+
+/// A counter's or gauge's values: the counter's shard cells, and one more
+/// word (a gauge's `f64` bits, or the floor a counter's `absolute` set).
+pub(crate) struct Values<const SHARDS: usize> {
+    pub(crate) cells: [CachePadded<AtomicU64>; SHARDS],
+    pub(crate) word: AtomicU64,
+}
+
+impl<const SHARDS: usize> Values<SHARDS> {
+    const_fn! {
+        const fn new() -> Self {
+            Self { cells: array_of![CachePadded::new(AtomicU64::new(0)); SHARDS], word: AtomicU64::new(0) }
+        }
+    }
+}
+
+/// The counters and gauges of a tracker: `N` entries.
+pub(crate) struct Metrics<const N: usize, const SHARDS: usize> {
+    entries: [Entry; N],
+    values: [Values<SHARDS>; N],
+}
+
+/// One registered counter or gauge, as the exporters read it.
+pub(crate) struct Registered<'a, const SHARDS: usize> {
+    pub(crate) kind: Kind,
+    pub(crate) name: NameBuf,
+    pub(crate) labels: Labels,
+    pub(crate) values: &'a Values<SHARDS>,
+}
+
+impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self { entries: array_of![Entry::new(); N], values: array_of![Values::new(); N] }
+        }
+    }
+
+    /// The values of `kind` `name` `labels`, registering them if new.
+    ///
+    /// # Errors
+    ///
+    /// [`TrackerError::KindMismatch`] when the name and labels are another
+    /// kind's; [`TrackerError::Full`] when every entry holds another.
+    pub(crate) fn resolve(&self, kind: Kind, name: &NameBuf, labels: &Labels) -> Result<&Values<SHARDS>, TrackerError> {
+        for (entry, values) in self.entries.iter().zip(&self.values) {
+            let mut backoff = Backoff::new();
+            loop {
+                // Acquire: as in `Entry::is_ready`.
+                match entry.state.load(Ordering::Acquire) {
+                    READY if entry.name.matches(name) && entry.labels.matches(labels) => {
+                        return if entry.kind.load(Ordering::Relaxed) == kind as u8 {
+                            Ok(values)
+                        } else {
+                            Err(TrackerError::KindMismatch)
+                        };
+                    }
+                    READY => break,
+                    FREE => {
+                        if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                            entry.kind.store(kind as u8, Ordering::Relaxed);
+                            entry.name.store(name);
+                            entry.labels.store(labels);
+                            // Release: pairs with the Acquire loads above and in `is_ready`.
+                            entry.state.store(READY, Ordering::Release);
+                            return Ok(values);
+                        }
+                    }
+                    _ => backoff.snooze(),
+                }
+            }
+        }
+        Err(TrackerError::Full)
+    }
+
+    /// Every registered counter and gauge, in registration order.
+    pub(crate) fn registered(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
+        self.entries.iter().zip(&self.values).take_while(|(e, _)| e.is_ready()).map(|(e, values)| Registered {
+            kind: if e.kind.load(Ordering::Relaxed) == Kind::Gauge as u8 { Kind::Gauge } else { Kind::Counter },
+            name: e.name.load(),
+            labels: e.labels.load(),
+            values,
+        })
+    }
+}
+
+impl<'a, const SHARDS: usize> Registered<'a, SHARDS> {
+    /// A counter's value.
+    pub(crate) fn counter(&self) -> u64 {
+        Counter::over(self.values).get()
+    }
+
+    /// A gauge's value.
+    pub(crate) fn gauge(&self) -> f64 {
+        Gauge::over(self.values).get()
+    }
+}
+
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`: a Prometheus metric name.
+pub(crate) fn valid_metric_name(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}

@@ -1,0 +1,113 @@
+//! Counters and gauges: exact under threads, their errors, and their
+//! families in the text exposition.
+
+use core::time::Duration;
+
+use perftrack::{Tracker, TrackerError};
+
+#[test]
+fn eight_threads_adding_to_one_counter_lose_nothing_and_a_reader_never_sees_it_fall() {
+    let t = Tracker::<4, 8>::boxed();
+    let c = t.counter("events").unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let (mut last, mut reads) = (0, 0u64);
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = c.get();
+                assert!(now >= last, "a counter ran backwards: {last} then {now}");
+                last = now;
+                reads += 1;
+            }
+            reads
+        });
+        let writers: Vec<_> =
+            (0..8).map(|i| s.spawn(move || (0..100_000u64).for_each(|k| c.increment(1 + (k + i) % 3)))).collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+    });
+    let truth: u64 = (0..8u64).map(|i| (0..100_000u64).map(|k| 1 + (k + i) % 3).sum::<u64>()).sum();
+    assert_eq!(c.get(), truth);
+}
+
+#[test]
+fn absolute_raises_a_counter_and_never_lowers_it() {
+    let t: Tracker<2, 4> = Tracker::new();
+    let c = t.counter("kernel_drops").unwrap();
+    c.absolute(10);
+    c.absolute(7);
+    assert_eq!(c.get(), 10);
+    c.absolute(15);
+    assert_eq!(c.get(), 15);
+}
+
+#[test]
+fn a_gauge_is_exact_under_concurrent_increments_and_decrements() {
+    let t = Tracker::<4, 8>::boxed();
+    let g = t.gauge("in_flight").unwrap();
+    g.set(100.0);
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            s.spawn(move || {
+                for _ in 0..50_000 {
+                    if i % 2 == 0 { g.increment(1.0) } else { g.decrement(1.0) }
+                }
+            });
+        }
+    });
+    assert_eq!(g.get(), 100.0);
+    g.increment(0.5);
+    assert_eq!(t.gauge("in_flight").unwrap().get(), 100.5);
+}
+
+#[test]
+fn names_kinds_and_capacity_are_checked_and_total_is_one_counter() {
+    let t: Tracker<2, 4> = Tracker::new();
+    assert_eq!(t.counter("bad-name").unwrap_err(), TrackerError::InvalidMetricName);
+    assert_eq!(t.gauge("1x").unwrap_err(), TrackerError::InvalidMetricName);
+    assert_eq!(t.counter("").unwrap_err(), TrackerError::EmptyName);
+    assert_eq!(t.counter_with_labels("ok", &[("__x", "1")]).unwrap_err(), TrackerError::ReservedLabelName);
+    t.counter("bytes_sent_total").unwrap().increment(3);
+    assert_eq!(t.counter("bytes_sent").unwrap().get(), 3, "the same counter, with or without _total");
+    assert_eq!(t.gauge("bytes_sent").unwrap_err(), TrackerError::KindMismatch);
+    t.gauge("depth").unwrap();
+    assert_eq!(t.counter("third").unwrap_err(), TrackerError::Full);
+    // Operations have their own slots.
+    t.record("op", Duration::from_nanos(1), 0).unwrap();
+    assert!(TrackerError::KindMismatch.to_string().contains("counter or gauge"));
+}
+
+#[test]
+fn the_text_exposition_has_a_family_per_name_with_every_series() {
+    let t: Tracker<8, 4> = Tracker::new();
+    t.record("op", Duration::from_micros(3), 0).unwrap();
+    for (status, n) in [("200", 5), ("500", 2)] {
+        t.counter_with_labels("http_requests", &[("status", status)]).unwrap().increment(n);
+    }
+    t.gauge("queue_depth").unwrap().set(3.5);
+    t.gauge_with_labels("temperature", &[("zone", "a \"b\"")]).unwrap().set(-1.25);
+    t.gauge("ratio").unwrap().set(f64::INFINITY);
+    let mut text = String::new();
+    t.write_openmetrics_with(&mut text, &perftrack::ExportOptions::new().labels(&[("instance", "i1")])).unwrap();
+    let tail = &text[text.find("# TYPE http_requests").unwrap()..];
+    assert_eq!(
+        tail,
+        "# TYPE http_requests counter\n\
+         # HELP http_requests A counter of this process.\n\
+         http_requests_total{instance=\"i1\",status=\"200\"} 5\n\
+         http_requests_total{instance=\"i1\",status=\"500\"} 2\n\
+         # TYPE queue_depth gauge\n\
+         # HELP queue_depth A gauge of this process.\n\
+         queue_depth{instance=\"i1\"} 3.5\n\
+         # TYPE temperature gauge\n\
+         # HELP temperature A gauge of this process.\n\
+         temperature{instance=\"i1\",zone=\"a \\\"b\\\"\"} -1.25\n\
+         # TYPE ratio gauge\n\
+         # HELP ratio A gauge of this process.\n\
+         ratio{instance=\"i1\"} +Inf\n\
+         # EOF\n"
+    );
+}
