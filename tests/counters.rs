@@ -9,11 +9,11 @@ use perftrack::{Tracker, TrackerError};
 fn eight_threads_adding_to_one_counter_lose_nothing_and_a_reader_never_sees_it_fall() {
     let t = Tracker::<4, 8>::boxed();
     let c = t.counter("events").unwrap();
-    let done = std::sync::atomic::AtomicBool::new(false);
+    let done = core::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let reader = s.spawn(|| {
             let (mut last, mut reads) = (0, 0u64);
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            while !done.load(core::sync::atomic::Ordering::Relaxed) {
                 let now = c.get();
                 assert!(now >= last, "a counter ran backwards: {last} then {now}");
                 last = now;
@@ -26,7 +26,7 @@ fn eight_threads_adding_to_one_counter_lose_nothing_and_a_reader_never_sees_it_f
         for w in writers {
             w.join().unwrap();
         }
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        done.store(true, core::sync::atomic::Ordering::Relaxed);
         assert!(reader.join().unwrap() > 0);
     });
     let truth: u64 = (0..8u64).map(|i| (0..100_000u64).map(|k| 1 + (k + i) % 3).sum::<u64>()).sum();
