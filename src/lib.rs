@@ -148,6 +148,8 @@ pub use host::os::{
 };
 #[cfg(feature = "std")]
 pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
+#[cfg(feature = "http")]
+pub use host::serve::{Server, serve};
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};

@@ -23,10 +23,12 @@ pub(crate) mod history;
 pub(crate) mod layer;
 pub(crate) mod os;
 pub(crate) mod performance;
+#[cfg(feature = "http")]
+pub(crate) mod serve;
 pub(crate) mod timer;
 
 use std::collections::HashMap;
-use std::string::{String, ToString};
+use std::string::String;
 
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
@@ -34,7 +36,8 @@ use crate::tracker::Tracker;
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Tracker<OPS, RING, SHARDS, BUCKETS>
 {
-    /// Every operation's summary, by name: kept for the original design's
+    /// Every operation's summary, by name (a labelled series by its name and
+    /// labels, `requests{route="/a"}`): kept for the original design's
     /// users. It allocates the map; [`summaries`](Tracker::summaries) is the
     /// primary API and does not.
     ///
@@ -49,7 +52,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// ```
     #[must_use]
     pub fn get_summary(&self) -> HashMap<String, MetricsSummary<BUCKETS>> {
-        self.summaries().map(|s| (s.name.to_string(), s)).collect()
+        self.summaries().map(|s| (std::format!("{}{}", s.name, s.labels), s)).collect()
     }
 
     /// Prints the report table (`=== Performance Report ===`, then one aligned
