@@ -2,14 +2,15 @@
 //! the errors, a slow client beside a scrape, and stopping on drop.
 #![cfg(feature = "http")]
 
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use perftrack::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, Tracker};
 
 /// One request, the whole answer back (the connection is closed after it).
-fn get(addr: std::net::SocketAddr, request: &str) -> Vec<u8> {
+fn get(addr: core::net::SocketAddr, request: &str) -> Vec<u8> {
     let mut conn = TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     conn.write_all(request.as_bytes()).unwrap();

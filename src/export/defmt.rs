@@ -17,6 +17,13 @@ impl Format for TrackerError {
             Self::Full => write!(f, "Full"),
             Self::NameTooLong => write!(f, "NameTooLong"),
             Self::EmptyName => write!(f, "EmptyName"),
+            Self::InvalidLabelName => write!(f, "InvalidLabelName"),
+            Self::ReservedLabelName => write!(f, "ReservedLabelName"),
+            Self::DuplicateLabelName => write!(f, "DuplicateLabelName"),
+            Self::TooManyLabels => write!(f, "TooManyLabels"),
+            Self::LabelsTooLong => write!(f, "LabelsTooLong"),
+            Self::InvalidMetricName => write!(f, "InvalidMetricName"),
+            Self::KindMismatch => write!(f, "KindMismatch"),
         }
     }
 }
@@ -50,10 +57,18 @@ impl Format for Sample {
 
 impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
     fn format(&self, f: Formatter<'_>) {
+        // A labelled series: its name, then `{label=value,…}` unescaped.
+        write!(f, "{=str}", self.name.as_str());
+        if !self.labels.is_empty() {
+            write!(f, "{{");
+            for (i, (k, v)) in self.labels.iter().enumerate() {
+                write!(f, "{=str}{=str}={=str}", if i == 0 { "" } else { "," }, k, v);
+            }
+            write!(f, "}}");
+        }
         write!(
             f,
-            "{=str}: count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64} allocs={=u64}",
-            self.name.as_str(),
+            ": count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64} allocs={=u64}",
             self.count,
             saturating_ns(self.avg_duration),
             saturating_ns(self.min_duration),

@@ -6,13 +6,14 @@
 //! reads its answer slowly holds one worker, never the others. Dropping the
 //! [`Server`] stops the workers and closes the socket.
 
+use core::net::SocketAddr;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::time::Duration;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::string::String;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
 use std::vec::Vec;
 
 use crate::export::negotiate::Exposition;
@@ -41,8 +42,8 @@ impl Server {
     }
 }
 
-impl std::fmt::Debug for Server {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Server {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Server").field("addr", &self.addr).field("workers", &self.workers.len()).finish_non_exhaustive()
     }
 }
