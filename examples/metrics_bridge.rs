@@ -15,7 +15,7 @@ fn handle(request: u64) {
     let route = if request.is_multiple_of(2) { "/a" } else { "/b" };
     metrics::histogram!("handle_request", "route" => route).record(t0.elapsed().as_secs_f64());
     metrics::histogram!("response_size").record((512 * (request % 3 + 1)) as f64);
-    metrics::counter!("requests_total").increment(1); // not recorded: counted in drops()
+    metrics::counter!("requests_total", "route" => route).increment(1); // a perftrack counter
 }
 
 fn main() {
@@ -26,7 +26,14 @@ fn main() {
         handle(r);
     }
     TRACKER.print_report();
-    assert_eq!(TRACKER.summary(r#"handle_request{route="/a"}"#).map(|s| s.count), Some(100));
+    assert_eq!(
+        TRACKER.operation_with_labels("handle_request", &[("route", "/a")]).map(|op| op.summary().count),
+        Ok(100)
+    );
     assert_eq!(TRACKER.summary("response_size").map(|s| s.total_memory), Some(512 * (67 + 2 * 67 + 3 * 66)));
-    println!("dropped: {:?}", bridge.drops());
+    assert_eq!(TRACKER.counter_with_labels("requests", &[("route", "/b")]).map(|c| c.get()), Ok(100));
+    assert_eq!(bridge.drops(), perftrack::BridgeDrops::default(), "nothing dropped");
+    let mut text = String::new();
+    TRACKER.write_openmetrics(&mut text).expect("a String takes any text");
+    print!("{text}");
 }

@@ -552,7 +552,8 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let names = round(204 * ops);
     let slot = a + shards * shard + round(16 * buckets);
     let paths = round(24 + 192 * ops);
-    names + ops * slot + paths
+    let metrics = round(204 * ops) + ops * (shards + 1) * a;
+    names + ops * slot + paths + metrics
 }
 
 #[test]

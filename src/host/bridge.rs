@@ -1,7 +1,8 @@
-//! A `metrics`-facade `Recorder` that lands `histogram!` calls in a tracker,
-//! so code already written against the `metrics` crate records into
-//! perftrack without changing its call sites. Nothing is dropped without
-//! being counted and named.
+//! A `metrics`-facade `Recorder` that lands `counter!`, `gauge!` and
+//! `histogram!` calls in a tracker, labels as labels, so code already
+//! written against the `metrics` crate records into perftrack without
+//! changing its call sites. Nothing is dropped without being counted and
+//! named.
 
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -9,33 +10,38 @@ use core::time::Duration;
 use std::collections::{HashMap, HashSet};
 use std::string::String;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::vec::Vec;
 
 use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder, SharedString, Unit,
 };
 
+use crate::error::TrackerError;
 use crate::export::openmetrics::Escaped;
-use crate::name::MAX_NAME_LEN;
 use crate::operation::Operation;
 use crate::tracker::Tracker;
 
 /// A `metrics::Recorder` over a `'static` tracker.
 ///
-/// * **Histograms** become operations. The operation's name is the metric's
-///   name with its labels as Prometheus renders them, so
-///   `histogram!("req", "route" => "/a")` and `"/b"` stay apart:
-///   `req{route="/a"}`. Values follow the unit given by
-///   `describe_histogram!` (before the metric's first use): **time units** (seconds, the default when none
-///   is given, milli-, micro-, nanoseconds) are recorded as the duration;
-///   **byte units** (bytes to tebibytes) as the memory, with a zero
-///   duration. Negative and NaN values record zero; values too large
+/// * **Histograms** become operations, one labelled series per label set
+///   ([`Tracker::operation_with_labels`]): `histogram!("req", "route" =>
+///   "/a")` is the series `req{route="/a"}`, exported with `route` as a
+///   label. Values follow the unit given by `describe_histogram!` (before
+///   the metric's first use): **time units** (seconds, the default when
+///   none is given, milli-, micro-, nanoseconds) land in the duration
+///   histogram; **byte units** (bytes to tebibytes) as the memory, with a
+///   zero duration. Negative and NaN values record zero; values too large
 ///   saturate.
-/// * **Dropped, counted and named**: a histogram perftrack cannot hold (its
-///   name over [`MAX_NAME_LEN`] bytes, the tracker full, or a unit that is
-///   neither time nor bytes), and every counter and gauge (perftrack tracks
-///   time and memory per operation, not free-standing numbers). Each value
-///   recorded into such a handle counts in [`drops`](Self::drops), by
-///   reason; the first drop of each name is reported once on stderr.
+/// * **Counters and gauges** become perftrack's [`Counter`](crate::Counter)s
+///   and [`Gauge`](crate::Gauge)s, labelled likewise
+///   ([`Tracker::counter_with_labels`], [`Tracker::gauge_with_labels`]).
+///   Their values are kept as given, whatever their unit.
+/// * **Dropped, counted and named**: a metric perftrack cannot hold (a name
+///   that is not valid or over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes, labels it refuses, a
+///   full tracker, a histogram unit that is neither time nor bytes, or a
+///   counter's name already a gauge's). Each value recorded into such a
+///   handle counts in [`drops`](Self::drops), by reason; the first drop of
+///   each name is reported once on stderr.
 ///
 /// ```
 /// use perftrack::{MetricsBridge, Tracker};
@@ -44,11 +50,15 @@ use crate::tracker::Tracker;
 /// let bridge = MetricsBridge::new(&TRACKER);
 /// metrics::with_local_recorder(&bridge, || {
 ///     metrics::histogram!("db_query", "table" => "users").record(0.002);
-///     metrics::counter!("requests").increment(1); // dropped, and counted
+///     metrics::counter!("requests", "status" => "200").increment(3);
+///     metrics::gauge!("queue_depth").set(4.0);
 /// });
-/// let s = TRACKER.summary(r#"db_query{table="users"}"#).unwrap();
+/// let s = TRACKER.operation_with_labels("db_query", &[("table", "users")])?.summary();
 /// assert_eq!(s.total_duration, std::time::Duration::from_millis(2));
-/// assert_eq!(bridge.drops().counters, 1);
+/// assert_eq!(TRACKER.counter_with_labels("requests", &[("status", "200")])?.get(), 3);
+/// assert_eq!(TRACKER.gauge("queue_depth")?.get(), 4.0);
+/// assert_eq!(bridge.drops(), perftrack::BridgeDrops::default());
+/// # Ok::<(), perftrack::TrackerError>(())
 /// ```
 ///
 /// To install it for the whole process: `metrics::set_global_recorder(bridge)`.
@@ -62,22 +72,27 @@ pub struct MetricsBridge<const OPS: usize, const RING: usize, const SHARDS: usiz
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BridgeDrops {
-    /// Histogram values whose metric name (with its labels) is longer than
-    /// [`MAX_NAME_LEN`] bytes, or empty.
+    /// Values of metrics whose name is empty, longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)
+    /// bytes, not a Prometheus metric name (counters and gauges), or a
+    /// counter's that is already a gauge's (or the other way round).
     pub bad_name: u64,
-    /// Histogram values of a new metric that found the tracker full.
+    /// Values of metrics whose labels perftrack refuses (see
+    /// [`Labels::new`](crate::Labels::new)).
+    pub bad_labels: u64,
+    /// Values of a new metric that found the tracker full.
     pub tracker_full: u64,
     /// Histogram values in a unit that is neither time nor bytes.
     pub unsupported_unit: u64,
-    /// Counter increments and absolute sets.
+    /// Of the values above, the counter increments and absolute sets.
     pub counters: u64,
-    /// Gauge sets, increments and decrements.
+    /// Of the values above, the gauge sets, increments and decrements.
     pub gauges: u64,
 }
 
 #[derive(Debug, Default)]
 struct State {
     bad_name: AtomicU64,
+    bad_labels: AtomicU64,
     tracker_full: AtomicU64,
     unsupported_unit: AtomicU64,
     counters: AtomicU64,
@@ -112,6 +127,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         BridgeDrops {
             bad_name: get(&s.bad_name),
+            bad_labels: get(&s.bad_labels),
             tracker_full: get(&s.tracker_full),
             unsupported_unit: get(&s.unsupported_unit),
             counters: get(&s.counters),
@@ -124,8 +140,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 }
 
+/// The metric's labels, as pairs for [`Labels::new`](crate::Labels::new).
+fn pairs(key: &Key) -> Vec<(&str, &str)> {
+    key.labels().map(|l| (l.key(), l.value())).collect()
+}
+
 /// The metric's name with its labels as Prometheus renders them:
-/// `name{k="v",k2="v2"}` (label values escaped), or the bare name.
+/// `name{k="v",k2="v2"}` (label values escaped), or the bare name: how a
+/// drop is reported.
 fn rendered(key: &Key) -> String {
     let mut s = String::from(key.name());
     let mut labels = key.labels().peekable();
@@ -195,15 +217,47 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> HistogramFn
     }
 }
 
-/// A handle whose every value is counted as dropped.
+/// A perftrack counter behind the `metrics` handle.
+struct BridgedCounter<const SHARDS: usize>(crate::metric::counter::Counter<'static, SHARDS>);
+
+impl<const SHARDS: usize> CounterFn for BridgedCounter<SHARDS> {
+    fn increment(&self, value: u64) {
+        self.0.increment(value);
+    }
+    fn absolute(&self, value: u64) {
+        self.0.absolute(value);
+    }
+}
+
+/// A perftrack gauge behind the `metrics` handle.
+struct BridgedGauge(crate::metric::gauge::Gauge<'static>);
+
+impl GaugeFn for BridgedGauge {
+    fn increment(&self, value: f64) {
+        self.0.increment(value);
+    }
+    fn decrement(&self, value: f64) {
+        self.0.decrement(value);
+    }
+    fn set(&self, value: f64) {
+        self.0.set(value);
+    }
+}
+
+/// A handle whose every value is counted as dropped: under its reason, and
+/// under its kind for counters and gauges.
 struct Dropped {
     state: Arc<State>,
     reason: fn(&State) -> &AtomicU64,
+    kind: Option<fn(&State) -> &AtomicU64>,
 }
 
 impl Dropped {
     fn count(&self) {
         (self.reason)(&self.state).fetch_add(1, Ordering::Relaxed);
+        if let Some(kind) = self.kind {
+            kind(&self.state).fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -239,7 +293,25 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 {
     fn dropped(&self, name: &str, why: core::fmt::Arguments<'_>, reason: fn(&State) -> &AtomicU64) -> Arc<Dropped> {
         self.state.warn_once(name, why);
-        Arc::new(Dropped { state: self.state.clone(), reason })
+        Arc::new(Dropped { state: self.state.clone(), reason, kind: None })
+    }
+
+    /// The handle for a metric perftrack refused with `err`, by reason.
+    fn refused(&self, key: &Key, err: TrackerError, kind: Option<fn(&State) -> &AtomicU64>) -> Arc<Dropped> {
+        let name = rendered(key);
+        let mut d = match err {
+            TrackerError::Full => self.dropped(&name, format_args!("the tracker is full"), |s| &s.tracker_full),
+            TrackerError::InvalidLabelName
+            | TrackerError::ReservedLabelName
+            | TrackerError::DuplicateLabelName
+            | TrackerError::TooManyLabels
+            | TrackerError::LabelsTooLong => self.dropped(&name, format_args!("{err}"), |s| &s.bad_labels),
+            _ => self.dropped(&name, format_args!("{err}"), |s| &s.bad_name),
+        };
+        if let Some(d) = Arc::get_mut(&mut d) {
+            d.kind = kind;
+        }
+        d
     }
 }
 
@@ -256,11 +328,17 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-        Counter::from_arc(self.dropped(key.name(), format_args!("counters are not recorded"), |s| &s.counters))
+        match self.tracker.counter_with_labels(key.name(), &pairs(key)) {
+            Ok(c) => Counter::from_arc(Arc::new(BridgedCounter(c))),
+            Err(e) => Counter::from_arc(self.refused(key, e, Some(|s| &s.counters))),
+        }
     }
 
     fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-        Gauge::from_arc(self.dropped(key.name(), format_args!("gauges are not recorded"), |s| &s.gauges))
+        match self.tracker.gauge_with_labels(key.name(), &pairs(key)) {
+            Ok(g) => Gauge::from_arc(Arc::new(BridgedGauge(g))),
+            Err(e) => Gauge::from_arc(self.refused(key, e, Some(|s| &s.gauges))),
+        }
     }
 
     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
@@ -270,16 +348,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 self.dropped(&name, format_args!("its unit is neither time nor bytes"), |s| &s.unsupported_unit),
             );
         };
-        match self.tracker.operation(&name) {
+        match self.tracker.operation_with_labels(key.name(), &pairs(key)) {
             Ok(op) => Histogram::from_arc(Arc::new(OperationHistogram { op, kind })),
-            Err(crate::error::TrackerError::Full) => {
-                Histogram::from_arc(self.dropped(&name, format_args!("the tracker is full"), |s| &s.tracker_full))
-            }
-            Err(_) => Histogram::from_arc(self.dropped(
-                &name,
-                format_args!("its name (with labels) is empty or longer than {MAX_NAME_LEN} bytes"),
-                |s| &s.bad_name,
-            )),
+            Err(e) => Histogram::from_arc(self.refused(key, e, None)),
         }
     }
 }
