@@ -1,6 +1,7 @@
 //! Prints the OpenMetrics exposition of a tracker whose operation names
-//! carry quotes, backslashes, a newline, spaces and non-ASCII text: the input
-//! `scripts/export.sh` hands to `promtool check metrics`.
+//! carry quotes, backslashes, a newline, spaces and non-ASCII text, with a
+//! labelled series, a counter and gauges: the input `scripts/export.sh`
+//! hands to `promtool check metrics`.
 //!
 //! ```text
 //! cargo run --example openmetrics | promtool check metrics
@@ -11,7 +12,7 @@ use core::time::Duration;
 use perftrack::{Sample, Tracker};
 
 fn main() -> Result<(), perftrack::TrackerError> {
-    let t: Tracker<8, 16> = Tracker::new();
+    let t: Tracker<12, 16> = Tracker::new();
     let names = ["parse", "say \"hello\"", "back\\slash", "two\nlines", "with spaces", "größe ✓ 測定"];
     for (i, name) in names.iter().enumerate() {
         for k in 0..20u64 {
@@ -22,6 +23,14 @@ fn main() -> Result<(), perftrack::TrackerError> {
         }
     }
     t.operation("never_recorded")?; // a registered operation with no records
+    // A labelled series of an operation, a labelled counter and two gauges.
+    t.operation_with_labels("parse", &[("format", "json"), ("path", "a \"b\"\\c")])?
+        .record(Duration::from_micros(7), 64);
+    for (status, n) in [("200", 40), ("500", 2)] {
+        t.counter_with_labels("http_requests", &[("status", status)])?.increment(n);
+    }
+    t.gauge("queue_depth")?.set(3.5);
+    t.gauge_with_labels("temperature", &[("zone", "größe")])?.set(-1.25);
     let mut out = String::new();
     t.write_openmetrics(&mut out).map_err(|_| perftrack::TrackerError::Full)?;
     print!("{out}");

@@ -2,8 +2,10 @@
 //! recipe, compiled and run.
 //!
 //! ```text
-//! cargo run -p perftrack-axum-example              # serves on 127.0.0.1:3000 until Ctrl-C
+//! cargo run -p perftrack-axum-example              # serves on 127.0.0.1:3000 (/metrics on 3001) until Ctrl-C
 //! cargo run -p perftrack-axum-example -- --check   # serves, calls itself, checks the figures, exits
+//! cargo run -p perftrack-axum-example -- --load METRICS_ADDR SECS
+//!                                                  # sends the fixed mix, prints it, serves /metrics for SECS
 //! ```
 //!
 //! * `#[perftrack::measure]` on an `async fn` handler: axum requires the
@@ -12,25 +14,65 @@
 //! * Awaited calls nest in the call tree: `get_user;load_user`.
 //! * `lookup_cache` is cut short by a timeout: a cancelled call, recorded up
 //!   to the drop and counted in `MetricsSummary::cancelled`.
+//! * A timing layer labels each request by its matched route and status:
+//!   the labelled series `http_request{route="/users/{id}",status="404"}`,
+//!   and a counter of response bytes by route.
+//! * `perftrack::serve` is the `/metrics` endpoint, in one line.
 //! * `#[perftrack::main]` above `#[tokio::main]` prints the report at exit.
 
 use core::time::Duration;
 
+use std::collections::BTreeMap;
+use std::time::Instant;
+
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{MatchedPath, Path, Request};
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn};
+use axum::response::Response;
 use axum::routing::get;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Users above this id do not exist: `404`.
+const USERS: u32 = 1_000;
+
 /// `GET /users/{id}`: the handler, timed from its first poll to its response.
 #[perftrack::measure]
-async fn get_user(Path(id): Path<u32>) -> String {
+async fn get_user(Path(id): Path<u32>) -> Result<String, StatusCode> {
+    if id >= USERS {
+        return Err(StatusCode::NOT_FOUND);
+    }
     // A cache that answers too slowly is abandoned: its call is cancelled.
     let cached = tokio::time::timeout(Duration::from_millis(2), lookup_cache(id)).await.ok().flatten();
-    match cached {
+    Ok(match cached {
         Some(user) => user,
         None => load_user(id).await,
+    })
+}
+
+/// `GET /health`.
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// The timing layer: every matched request is a record of the labelled
+/// series `http_request{route=…,status=…}` (resolved per request: a lookup
+/// among the tracker's slots, then a wait-free record), and its body size
+/// goes to the counter `http_response_bytes{route=…}`.
+async fn timing(route: MatchedPath, request: Request, next: Next) -> Response {
+    let t0 = Instant::now();
+    let response = next.run(request).await;
+    let (route, status) = (route.as_str(), response.status().as_str().to_owned());
+    let tracker = perftrack::global();
+    if let Ok(op) = tracker.operation_with_labels("http_request", &[("route", route), ("status", &status)]) {
+        op.record(t0.elapsed(), 0);
     }
+    let bytes = axum::body::HttpBody::size_hint(response.body()).exact().unwrap_or(0);
+    if let Ok(c) = tracker.counter_with_labels("http_response_bytes", &[("route", route)]) {
+        c.increment(bytes);
+    }
+    response
 }
 
 /// A cache that is always too slow here.
@@ -49,16 +91,49 @@ async fn load_user(id: u32) -> String {
 
 /// The router: what `axum::serve` runs.
 fn app() -> Router {
-    Router::new().route("/users/{id}", get(get_user))
+    Router::new().route("/users/{id}", get(get_user)).route("/health", get(health)).route_layer(from_fn(timing))
+}
+
+/// The fixed mix the load generator sends: `(path, route, status)`. Each
+/// fifth user id is past the last user (`404`); every third request is a
+/// health check.
+fn mix(requests: u32) -> Vec<(String, &'static str, u16)> {
+    (0..requests)
+        .map(|i| match i % 3 {
+            0 => ("/health".to_string(), "/health", 200),
+            _ if i % 5 == 0 => (format!("/users/{}", USERS + i), "/users/{id}", 404),
+            _ => (format!("/users/{i}"), "/users/{id}", 200),
+        })
+        .collect()
+}
+
+/// Sends the mix; the count per route and per status it sent.
+async fn send(addr: core::net::SocketAddr, requests: u32) -> Result<[BTreeMap<String, u64>; 2], String> {
+    let mut by = [BTreeMap::new(), BTreeMap::new()];
+    for (path, route, status) in mix(requests) {
+        let (code, _) = call_status(addr, &path).await.map_err(|e| format!("{path}: {e}"))?;
+        if code != status {
+            return Err(format!("{path}: status {code}, expected {status}"));
+        }
+        *by[0].entry(route.to_string()).or_insert(0) += 1;
+        *by[1].entry(status.to_string()).or_insert(0) += 1;
+    }
+    Ok(by)
 }
 
 /// One HTTP/1.1 request on a new connection; the response body.
 async fn call(addr: core::net::SocketAddr, path: &str) -> std::io::Result<String> {
+    call_status(addr, path).await.map(|(_, body)| body)
+}
+
+/// One HTTP/1.1 request on a new connection; the status and the body.
+async fn call_status(addr: core::net::SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(addr).await?;
     stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await?;
-    Ok(response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()))
 }
 
 /// Serves, calls itself `requests` times, and checks what perftrack recorded.
@@ -87,20 +162,63 @@ async fn check(requests: u32) -> Result<(), String> {
             return Err(format!("no path {path:?} in the call tree:\n{folded}"));
         }
     }
+    // The timing layer's labelled series, against what was sent.
+    let sent = send(addr, 30).await?;
+    let mut by_route = BTreeMap::new();
+    let mut by_status = BTreeMap::new();
+    for s in tracker.summaries().filter(|s| s.name.as_str() == "http_request") {
+        let label = |k: &str| s.labels.get(k).unwrap_or("?").to_string();
+        *by_route.entry(label("route")).or_insert(0) += s.count;
+        *by_status.entry(label("status")).or_insert(0) += s.count;
+    }
+    // The first loop's `requests` calls were all `/users/{id}` and 200.
+    let mut want = sent.clone();
+    *want[0].entry("/users/{id}".into()).or_insert(0) += u64::from(requests);
+    *want[1].entry("200".into()).or_insert(0) += u64::from(requests);
+    if [by_route.clone(), by_status.clone()] != want {
+        return Err(format!("recorded by route {by_route:?} and status {by_status:?}, sent {want:?}"));
+    }
     println!(
-        "checked: {requests} requests; every handler call nests its cache and load calls; {requests} cache calls cancelled"
+        "checked: {requests} requests; every handler call nests its cache and load calls; {requests} cache calls cancelled; \
+         the timing layer's series by route {by_route:?} and by status {by_status:?} match what was sent"
     );
+    Ok(())
+}
+
+/// Serves the app on a free port, sends the fixed mix, prints what it sent
+/// (one JSON line), and serves `/metrics` at `metrics_addr` for `secs`.
+async fn load(metrics_addr: &str, secs: u64) -> Result<(), String> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move { axum::serve(listener, app()).await });
+    let server = perftrack::serve(perftrack::global(), metrics_addr).map_err(|e| format!("{metrics_addr}: {e}"))?;
+    let [route, status] = send(addr, 300).await?;
+    let json = |m: &BTreeMap<String, u64>| {
+        let pairs: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+        format!("{{{}}}", pairs.join(", "))
+    };
+    println!("{{\"route\": {}, \"status\": {}}}", json(&route), json(&status));
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    drop(server);
     Ok(())
 }
 
 #[perftrack::main]
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), String> {
-    if std::env::args().any(|a| a == "--check") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--check") {
         return check(20).await;
     }
+    if let Some(i) = args.iter().position(|a| a == "--load") {
+        let (Some(addr), Some(secs)) = (args.get(i + 1), args.get(i + 2).and_then(|s| s.parse().ok())) else {
+            return Err("usage: --load METRICS_ADDR SECS".into());
+        };
+        return load(addr, secs).await;
+    }
     let listener = TcpListener::bind("127.0.0.1:3000").await.map_err(|e| e.to_string())?;
-    println!("serving http://127.0.0.1:3000/users/7 (Ctrl-C ends it and prints the report)");
+    let _metrics = perftrack::serve(perftrack::global(), "127.0.0.1:3001").map_err(|e| e.to_string())?;
+    println!("serving http://127.0.0.1:3000/users/7 and /metrics on 3001 (Ctrl-C ends it and prints the report)");
     axum::serve(listener, app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
