@@ -181,7 +181,7 @@ pub mod __private {
 // The README's and the guide's recipes use the JSON history (`serde`), which
 // the workspace's test run turns on through perftrack-cli, as the full
 // suite's feature run does.
-#[cfg(all(doctest, feature = "serde"))]
+#[cfg(all(doctest, feature = "serde", feature = "http"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

@@ -98,8 +98,9 @@ fn ns(i: u64) -> u64 {
     i & 1023
 }
 
-const WORKLOADS: [&str; 9] = [
+const WORKLOADS: [&str; 10] = [
     "perftrack same operation",
+    "perftrack Counter::increment",
     "perftrack same op, 1 shard",
     "perftrack distinct operations",
     "shared fetch_add",
@@ -156,6 +157,19 @@ fn measure(w: &str, t: usize, iters: u64, reader: &mut (u64, Duration)) -> Durat
             let tracker: Tracker<32, 64, 1> = Tracker::new();
             let ops = vec![tracker.operation("op0").unwrap(); t];
             run_perftrack(&tracker, &ops, t, iters, reader)
+        }
+        "perftrack Counter::increment" => {
+            // One counter for every thread: each adds to its shard's cell.
+            let tracker = Wide::new();
+            let c = tracker.counter("events").unwrap();
+            let span = run(t, iters, &|_, n| {
+                for k in 0..n {
+                    c.increment(black_box(ns(k)));
+                }
+            });
+            let per_thread: u64 = (0..iters).map(ns).sum();
+            assert_eq!(c.get(), t as u64 * per_thread, "the counter lost increments");
+            span
         }
         "shared fetch_add" => {
             let c = AtomicU64::new(0);
@@ -261,16 +275,17 @@ fn main() {
     // in the same round, a few milliseconds apart, so a round's ratio sees
     // one stretch of the machine; the median of those ratios shrugs off the
     // stretches where the host slows this VM.
-    let per_round = |ti: usize| {
+    let per_round_of = |name: &str, ti: usize| {
         let at = |name: &str| WORKLOADS.iter().position(|&w| w == name).map(|wi| &spans[wi][ti]);
-        let (Some(a), Some(b)) = (at("perftrack same operation"), at("per-thread padded fetch_add")) else {
+        let (Some(a), Some(b)) = (at(name), at("per-thread padded fetch_add")) else {
             return f64::NAN;
         };
         let mut r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x.as_secs_f64() / y.as_secs_f64()).collect();
         r.sort_by(f64::total_cmp);
         r.get(r.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    let paired: Vec<f64> = (0..ts.len()).map(per_round).collect();
+    let paired: Vec<f64> = (0..ts.len()).map(|ti| per_round_of("perftrack same operation", ti)).collect();
+    let counter_paired: Vec<f64> = (0..ts.len()).map(|ti| per_round_of("perftrack Counter::increment", ti)).collect();
     let rows: Vec<(&str, Vec<(f64, f64)>)> = WORKLOADS
         .iter()
         .zip(&mut spans)
@@ -324,6 +339,11 @@ fn main() {
     );
     let _ = write!(out, "perftrack same operation / per-thread padded fetch_add, median of per-round ratios:");
     for (t, r) in ts.iter().zip(&paired) {
+        let _ = write!(out, " T={t} {r:.2}x");
+    }
+    let _ = writeln!(out);
+    let _ = write!(out, "perftrack Counter::increment / per-thread padded fetch_add, median of per-round ratios:");
+    for (t, r) in ts.iter().zip(&counter_paired) {
         let _ = write!(out, " T={t} {r:.2}x");
     }
     let _ = writeln!(out);
