@@ -114,6 +114,13 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.published().find(|(_, e, _)| e.matches(name, labels)).map(|(i, e, slot)| (i, (slot, &e.labels)))
     }
 
+    /// The series in slot `index`, if that slot is published: its name and
+    /// its slot. One entry's state, not a walk.
+    pub(crate) fn series_at(&self, index: usize) -> Option<(NameBuf, Series<'_, RING, SHARDS, BUCKETS>)> {
+        let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);
+        entry.is_ready().then(|| (entry.name.load(), (slot, &entry.labels)))
+    }
+
     /// The name in slot `index`, if that slot is published.
     pub(crate) fn name_at(&self, index: usize) -> Option<NameBuf> {
         self.published().nth(index).map(|(_, e, _)| e.name.load())

@@ -397,6 +397,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.registry.slot_at(index).map(|series| Operation::new(series, NameBuf::NONE, &self.paths, index))
     }
 
+    /// The operation in slot `index` with its name, if it is registered.
+    pub(crate) fn series_at(&self, index: usize) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
+        self.registry.series_at(index).map(|(name, series)| Operation::new(series, name, &self.paths, index))
+    }
+
     /// The call-path table.
     pub(crate) fn paths(&self) -> &PathTable {
         &self.paths

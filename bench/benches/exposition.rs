@@ -9,8 +9,9 @@
 
 mod common;
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use core::hint::black_box;
+use core::time::Duration;
+use std::time::Instant;
 
 use perftrack::Tracker;
 
@@ -49,7 +50,10 @@ fn main() {
         t.write_protobuf(&mut v).unwrap();
         v.len()
     });
-    println!("# {} ({}); {SERIES} labelled operation series and {SERIES} labelled counters; median of {RUNS} runs", common::cpu_model(), "1 shard");
+    println!(
+        "# {} (1 shard); {SERIES} labelled operation series and {SERIES} labelled counters; median of {RUNS} runs",
+        common::cpu_model()
+    );
     println!("write_openmetrics: {text_ms:.1} ms, {:.1} MB", text_len as f64 / 1e6);
     println!("write_protobuf:    {proto_ms:.1} ms, {:.1} MB", proto_len as f64 / 1e6);
 }

@@ -84,12 +84,32 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// except that the labelled series of one name come together, where
     /// the first of them was registered.
     pub fn summaries(&self) -> impl Iterator<Item = MetricsSummary<BUCKETS>> + '_ {
-        let ops = || self.tracker.operations();
-        // Without allocating: each name's group starts at its first series;
-        // later series of a name already shown are skipped.
-        ops().enumerate().flat_map(move |(i, first)| {
-            let shown = ops().take(i).any(|earlier| earlier.name() == first.name());
-            ops().skip(i).filter(move |op| !shown && op.name() == first.name()).map(|op| op.summary())
+        // Without allocating: `first` walks the slots, and a slot whose name
+        // an earlier slot has is skipped (its group was shown there); `next`
+        // walks from `first` for the series of its name. Slot by slot, with
+        // no iterator adapters, which keeps an MCU's report small.
+        let t = self.tracker;
+        let n = t.len();
+        let (mut first, mut next) = (0usize, 0usize);
+        core::iter::from_fn(move || {
+            while first < n {
+                let lead = t.series_at(first)?;
+                if next == first && (0..first).any(|k| t.series_at(k).is_some_and(|op| op.name() == lead.name())) {
+                    first += 1;
+                    next = first;
+                    continue;
+                }
+                while next < n {
+                    let op = t.series_at(next)?;
+                    next += 1;
+                    if op.name() == lead.name() {
+                        return Some(op.summary());
+                    }
+                }
+                first += 1;
+                next = first;
+            }
+            None
         })
     }
 }
@@ -147,16 +167,17 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 }
 
-/// The characters of a row's series: its name, then its labels.
+/// The bytes of a row's series: its name, then its labels (the table pads
+/// by bytes, as it always has).
 fn series_width<const BUCKETS: usize>(r: &MetricsSummary<BUCKETS>) -> usize {
     struct Count(usize);
     impl Write for Count {
         fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0 += s.chars().count();
+            self.0 += s.len();
             Ok(())
         }
     }
-    let mut c = Count(r.name.chars().count());
+    let mut c = Count(r.name.len());
     // Counting cannot fail.
     let _ = write!(c, "{}", r.labels);
     c.0
