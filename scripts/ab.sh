@@ -12,6 +12,8 @@
 # once: the call-path stack, the path table and the record), which changes
 # to the call paths quote. Then a snapshot: `summaries()` of 32 operations
 # with records across six decades, which changes to the histogram quote.
+# Then the contended (hot/cold) path: a thread that is not the shard's owner
+# records on a shard another thread owns, which changes to that path quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:-HEAD}
@@ -108,6 +110,30 @@ macro_rules! snapshots {
     }};
 }
 
+const C: u64 = 5_000_000;
+
+macro_rules! contended {
+    ($krate:ident) => {{
+        // One shard, owned by the main thread (its first record marks it);
+        // the timed thread holds another token, so it records on the
+        // contended path.
+        static T: $krate::Tracker<4, 64, 1> = $krate::Tracker::new();
+        let op = T.operation("contended").unwrap();
+        op.record(Duration::from_nanos(1), 0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let t0 = Instant::now();
+                for i in 0..C {
+                    op.record(Duration::from_nanos(black_box(i) & 1023), 64);
+                }
+                t0.elapsed().as_nanos() as f64 / C as f64
+            })
+            .join()
+            .unwrap()
+        })
+    }};
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -149,6 +175,18 @@ fn main() {
     println!("summaries() of 32 operations, 8 shards, 1 thread, {rounds} rounds of {S} each side:");
     println!("  before: {:.2} µs (median)", median(&mut b));
     println!("  after  (working tree): {:.2} µs (median)", median(&mut a));
+    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        let (x, y) =
+            if i % 2 == 0 { (contended!(before), contended!(after)) } else { let y = contended!(after); (contended!(before), y) };
+        b.push(x);
+        a.push(y);
+        r.push(y / x);
+    }
+    println!("contended record (a non-owner on an owned shard: hot/cold), {rounds} rounds of {C} each side:");
+    println!("  before: {:.2} ns/record (median)", median(&mut b));
+    println!("  after  (working tree): {:.2} ns/record (median)", median(&mut a));
     println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
 }
 RS

@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use crate::labels::{MAX_LABELS, MAX_LABELS_LEN};
 use crate::name::{BadName, MAX_NAME_LEN};
 
 /// Why a name (and its labels) could not be turned into a slot.
@@ -36,9 +35,9 @@ pub enum TrackerError {
     ReservedLabelName,
     /// A label name is given twice.
     DuplicateLabelName,
-    /// More than [`MAX_LABELS`] labels.
+    /// More than [`MAX_LABELS`](crate::MAX_LABELS) labels.
     TooManyLabels,
-    /// The labels take more than [`MAX_LABELS_LEN`] bytes stored (each name
+    /// The labels take more than [`MAX_LABELS_LEN`](crate::MAX_LABELS_LEN) bytes stored (each name
     /// and value, and a byte between each two).
     LabelsTooLong,
     /// A counter's or gauge's name is not a Prometheus metric name,
@@ -60,10 +59,10 @@ impl fmt::Display for TrackerError {
                 "a label name is reserved: names starting with `__` are Prometheus's, and `operation`, `quantile` and `le` are perftrack's own",
             ),
             Self::DuplicateLabelName => f.write_str("a label name is given twice"),
-            Self::TooManyLabels => write!(f, "more than {MAX_LABELS} labels"),
-            Self::LabelsTooLong => {
-                write!(f, "the labels take more than {MAX_LABELS_LEN} bytes (names, values and one byte between each two)")
-            }
+            Self::TooManyLabels => f.write_str("more labels than perftrack::MAX_LABELS allows"),
+            Self::LabelsTooLong => f.write_str(
+                "the labels take more bytes than perftrack::MAX_LABELS_LEN allows (names, values and one byte between each two)",
+            ),
             Self::InvalidMetricName => f.write_str("a counter's or gauge's name must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
             Self::KindMismatch => f.write_str("the name is already registered as the other kind (counter or gauge) in this tracker"),
         }

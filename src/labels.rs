@@ -4,7 +4,7 @@
 //! so that the same set in any order is the same series, and published in
 //! atomic words like a name (`name.rs`).
 
-use core::fmt;
+use core::fmt::{self, Write};
 
 use crate::error::TrackerError;
 use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
@@ -164,7 +164,7 @@ impl fmt::Display for Labels {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{name}=\"{}\"", crate::export::openmetrics::Escaped(value))?;
+            write!(f, "{name}=\"{}\"", Escaped(value))?;
         }
         f.write_str("}")
     }
@@ -173,6 +173,24 @@ impl fmt::Display for Labels {
 impl fmt::Debug for Labels {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A label value, escaped per the OpenMetrics ABNF (also how Prometheus
+/// renders label values in a series name, which the `metrics` bridge uses).
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '"' => f.write_str("\\\"")?,
+                '\n' => f.write_str("\\n")?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -246,7 +264,7 @@ mod serde_impl {
                     type Text = heapless::String<MAX_LABELS_LEN>;
                     let mut pairs: heapless::Vec<(Text, Text), MAX_LABELS> = heapless::Vec::new();
                     while let Some((k, v)) = map.next_entry::<Text, Text>()? {
-                        pairs.push((k, v)).map_err(|_| de::Error::custom(crate::TrackerError::TooManyLabels))?;
+                        pairs.push((k, v)).map_err(|_| de::Error::custom(crate::error::TrackerError::TooManyLabels))?;
                     }
                     let mut refs: heapless::Vec<(&str, &str), MAX_LABELS> = heapless::Vec::new();
                     for (k, v) in &pairs {

@@ -88,6 +88,7 @@ mod clock;
 mod compare;
 mod error;
 mod export;
+mod fork;
 mod histogram;
 #[cfg(feature = "std")]
 mod host;

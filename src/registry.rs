@@ -15,6 +15,7 @@
 //! already registered are found without waiting, so a full tracker keeps
 //! recording them. Recording on a resolved `Operation` never comes here.
 
+use crate::fork;
 use crate::labels::{LabelCell, Labels};
 use crate::name::{NameBuf, NameCell};
 use crate::record::slot::OpSlot;
@@ -85,13 +86,19 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                     READY if entry.matches(name, labels) => return Some((index, (slot, &entry.labels))),
                     READY => break,
                     FREE => {
+                        // A registrar of the same key waits while this entry
+                        // is claimed: no fork may fall between the claim and
+                        // the publish (`fork.rs`).
+                        let section = fork::enter();
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.name.store(name);
                             entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
+                            fork::leave(section);
                             return Some((index, (slot, &entry.labels)));
                         }
+                        fork::leave(section);
                     }
                     _ => backoff.snooze(),
                 }

@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
-use crate::labels::Labels;
+use crate::labels::{Escaped, Labels};
 use crate::metric::{Kind, Registered};
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
@@ -338,24 +338,6 @@ impl fmt::Display for SampleLabels<'_> {
     }
 }
 
-/// A label value, escaped per the OpenMetrics ABNF (also how Prometheus
-/// renders label values in a series name, which the `metrics` bridge uses).
-pub(crate) struct Escaped<'a>(pub(crate) &'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '\\' => f.write_str("\\\\")?,
-                '"' => f.write_str("\\\"")?,
-                '\n' => f.write_str("\\n")?,
-                c => f.write_char(c)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// A duration as exact decimal seconds: `12.000345678`.
 struct Seconds(Duration);
 
@@ -544,8 +526,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
 #[cfg(test)]
 mod tests {
-    use super::{Escaped, ExportOptions, Seconds};
+    use super::{ExportOptions, Seconds};
     use crate::histogram::buckets::COARSE_BUCKETS;
+    use crate::labels::Escaped;
     use crate::tracker::Tracker;
     use core::time::Duration;
     use std::format;

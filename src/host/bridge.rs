@@ -17,7 +17,7 @@ use metrics::{
 };
 
 use crate::error::TrackerError;
-use crate::export::openmetrics::Escaped;
+use crate::labels::Escaped;
 use crate::operation::Operation;
 use crate::tracker::Tracker;
 

@@ -18,6 +18,7 @@ pub(crate) mod counter;
 pub(crate) mod gauge;
 
 use crate::error::TrackerError;
+use crate::fork;
 use crate::labels::{LabelCell, Labels};
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
@@ -114,14 +115,20 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
                     }
                     READY => break,
                     FREE => {
+                        // A registrar of the same key waits while this entry
+                        // is claimed: no fork may fall between the claim and
+                        // the publish (`fork.rs`).
+                        let section = fork::enter();
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.kind.store(kind as u8, Ordering::Relaxed);
                             entry.name.store(name);
                             entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
+                            fork::leave(section);
                             return Ok(values);
                         }
+                        fork::leave(section);
                     }
                     _ => backoff.snooze(),
                 }

@@ -24,6 +24,7 @@
 
 use heapless::Vec;
 
+use crate::fork;
 use crate::histogram::Histogram;
 use crate::histogram::buckets::Layout;
 use crate::record::owner::shard_of;
@@ -121,6 +122,9 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     /// The bucket counts are added into `hist` (the caller's, zeroed), so
     /// that a histogram is not moved on its way out.
     pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> Totals {
+        // Later readers wait for this one's lock and flips: no fork may fall
+        // in the middle of it (`fork.rs`).
+        let section = fork::enter();
         let mut backoff = Backoff::new();
         // Acquire: pairs with the Release below from the previous reader, so
         // this reader sees its clearing of the cold halves.
@@ -149,6 +153,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
             cold_half.drain_into(range, hist, hot_half);
         }
         self.reading.store(false, Ordering::Release);
+        fork::leave(section);
         t
     }
 

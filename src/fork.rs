@@ -1,0 +1,180 @@
+//! The fork barrier: no thread of the parent is inside a step that other
+//! threads wait for when the process forks.
+//!
+//! Readers wait in three places (docs/DESIGN.md, "Fork and interrupts"):
+//! the slot's reader lock while another reader snapshots, the hot/cold wait
+//! for contended writers in flight, and a registrar's wait for another one
+//! copying a new name in. In a forked child only the forking thread lives
+//! on, so a step another parent thread was in the middle of would never end,
+//! and every later reader of that operation would wait for ever. Neither
+//! step can be finished or undone by someone else (a contended record has
+//! added some of its sums and not others), so the fork must not fall in the
+//! middle of one.
+//!
+//! Each such step is a *critical section*: [`enter`] counts the thread in,
+//! on a stripe of its own, and [`leave`] counts it out. A `pthread_atfork`
+//! handler, run in the forking thread before the fork, raises `FORKING`
+//! and waits until every stripe is zero; a thread that enters while
+//! `FORKING` is up counts itself out again and waits until the fork is done.
+//! The enter is a Dekker handshake: the thread's count is a `SeqCst` RMW
+//! followed by a `SeqCst` load of `FORKING`, and the handler's store of
+//! `FORKING` is `SeqCst` followed by `SeqCst` loads of the stripes, so
+//! either the thread sees `FORKING` or the handler sees its count.
+//!
+//! A thread's sections do not nest in the code, but a signal handler may
+//! record in one while its thread is in another: a per-thread depth lets the
+//! inner one through, so a handler never waits for a fork that waits for
+//! its own thread. The steps are short (a contended record, one snapshot,
+//! a name's copy), so the fork waits a few microseconds at most.
+//!
+//! Without `std` there is no fork, and under loom and miri the barrier is
+//! off (neither models `fork`): [`enter`] then costs nothing.
+
+/// A thread inside a critical section, until [`leave`] counts it out. Not
+/// a guard that drops: a `Drop` here would put unwinding paths into the
+/// record functions around it, and the code between the two calls cannot
+/// panic.
+#[derive(Clone, Copy)]
+pub(crate) struct Section {
+    #[cfg(all(feature = "std", unix, not(perftrack_loom), not(miri)))]
+    stripe: usize,
+}
+
+/// Counts the calling thread into a critical section, waiting first while a
+/// fork is under way.
+#[inline]
+pub(crate) fn enter() -> Section {
+    imp::enter()
+}
+
+/// Counts the calling thread out of the section `enter` gave.
+#[inline]
+pub(crate) fn leave(section: Section) {
+    imp::leave(section);
+}
+
+#[cfg(not(all(feature = "std", unix, not(perftrack_loom), not(miri))))]
+mod imp {
+    use super::Section;
+
+    #[inline]
+    pub(super) fn enter() -> Section {
+        Section {}
+    }
+
+    #[inline]
+    pub(super) fn leave(_: Section) {}
+}
+
+#[cfg(all(feature = "std", unix, not(perftrack_loom), not(miri)))]
+#[allow(unsafe_code)]
+mod imp {
+    use core::cell::Cell;
+    use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Once;
+
+    use super::Section;
+
+    /// Stripes of the count of threads inside a section: a thread counts on
+    /// its own (threads share one only past this many).
+    const STRIPES: usize = 32;
+
+    /// One stripe, on a cache line pair of its own (as `CachePadded`, which
+    /// lives above this file).
+    #[repr(align(128))]
+    struct Stripe(AtomicUsize);
+
+    impl core::ops::Deref for Stripe {
+        type Target = AtomicUsize;
+        fn deref(&self) -> &AtomicUsize {
+            &self.0
+        }
+    }
+
+    static ENTERED: [Stripe; STRIPES] = [const { Stripe(AtomicUsize::new(0)) }; STRIPES];
+    static FORKING: AtomicBool = AtomicBool::new(false);
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static REGISTER: Once = Once::new();
+
+    std::thread_local! {
+        /// This thread's stripe, chosen at its first section. No destructor,
+        /// so it stays readable in other thread-locals' destructors.
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+        /// How many sections this thread is inside (a signal handler's
+        /// record inside its thread's snapshot is the second).
+        static DEPTH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    extern "C" fn prepare() {
+        FORKING.store(true, Ordering::SeqCst);
+        for stripe in &ENTERED {
+            while stripe.load(Ordering::SeqCst) != 0 {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    extern "C" fn after() {
+        FORKING.store(false, Ordering::Release);
+    }
+
+    fn register() {
+        REGISTER.call_once(|| {
+            // SAFETY: the three handlers are `extern "C"` functions with no
+            // arguments, as `pthread_atfork` requires; they only touch
+            // statics, and `prepare` waits only for threads inside a section,
+            // which never fork and never wait for a fork while inside one.
+            // A failure (ENOMEM) leaves the barrier off: it is only reported.
+            let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(after), Some(after)) };
+            if rc != 0 {
+                std::eprintln!("perftrack: pthread_atfork failed ({rc}); a forked child may wait in a read");
+            }
+        });
+    }
+
+    // Out of line: the contended record path calls it, and inlined there it
+    // would weigh on the owner's path beside it (measured: scripts/ab.sh).
+    #[inline(never)]
+    pub(super) fn enter() -> Section {
+        let depth = DEPTH.with(Cell::get);
+        let stripe = STRIPE.with(|s| {
+            let mut v = s.get();
+            if v == usize::MAX {
+                v = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+                s.set(v);
+            }
+            v
+        });
+        DEPTH.with(|d| d.set(depth + 1));
+        if depth > 0 {
+            // Already counted in: a handler inside its own thread's section.
+            return Section { stripe: usize::MAX };
+        }
+        if !REGISTER.is_completed() {
+            register();
+        }
+        let count = &ENTERED[stripe];
+        loop {
+            // SeqCst, with the SeqCst load below: the Dekker handshake with
+            // `prepare` (module docs).
+            count.fetch_add(1, Ordering::SeqCst);
+            if !FORKING.load(Ordering::SeqCst) {
+                return Section { stripe };
+            }
+            count.fetch_sub(1, Ordering::Release);
+            while FORKING.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn leave(section: Section) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        if let Some(count) = ENTERED.get(section.stripe) {
+            // Release: the section's writes happen before the fork that
+            // waited for this.
+            count.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
