@@ -1,7 +1,8 @@
 //! A forked child never hangs: while parent threads snapshot an operation,
 //! record on its contended path and register new series, the main thread
 //! forks again and again, and each child reads (summary, report, both
-//! expositions, history), records and registers within a bound, and sees
+//! expositions, and with `serde` the history line), records and registers
+//! within a bound, and sees
 //! every record that completed before the fork. In a binary of its own: a
 //! fork copies the whole test process.
 #![cfg(unix)]
@@ -64,6 +65,20 @@ fn wait_child(pid: libc::pid_t) -> Result<i32, String> {
     }
 }
 
+/// The JSON history line of a snapshot reads back (with `serde`).
+fn history_reads(t: &Tracker<64, 8, 1>) -> bool {
+    #[cfg(feature = "serde")]
+    {
+        let line = perftrack::Snapshot::take(t).to_json_line();
+        perftrack::Snapshot::from_json_lines(&line).is_ok()
+    }
+    #[cfg(not(feature = "serde"))]
+    {
+        let _ = t;
+        true
+    }
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "miri does not fork")]
 fn a_child_forked_amid_snapshots_contended_records_and_registrations_never_hangs() {
@@ -114,7 +129,8 @@ fn a_child_forked_amid_snapshots_contended_records_and_registrations_never_hangs
                 let read = s.count >= before
                     && t.write_openmetrics(&mut text).is_ok()
                     && t.write_protobuf(&mut bytes).is_ok()
-                    && t.report().to_string().contains("hot");
+                    && t.report().to_string().contains("hot")
+                    && history_reads(t);
                 // The child records and registers as any process.
                 for _ in 0..10 {
                     op.record(Duration::from_nanos(50), 1);
