@@ -91,17 +91,7 @@ fn main() {
                 let accept = req.headers().iter().find(|h| h.field.equiv("Accept")).map(|h| h.value.as_str());
                 let format = Exposition::negotiate(accept);
                 let mut body = Vec::new();
-                // Writing to a Vec cannot fail.
-                match format {
-                    Exposition::Protobuf => {
-                        let Ok(()) = TRACKER.write_protobuf(&mut body);
-                    }
-                    Exposition::OpenMetrics => {
-                        let mut text = String::new();
-                        let _ = TRACKER.write_openmetrics(&mut text);
-                        body = text.into_bytes();
-                    }
-                }
+                format.write(&*TRACKER, &mut body);
                 let header = tiny_http::Header::from_bytes("Content-Type", format.content_type())
                     .expect("a valid static header");
                 tiny_http::Response::from_data(body).with_header(header)

@@ -141,53 +141,35 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn main() {
     let rounds: usize = std::env::var("PERFTRACK_AB_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
-    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..rounds {
-        // Alternate which side goes first, so drift hits both alike.
-        let (x, y) = if i % 2 == 0 { (block!(before), block!(after)) } else { let y = block!(after); (block!(before), y) };
-        b.push(x);
-        a.push(y);
-        r.push(y / x);
-    }
-    println!("Operation::record, 1 thread, {rounds} rounds of {N} records each side (same process):");
-    println!("  before ({}): {:.2} ns/record (median)", std::env::var("AB_REV").unwrap_or_default(), median(&mut b));
-    println!("  after  (working tree): {:.2} ns/record (median)", median(&mut a));
-    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
-    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..rounds {
-        let (x, y) = if i % 2 == 0 { (guards!(before), guards!(after)) } else { let y = guards!(after); (guards!(before), y) };
-        b.push(x);
-        a.push(y);
-        r.push(y / x);
-    }
-    println!("ScopeGuard (op.time(), dropped at once), 1 thread, {rounds} rounds of {G} guards each side:");
-    println!("  before: {:.2} ns/guard (median)", median(&mut b));
-    println!("  after  (working tree): {:.2} ns/guard (median)", median(&mut a));
-    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
-    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..rounds {
-        let (x, y) =
-            if i % 2 == 0 { (snapshots!(before), snapshots!(after)) } else { let y = snapshots!(after); (snapshots!(before), y) };
-        b.push(x);
-        a.push(y);
-        r.push(y / x);
-    }
-    println!("summaries() of 32 operations, 8 shards, 1 thread, {rounds} rounds of {S} each side:");
-    println!("  before: {:.2} µs (median)", median(&mut b));
-    println!("  after  (working tree): {:.2} µs (median)", median(&mut a));
-    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
-    let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..rounds {
-        let (x, y) =
-            if i % 2 == 0 { (contended!(before), contended!(after)) } else { let y = contended!(after); (contended!(before), y) };
-        b.push(x);
-        a.push(y);
-        r.push(y / x);
-    }
-    println!("contended record (a non-owner on an owned shard: hot/cold), {rounds} rounds of {C} each side:");
-    println!("  before: {:.2} ns/record (median)", median(&mut b));
-    println!("  after  (working tree): {:.2} ns/record (median)", median(&mut a));
-    println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+    // Each measurement: `rounds` rounds, the two sides alternating which
+    // goes first, so drift hits both alike; the medians of each side and of
+    // the per-round ratios.
+    let ab = |what: &str, unit: &str, before: &dyn Fn() -> f64, after: &dyn Fn() -> f64| {
+        let (mut b, mut a, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..rounds {
+            let (x, y) = if i % 2 == 0 { (before(), after()) } else { let y = after(); (before(), y) };
+            b.push(x);
+            a.push(y);
+            r.push(y / x);
+        }
+        println!("{what}, {rounds} rounds each side (same process):");
+        println!("  before ({}): {:.2} {unit} (median)", std::env::var("AB_REV").unwrap_or_default(), median(&mut b));
+        println!("  after  (working tree): {:.2} {unit} (median)", median(&mut a));
+        println!("  after/before: {:.3} (median of per-round ratios)", median(&mut r));
+    };
+    ab(&format!("Operation::record, 1 thread, {N} records a round"), "ns/record", &|| block!(before), &|| block!(after));
+    ab(&format!("ScopeGuard (op.time(), dropped at once), 1 thread, {G} guards a round"), "ns/guard", &|| guards!(before), &|| {
+        guards!(after)
+    });
+    ab(&format!("summaries() of 32 operations, 8 shards, 1 thread, {S} a round"), "µs", &|| snapshots!(before), &|| {
+        snapshots!(after)
+    });
+    ab(
+        &format!("contended record (a non-owner on an owned shard: hot/cold), {C} records a round"),
+        "ns/record",
+        &|| contended!(before),
+        &|| contended!(after),
+    );
 }
 RS
 cd "$work/bench"

@@ -291,9 +291,15 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         Ok(Gauge::over(values))
     }
 
-    /// The counters and gauges, in registration order (for the exporters).
-    pub(crate) fn metrics(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
-        self.metrics.registered()
+    /// The counter and gauge families, each by its first series and that
+    /// series' index (for the exporters; see `Metrics::families`).
+    pub(crate) fn metric_families(&self) -> impl Iterator<Item = (usize, Registered<'_, SHARDS>)> {
+        self.metrics.families()
+    }
+
+    /// The series of the family whose first series is entry `first`.
+    pub(crate) fn metric_family(&self, first: usize) -> impl Iterator<Item = Registered<'_, SHARDS>> {
+        self.metrics.family(first)
     }
 
     /// `operation` for a name already validated (a `Timer`'s).

@@ -119,6 +119,11 @@ fn decode(mut bytes: &[u8]) -> Vec<MetricFamily> {
     out
 }
 
+/// A metric's labels as `(name, value)` pairs, in the order written.
+fn pairs(m: &Metric) -> Vec<(&str, &str)> {
+    m.label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect()
+}
+
 fn label<'a>(m: &'a Metric, name: &str) -> Option<&'a str> {
     m.label.iter().find(|l| l.name.as_deref() == Some(name)).and_then(|l| l.value.as_deref())
 }
@@ -299,8 +304,7 @@ fn constant_labels_and_prefix_come_through() {
     assert_eq!(families[0].name.as_deref(), Some("app_operation_duration_seconds"));
     assert_eq!(families[0].unit.as_deref(), Some("seconds"));
     let m = &families[0].metric[0];
-    let pairs: Vec<(&str, &str)> =
-        m.label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
+    let pairs = pairs(m);
     assert_eq!(pairs, [("zone", "eu \"1\""), ("operation", "mixed")]);
 }
 
@@ -392,8 +396,7 @@ fn a_labelled_series_carries_its_labels_after_operation() {
     let mut bytes = Vec::new();
     T.write_protobuf(&mut bytes).unwrap();
     for f in decode(&bytes) {
-        let pairs: Vec<(&str, &str)> =
-            f.metric[0].label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
+        let pairs = pairs(&f.metric[0]);
         assert_eq!(pairs, [("operation", "requests"), ("route", "/a"), ("status", "200")], "{:?}", f.name);
     }
 }
@@ -409,14 +412,8 @@ fn counters_and_gauges_are_counter_and_gauge_families() {
     let families = decode(&bytes);
     let counter = families.iter().find(|f| f.r#type == Some(COUNTER)).unwrap();
     assert_eq!(counter.name.as_deref(), Some("http_requests_total"));
-    let values: Vec<(Vec<(&str, &str)>, f64)> = counter
-        .metric
-        .iter()
-        .map(|m| {
-            let pairs = m.label.iter().map(|l| (l.name.as_deref().unwrap(), l.value.as_deref().unwrap())).collect();
-            (pairs, m.counter.as_ref().unwrap().value.unwrap())
-        })
-        .collect();
+    let values: Vec<(Vec<(&str, &str)>, f64)> =
+        counter.metric.iter().map(|m| (pairs(m), m.counter.as_ref().unwrap().value.unwrap())).collect();
     assert_eq!(
         values,
         [(vec![("instance", "a"), ("status", "200")], 7.0), (vec![("instance", "a"), ("status", "500")], 1.0)]

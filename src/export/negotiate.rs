@@ -4,6 +4,8 @@
 
 use crate::export::openmetrics::OPENMETRICS_CONTENT_TYPE;
 use crate::export::protobuf::PROTOBUF_CONTENT_TYPE;
+#[cfg(feature = "std")]
+use crate::tracker::Tracker;
 
 /// The two expositions a tracker writes, and how a scraper picks one.
 ///
@@ -76,6 +78,41 @@ impl Exposition {
         match self {
             Self::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
             Self::Protobuf => PROTOBUF_CONTENT_TYPE,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Exposition {
+    /// Writes `tracker` in this exposition into `out`: what a `/metrics`
+    /// handler answers with, under [`content_type`](Self::content_type).
+    ///
+    /// ```
+    /// use perftrack::{Exposition, Tracker};
+    ///
+    /// static T: Tracker<2, 4> = Tracker::new();
+    /// T.counter("hits")?.increment(1);
+    /// let mut body = Vec::new();
+    /// Exposition::OpenMetrics.write(&T, &mut body);
+    /// assert!(body.ends_with(b"hits_total 1\n# EOF\n"));
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn write<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+        self,
+        tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+        out: &mut std::vec::Vec<u8>,
+    ) {
+        match self {
+            Self::Protobuf => {
+                let Ok(()) = tracker.write_protobuf(out);
+            }
+            Self::OpenMetrics => {
+                let mut text = std::string::String::new();
+                // Writing to a String fails only on a formatter error, which
+                // the default options never raise.
+                let _ = tracker.write_openmetrics(&mut text);
+                out.extend_from_slice(text.as_bytes());
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use core::time::Duration;
 use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
 use crate::labels::{Escaped, Labels};
-use crate::metric::{Kind, Registered};
+use crate::metric::Kind;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -237,11 +237,7 @@ fn write_metrics<W: Write, const OPS: usize, const RING: usize, const SHARDS: us
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
-    for (i, first) in tracker.metrics().enumerate() {
-        let same = |m: &Registered<'_, SHARDS>| m.kind == first.kind && m.name == first.name;
-        if tracker.metrics().take(i).any(|m| same(&m)) {
-            continue;
-        }
+    for (i, first) in tracker.metric_families() {
         let name = first.name.as_str();
         let (kind, help) = match first.kind {
             Kind::Counter => ("counter", COUNTER_HELP),
@@ -249,8 +245,8 @@ fn write_metrics<W: Write, const OPS: usize, const RING: usize, const SHARDS: us
         };
         writeln!(w, "# TYPE {name} {kind}")?;
         writeln!(w, "# HELP {name} {help}")?;
-        for m in tracker.metrics().skip(i).filter(|m| same(m)) {
-            let l = MetricLabels { consts: o.labels, series: &m.labels };
+        for m in tracker.metric_family(i) {
+            let l = SampleLabels { consts: o.labels, op: None, series: &m.labels, extra: None };
             match m.kind {
                 Kind::Counter => writeln!(w, "{name}_total{l} {}", m.counter())?,
                 Kind::Gauge => writeln!(w, "{name}{l} {}", Float(m.gauge()))?,
@@ -280,30 +276,6 @@ impl fmt::Display for Float {
     }
 }
 
-/// `{k="v",…[,series labels…]}` for a counter or gauge; nothing when both
-/// are empty.
-struct MetricLabels<'a> {
-    consts: &'a [(&'a str, &'a str)],
-    series: &'a Labels,
-}
-
-impl fmt::Display for MetricLabels<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut pairs = self.consts.iter().copied().chain(own_series(self.consts, self.series)).peekable();
-        if pairs.peek().is_none() {
-            return Ok(());
-        }
-        f.write_char('{')?;
-        for (i, (k, v)) in pairs.enumerate() {
-            if i > 0 {
-                f.write_char(',')?;
-            }
-            write!(f, "{k}=\"{}\"", Escaped(v))?;
-        }
-        f.write_char('}')
-    }
-}
-
 /// A series' labels but those a constant label of the export names: the
 /// constant one wins, so no sample carries a label twice.
 pub(crate) fn own_series<'a>(
@@ -313,26 +285,39 @@ pub(crate) fn own_series<'a>(
     series.iter().filter(move |(k, _)| consts.iter().all(|(c, _)| c != k))
 }
 
-/// `{k="v",…,operation="…"[,series labels…][,extra="…"]}`.
+/// A sample's labels, in the order both expositions write them: the
+/// constant ones, `operation` (for an operation's families; a counter or a
+/// gauge has none), then the series' own but those a constant one names.
+pub(crate) fn sample_labels<'a>(
+    consts: &'a [(&'a str, &'a str)],
+    op: Option<&'a str>,
+    series: &'a Labels,
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    consts.iter().copied().chain(op.map(|op| ("operation", op))).chain(own_series(consts, series))
+}
+
+/// `{k="v",…,operation="…"[,series labels…][,extra="…"]}`: the labels of
+/// [`sample_labels`], then `extra` (a bucket's `le`); nothing when there
+/// are none at all.
 struct SampleLabels<'a> {
     consts: &'a [(&'a str, &'a str)],
-    op: &'a str,
+    op: Option<&'a str>,
     series: &'a Labels,
     extra: Option<(&'a str, &'a str)>,
 }
 
 impl fmt::Display for SampleLabels<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut pairs = sample_labels(self.consts, self.op, self.series).chain(self.extra).peekable();
+        if pairs.peek().is_none() {
+            return Ok(());
+        }
         f.write_char('{')?;
-        for (k, v) in self.consts {
-            write!(f, "{k}=\"{}\",", Escaped(v))?;
-        }
-        write!(f, "operation=\"{}\"", Escaped(self.op))?;
-        for (k, v) in own_series(self.consts, self.series) {
-            write!(f, ",{k}=\"{}\"", Escaped(v))?;
-        }
-        if let Some((k, v)) = self.extra {
-            write!(f, ",{k}=\"{}\"", Escaped(v))?;
+        for (i, (k, v)) in pairs.enumerate() {
+            if i > 0 {
+                f.write_char(',')?;
+            }
+            write!(f, "{k}=\"{}\"", Escaped(v))?;
         }
         f.write_char('}')
     }
@@ -366,7 +351,7 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
     fn labels<'a>(o: &'a ExportOptions<'a>, op: &'a str, series: &'a Labels) -> SampleLabels<'a> {
-        SampleLabels { consts: o.labels, op, series, extra: None }
+        SampleLabels { consts: o.labels, op: Some(op), series, extra: None }
     }
     let mut figures: [Option<Figures>; OPS] = [None; OPS];
     if !tracker.is_empty() {

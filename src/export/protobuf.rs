@@ -14,13 +14,13 @@ use core::fmt;
 
 use crate::export::openmetrics::{
     ALLOCATIONS, CANCELLED, COUNTER_HELP, DURATION, DURATION_HELP, EXTREMES, ExportOptions, Figures, GAUGE_HELP,
-    MEMORY, exposition_buckets, own_series,
+    MEMORY, exposition_buckets, sample_labels,
 };
 use crate::histogram::buckets::Layout;
 use crate::histogram::distribution::Distribution;
 use crate::histogram::native::native_buckets;
 use crate::labels::Labels;
-use crate::metric::{Kind, Registered};
+use crate::metric::Kind;
 use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_protobuf`] output with, and
@@ -206,31 +206,15 @@ const GAUGE_TYPE: u64 = 1;
 const SUMMARY_TYPE: u64 = 2;
 const HISTOGRAM_TYPE: u64 = 4;
 
-/// `Metric.label`: the constant labels, `operation`, then the series'.
-fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: &str, series: &Labels) -> Res {
-    let pair = |o: &mut dyn Out, k: &str, v: &str| {
+/// `Metric.label`: the labels of [`sample_labels`], as the text writes
+/// them.
+fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: Option<&str>, series: &Labels) -> Res {
+    sample_labels(opts.labels, op, series).try_for_each(|(k, v)| {
         message(o, 1, &|o| {
             string(o, 1, &[k])?;
             string(o, 2, &[v])
         })
-    };
-    for &(k, v) in opts.labels {
-        pair(o, k, v)?;
-    }
-    pair(o, "operation", op)?;
-    own_series(opts.labels, series).try_for_each(|(k, v)| pair(o, k, v))
-}
-
-/// `Metric.label` of a counter or gauge: the constant labels, then the
-/// series'.
-fn metric_labels(o: &mut dyn Out, opts: &ExportOptions<'_>, series: &Labels) -> Res {
-    let pair = |o: &mut dyn Out, k: &str, v: &str| {
-        message(o, 1, &|o| {
-            string(o, 1, &[k])?;
-            string(o, 2, &[v])
-        })
-    };
-    opts.labels.iter().copied().chain(own_series(opts.labels, series)).try_for_each(|(k, v)| pair(o, k, v))
+    })
 }
 
 /// The counters and gauges: one family per name and kind, as in the text.
@@ -241,11 +225,7 @@ fn write_metrics<const OPS: usize, const RING: usize, const SHARDS: usize, const
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     opts: &ExportOptions<'_>,
 ) -> Res {
-    for (i, first) in tracker.metrics().enumerate() {
-        let same = |m: &Registered<'_, SHARDS>| m.kind == first.kind && m.name == first.name;
-        if tracker.metrics().take(i).any(|m| same(&m)) {
-            continue;
-        }
+    for (i, first) in tracker.metric_families() {
         let name = first.name.as_str();
         let (suffix, help, kind) = match first.kind {
             Kind::Counter => ("_total", COUNTER_HELP, COUNTER_TYPE),
@@ -255,9 +235,9 @@ fn write_metrics<const OPS: usize, const RING: usize, const SHARDS: usize, const
             string(o, 1, &[name, suffix])?;
             string(o, 2, &[help])?;
             uint(o, 3, kind)?;
-            for m in tracker.metrics().skip(i).filter(|m| same(m)) {
+            for m in tracker.metric_family(i) {
                 message(o, 4, &|o| {
-                    metric_labels(o, opts, &m.labels)?;
+                    labels(o, opts, None, &m.labels)?;
                     match m.kind {
                         Kind::Counter => message(o, 3, &|o| double(o, 1, m.counter() as f64)),
                         Kind::Gauge => message(o, 2, &|o| double(o, 1, m.gauge())),
@@ -359,7 +339,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         }
         family(o, opts, (DURATION, "seconds", DURATION_HELP, HISTOGRAM_TYPE), &|o| {
             message(o, 4, &|o| {
-                labels(o, opts, &s.name, &s.labels)?;
+                labels(o, opts, Some(&s.name), &s.labels)?;
                 message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema))
             })
         })?;
@@ -373,7 +353,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
             for (op, f) in kept().filter(|(_, f)| f.count > 0) {
                 let series = op.labels();
                 message(o, 4, &|o| {
-                    labels(o, opts, op.name(), &series)?;
+                    labels(o, opts, Some(op.name()), &series)?;
                     message(o, 2, &|o| double(o, 1, seconds(pick(&f))))
                 })?;
             }
@@ -394,7 +374,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
             for (op, f) in kept() {
                 let series = op.labels();
                 message(o, 4, &|o| {
-                    labels(o, opts, op.name(), &series)?;
+                    labels(o, opts, Some(op.name()), &series)?;
                     message(o, 4, &|o| {
                         uint(o, 1, f.count)?;
                         double(o, 2, pick(&f) as f64)

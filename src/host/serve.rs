@@ -156,18 +156,7 @@ fn answer<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKET
     let accept = request.headers().iter().find(|h| h.field.equiv("Accept")).map(|h| h.value.as_str());
     let format = Exposition::negotiate(accept);
     let mut body = Vec::new();
-    match format {
-        Exposition::Protobuf => {
-            let Ok(()) = tracker.write_protobuf(&mut body);
-        }
-        Exposition::OpenMetrics => {
-            let mut s = String::new();
-            // Writing to a String fails only on a formatter error, which the
-            // default options never raise.
-            let _ = tracker.write_openmetrics(&mut s);
-            body = s.into_bytes();
-        }
-    }
+    format.write(tracker, &mut body);
     let response = tiny_http::Response::from_data(body);
     match header(format.content_type()) {
         Some(h) => request.respond(response.with_header(h)),

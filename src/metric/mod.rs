@@ -148,7 +148,29 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     }
 }
 
+impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
+    /// One entry per family (a name and a kind), the first of its series
+    /// in registration order, with its index: what an exposition writes a
+    /// family's `TYPE` and `HELP` from.
+    pub(crate) fn families(&self) -> impl Iterator<Item = (usize, Registered<'_, SHARDS>)> {
+        self.registered()
+            .enumerate()
+            .filter(move |(i, first)| !self.registered().take(*i).any(|m| m.same_family(first)))
+    }
+
+    /// The series of the family whose first series is entry `first`.
+    pub(crate) fn family(&self, first: usize) -> impl Iterator<Item = Registered<'_, SHARDS>> {
+        let lead = self.registered().nth(first);
+        self.registered().skip(first).filter(move |m| lead.as_ref().is_some_and(|l| l.same_family(m)))
+    }
+}
+
 impl<'a, const SHARDS: usize> Registered<'a, SHARDS> {
+    /// Whether `other` is of this one's family: its name and its kind.
+    fn same_family(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.name == other.name
+    }
+
     /// A counter's value.
     pub(crate) fn counter(&self) -> u64 {
         Counter::over(self.values).get()
