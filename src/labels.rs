@@ -7,7 +7,7 @@
 use core::fmt::{self, Write};
 
 use crate::error::TrackerError;
-use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
+use crate::name::{Packed, WordCell};
 
 /// Most labels on one series.
 pub const MAX_LABELS: usize = 8;
@@ -138,12 +138,6 @@ impl Labels {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.iter().find(|&(n, _)| n == name).map(|(_, v)| v)
     }
-
-    #[inline]
-    fn word(&self, i: usize) -> u32 {
-        let c = &self.bytes[i * 4..i * 4 + 4];
-        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
-    }
 }
 
 /// `[a-zA-Z_][a-zA-Z0-9_]*`.
@@ -194,39 +188,24 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
-/// A label set written once by the registrar, then read by anyone: as
-/// `NameCell`, `Relaxed` words published by the slot's `Release` state.
-pub(crate) struct LabelCell {
-    len: AtomicU8,
-    words: [AtomicU32; WORDS],
-}
+/// A series' label slot: the label set in atomic words, as a name's
+/// (`WordCell`).
+pub(crate) type LabelCell = WordCell<WORDS>;
 
-impl LabelCell {
-    const_fn! {
-        pub(crate) const fn new() -> Self {
-            Self { len: AtomicU8::new(0), words: array_of![AtomicU32::new(0); WORDS] }
-        }
+impl Packed for Labels {
+    fn len_byte(&self) -> u8 {
+        self.len
     }
 
-    pub(crate) fn store(&self, labels: &Labels) {
-        for (i, cell) in self.words.iter().enumerate() {
-            cell.store(labels.word(i), Ordering::Relaxed);
-        }
-        self.len.store(labels.len, Ordering::Relaxed);
+    fn buffer(&self) -> &[u8] {
+        &self.bytes
     }
 
-    pub(crate) fn load(&self) -> Labels {
-        let mut bytes = [0u8; MAX_LABELS_LEN];
-        for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
-            chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
-        }
-        Labels { len: self.len.load(Ordering::Relaxed), bytes }
-    }
-
-    pub(crate) fn matches(&self, labels: &Labels) -> bool {
-        let used = usize::from(labels.len).div_ceil(4).min(WORDS);
-        self.len.load(Ordering::Relaxed) == labels.len
-            && self.words[..used].iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == labels.word(i))
+    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self {
+        let mut out = Self::EMPTY;
+        fill(&mut out.bytes);
+        out.len = len;
+        out
     }
 }
 
@@ -332,7 +311,7 @@ mod tests {
         let l = Labels::new(&[("route", "/users/:id"), ("status", "200")]).unwrap();
         assert!(cell.matches(&Labels::EMPTY));
         cell.store(&l);
-        assert_eq!(cell.load(), l);
+        assert_eq!(cell.load::<Labels>(), l);
         assert!(cell.matches(&l) && !cell.matches(&Labels::EMPTY));
         assert!(!cell.matches(&Labels::new(&[("route", "/users/:id"), ("status", "500")]).unwrap()));
     }

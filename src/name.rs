@@ -66,12 +66,6 @@ impl NameBuf {
         let _ = name.push_str(self.as_str());
         name
     }
-
-    #[inline]
-    fn word(&self, i: usize) -> u32 {
-        let c = &self.bytes[i * 4..i * 4 + 4];
-        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
-    }
 }
 
 impl core::fmt::Debug for NameBuf {
@@ -80,43 +74,79 @@ impl core::fmt::Debug for NameBuf {
     }
 }
 
-/// A name slot written once by the registrar, then read by anyone.
+/// A fixed buffer and its length, as a [`WordCell`] stores it: a name
+/// ([`NameBuf`]) or a label set (`Labels`).
+pub(crate) trait Packed: Sized {
+    /// The length in bytes.
+    fn len_byte(&self) -> u8;
+    /// The whole buffer, zero past the length; a multiple of 4 bytes.
+    fn buffer(&self) -> &[u8];
+    /// A value of length `len` whose buffer `fill` writes.
+    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self;
+}
+
+/// A name's or a label set's slot: written once by the registrar, then read
+/// by anyone.
 ///
 /// The words are written with `Relaxed` stores before the slot's state is
 /// published with `Release` (`registry.rs`), and read after an `Acquire` of
-/// that state, so readers always see the whole name.
-pub(crate) struct NameCell {
+/// that state, so readers always see the whole value.
+pub(crate) struct WordCell<const WORDS: usize> {
     len: AtomicU8,
     words: [AtomicU32; WORDS],
 }
 
-impl NameCell {
+/// An operation's name slot.
+pub(crate) type NameCell = WordCell<WORDS>;
+
+impl<const WORDS: usize> WordCell<WORDS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
             Self { len: AtomicU8::new(0), words: array_of![AtomicU32::new(0); WORDS] }
         }
     }
 
-    pub(crate) fn store(&self, name: &NameBuf) {
-        for (i, cell) in self.words.iter().enumerate() {
-            cell.store(name.word(i), Ordering::Relaxed);
+    pub(crate) fn store(&self, value: &impl Packed) {
+        for (cell, c) in self.words.iter().zip(value.buffer().chunks_exact(4)) {
+            cell.store(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), Ordering::Relaxed);
         }
-        self.len.store(name.len, Ordering::Relaxed);
+        self.len.store(value.len_byte(), Ordering::Relaxed);
     }
 
-    pub(crate) fn load(&self) -> NameBuf {
-        let mut bytes = [0u8; MAX_NAME_LEN];
-        for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
-            chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
-        }
-        NameBuf { len: self.len.load(Ordering::Relaxed), bytes }
+    pub(crate) fn load<T: Packed>(&self) -> T {
+        T::unpack(self.len.load(Ordering::Relaxed), |bytes| {
+            for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
+                chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
+            }
+        })
     }
 
-    pub(crate) fn matches(&self, name: &NameBuf) -> bool {
-        // Equal lengths first; then only the words the name spans (the rest
+    pub(crate) fn matches(&self, value: &impl Packed) -> bool {
+        // Equal lengths first; then only the words the value spans (the rest
         // are zero in both).
-        let used = usize::from(name.len).div_ceil(4).min(WORDS);
-        self.len.load(Ordering::Relaxed) == name.len
-            && self.words[..used].iter().enumerate().all(|(i, c)| c.load(Ordering::Relaxed) == name.word(i))
+        let used = usize::from(value.len_byte()).div_ceil(4);
+        self.len.load(Ordering::Relaxed) == value.len_byte()
+            && self
+                .words
+                .iter()
+                .zip(value.buffer().chunks_exact(4))
+                .take(used)
+                .all(|(cell, c)| cell.load(Ordering::Relaxed) == u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    }
+}
+
+impl Packed for NameBuf {
+    fn len_byte(&self) -> u8 {
+        self.len
+    }
+
+    fn buffer(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self {
+        let mut bytes = [0u8; MAX_NAME_LEN];
+        fill(&mut bytes);
+        Self { len, bytes }
     }
 }
