@@ -51,8 +51,54 @@ pub struct Operation<'t, const RING: usize, const SHARDS: usize, const BUCKETS: 
     /// on the record path).
     labels: &'t LabelCell,
     /// The tracker's call-path table, and this operation's index in it.
-    paths: &'t PathTable,
+    paths: &'t PathTable<SHARDS>,
     index: usize,
+}
+
+/// An operation's slot and call paths, without the name and labels an
+/// [`Operation`] carries for its readers: what a scope guard holds between
+/// its start and its record, and what a call site makes from its cached slot
+/// index with nothing to copy but three words.
+#[derive(Clone, Copy)]
+pub(crate) struct Recorder<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
+    slot: &'t OpSlot<RING, SHARDS, BUCKETS>,
+    paths: &'t PathTable<SHARDS>,
+    index: usize,
+}
+
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<'t, RING, SHARDS, BUCKETS> {
+    /// The recorder of slot `index` of a tracker.
+    #[inline]
+    pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS, BUCKETS>, paths: &'t PathTable<SHARDS>, index: usize) -> Self {
+        Self { slot, paths, index }
+    }
+
+    /// The tracker's call-path table.
+    #[inline]
+    pub(crate) fn paths(&self) -> &'t PathTable<SHARDS> {
+        self.paths
+    }
+
+    /// The path `parent;self` (a root path when `parent` is `None`), claimed
+    /// if new; `None` when it cannot be tracked.
+    #[inline]
+    pub(crate) fn path_under(&self, parent: Option<CallPath>) -> Option<CallPath> {
+        self.paths.claim(parent, self.index)
+    }
+
+    /// Closes a scope of this operation: its flat record, then its path
+    /// record (`self` time is `duration` less `children_ns`), or the
+    /// untracked count when it has no path.
+    #[inline]
+    pub(crate) fn close_scope(&self, sample: &Sample, path: Option<CallPath>, children_ns: u64) {
+        let hint = thread_hint();
+        let raw = sample.raw();
+        self.slot.record_as(hint, &raw);
+        match path {
+            Some(p) => self.paths.record(hint, p, raw.ns, children_ns),
+            None => self.paths.note_untracked(),
+        }
+    }
 }
 
 impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> Clone for Operation<'_, RING, SHARDS, BUCKETS> {
@@ -72,7 +118,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     pub(crate) fn new(
         (slot, labels): Series<'t, RING, SHARDS, BUCKETS>,
         name: NameBuf,
-        paths: &'t PathTable,
+        paths: &'t PathTable<SHARDS>,
         index: usize,
     ) -> Self {
         Self { slot, name, labels, paths, index }
@@ -84,27 +130,27 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     }
 
     /// The tracker's call-path table.
-    pub(crate) fn paths(&self) -> &'t PathTable {
+    pub(crate) fn paths(&self) -> &'t PathTable<SHARDS> {
         self.paths
+    }
+
+    /// What a scope of this operation records through: the handle less its
+    /// name and labels.
+    #[inline]
+    pub(crate) fn recorder(&self) -> Recorder<'t, RING, SHARDS, BUCKETS> {
+        Recorder { slot: self.slot, paths: self.paths, index: self.index }
     }
 
     /// The path `parent;self` (a root path when `parent` is `None`), claimed
     /// if new; `None` when it cannot be tracked.
     pub(crate) fn path_under(&self, parent: Option<CallPath>) -> Option<CallPath> {
-        self.paths.claim(parent, self.index)
+        self.recorder().path_under(parent)
     }
 
-    /// Closes a scope of this operation: its flat record, then its path
-    /// record (`self` time is `duration` less `children_ns`), or the
-    /// untracked count when it has no path.
+    /// Closes a scope of this operation (see [`Recorder::close_scope`]).
     #[inline]
     pub(crate) fn close_scope(&self, sample: &Sample, path: Option<CallPath>, children_ns: u64) {
-        self.record_sample(sample);
-        let ns = crate::summary::saturating_ns(sample.duration);
-        match path {
-            Some(p) => self.paths.record(p, ns, children_ns),
-            None => self.paths.note_untracked(),
-        }
+        self.recorder().close_scope(sample, path, children_ns);
     }
 
     /// Records one run of the operation. Wait-free; never fails.

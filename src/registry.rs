@@ -44,6 +44,7 @@ impl Entry {
         self.name.matches(name) && self.labels.matches(labels)
     }
 
+    #[inline]
     fn is_ready(&self) -> bool {
         // Acquire: pairs with the Release publish in `resolve`, so the name
         // words are visible once READY is.
@@ -136,6 +137,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// The slot at `index`, if it is published: one entry's state, for a
     /// caller that cached the index and does not need the name.
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn slot_at(&self, index: usize) -> Option<Series<'_, RING, SHARDS, BUCKETS>> {
         let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);
         entry.is_ready().then_some((slot, &entry.labels))

@@ -14,8 +14,8 @@ use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::metric::{Kind, Metrics, Registered, valid_metric_name};
 use crate::name::NameBuf;
-use crate::operation::Operation;
-use crate::paths::{PATHS_PER_OP, PathEntry, PathTable};
+use crate::operation::{Operation, Recorder};
+use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
 use crate::registry::Registry;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::{AtomicU64, Ordering, const_fn};
@@ -94,7 +94,7 @@ pub struct Tracker<
     const BUCKETS: usize = DEFAULT_BUCKETS,
 > {
     registry: Registry<OPS, RING, SHARDS, BUCKETS>,
-    paths: PathTable<[[PathEntry; PATHS_PER_OP]; OPS]>,
+    paths: PathTable<SHARDS, [PathRow<SHARDS>; OPS]>,
     /// Counters and gauges: `OPS` of them, beside the operations.
     metrics: Metrics<OPS, SHARDS>,
     /// Registrations refused because every slot was taken: the report says
@@ -408,8 +408,16 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.registry.series_at(index).map(|(name, series)| Operation::new(series, name, &self.paths, index))
     }
 
+    /// The recorder of slot `index`, if it is registered: what a call site
+    /// times its scopes through, from its cached index.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn recorder_at(&self, index: usize) -> Option<Recorder<'_, RING, SHARDS, BUCKETS>> {
+        self.registry.slot_at(index).map(|(slot, _)| Recorder::new(slot, &self.paths, index))
+    }
+
     /// The call-path table.
-    pub(crate) fn paths(&self) -> &PathTable {
+    pub(crate) fn paths(&self) -> &PathTable<SHARDS> {
         &self.paths
     }
 

@@ -551,9 +551,12 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let shard = round(304 + 32 * ring + 8 * buckets);
     let names = round(204 * ops);
     let slot = a + shards * shard + round(16 * buckets);
-    let paths = round(24 + 192 * ops);
+    // The path table: its two counters, then a row per operation of four
+    // entries and each shard owner's cells for them.
+    let paths = round(16) + ops * (round(192) + shards * round(96));
     let metrics = round(204 * ops) + ops * (shards + 1) * a;
-    names + ops * slot + paths + metrics
+    let refused = round(8);
+    names + ops * slot + paths + metrics + refused
 }
 
 #[test]

@@ -26,6 +26,9 @@ use common::median;
 /// Where the perftrack variants record: one tracker, one thread.
 static TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
 
+/// Where `PerftrackLayer` records, in the tracing table.
+static LAYER_TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
+
 #[inline(never)]
 fn bare(x: u64) -> u64 {
     black_box(x)
@@ -143,6 +146,10 @@ fn main() {
         );
     }
 
+    if !cfg!(feature = "off") {
+        tracing_spans(rounds, calls);
+    }
+
     // Resident memory over 10^7 calls: perftrack's fixed tracker against
     // a profiler that queues every measurement.
     const RSS_CALLS: u64 = 10_000_000;
@@ -167,5 +174,44 @@ fn main() {
     if !cfg!(feature = "off") {
         let s = TRACKER.summary("measured").expect("the measured fn recorded");
         assert!(s.count >= RSS_CALLS, "every call recorded: {}", s.count);
+    }
+}
+
+/// One span's life (new, enter, exit, close) under tracing's `Registry`
+/// alone, with `PerftrackLayer` on it, and under tracing-timing's
+/// `TimingSubscriber`, each round running all three in turn, each under its
+/// own dispatcher; the ratio column is per round, to tracing-timing.
+fn tracing_spans(rounds: usize, calls: usize) {
+    use tracing::Dispatch;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let layer = perftrack::PerftrackLayer::new(&LAYER_TRACKER);
+    let timing =
+        tracing_timing::Builder::default().build(|| tracing_timing::Histogram::new_with_max(1_000_000_000, 2).unwrap());
+    let dispatchers = [
+        ("tracing Registry alone (baseline)", Dispatch::new(tracing_subscriber::registry())),
+        ("PerftrackLayer on the Registry", Dispatch::new(tracing_subscriber::registry().with(layer))),
+        ("tracing-timing TimingSubscriber", Dispatch::new(timing)),
+    ];
+    let span = |x: u64| tracing::info_span!("work").in_scope(|| bare(x));
+    let mut ns: Vec<Vec<f64>> = vec![Vec::new(); dispatchers.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); dispatchers.len()];
+    let calls = (calls / 4).max(1);
+    for _ in 0..rounds {
+        let round: Vec<f64> =
+            dispatchers.iter().map(|(_, d)| tracing::dispatcher::with_default(d, || per_call(calls, span))).collect();
+        for (i, t) in round.iter().enumerate() {
+            ns[i].push(*t);
+            ratios[i].push(t / round[2]);
+        }
+    }
+    let work = LAYER_TRACKER.summary("instrument::work").or_else(|| LAYER_TRACKER.summary("work"));
+    assert!(work.is_some_and(|s| s.count > 0), "the layer recorded no span");
+    println!();
+    println!("# one span (new, enter, exit, close); {rounds} rounds of {calls} spans per subscriber; medians");
+    println!("| subscriber | ns per span | × tracing-timing (median of per-round ratios) |");
+    println!("|---|---:|---:|");
+    for (i, (name, _)) in dispatchers.iter().enumerate() {
+        println!("| {name} | {:.1} | {:.2} |", median(&mut ns[i]), median(&mut ratios[i]));
     }
 }

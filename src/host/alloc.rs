@@ -198,6 +198,7 @@ impl AllocStats {
     /// Whether a [`CountingAlloc`] is installed (as far as can be known: it
     /// has served at least one allocation).
     #[must_use]
+    #[inline]
     pub fn counting() -> bool {
         INSTALLED.load(Ordering::Relaxed)
     }

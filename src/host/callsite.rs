@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::host::guard::ScopeGuard;
 use crate::name::{MAX_NAME_LEN, Name};
-use crate::operation::Operation;
+use crate::operation::{Operation, Recorder};
 use crate::tracker::Tracker;
 
 /// How an instrumented function is named (see [`SiteName::resolve`]).
@@ -158,7 +158,12 @@ impl CallSite {
         tracker: &'t Tracker<OPS, RING, SHARDS, BUCKETS>,
         name: SiteName,
     ) -> Option<ScopeGuard<'t, RING, SHARDS, BUCKETS>> {
-        self.operation(tracker, name).map(|op| op.time())
+        // From the cached index straight to the slot: no name or labels copied.
+        match self.slot.load(Ordering::Relaxed) {
+            UNRESOLVED => self.resolve(tracker, name).map(|op| op.time()),
+            REFUSED => None,
+            i => tracker.recorder_at(i - 1).map(Recorder::time),
+        }
     }
 }
 

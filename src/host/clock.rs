@@ -45,7 +45,21 @@ enum Source {
 
 static SOURCE: OnceLock<Source> = OnceLock::new();
 
+/// The source: a load and a branch once calibrated, inlined into callers in
+/// other crates (the attribute macros' expansions) like the rest of the
+/// timing path.
+#[inline]
 fn source() -> &'static Source {
+    match SOURCE.get() {
+        Some(source) => source,
+        None => calibrate(),
+    }
+}
+
+/// The first reading: decides the source, once per process.
+#[cold]
+#[inline(never)]
+fn calibrate() -> &'static Source {
     SOURCE.get_or_init(|| {
         tsc_hz().map_or_else(
             || Source::Instant(Instant::now()),
@@ -58,6 +72,7 @@ fn source() -> &'static Source {
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[inline]
 fn rdtsc() -> u64 {
     // SAFETY: RDTSC exists on every x86_64 CPU and only reads the counter
     // into registers; it has no preconditions.

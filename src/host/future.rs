@@ -143,7 +143,7 @@ impl Call {
         sample.cpu_time = self.cpu;
         let ns = saturating_ns(sample.duration);
         let children_ns = stack::close_kept(self.frame).unwrap_or(self.children_ns);
-        let path = if stack::end_async(op.paths(), &self.place, ns) { self.place.path } else { None };
+        let path = if stack::end_async(op.paths().id(), &self.place, ns) { self.place.path } else { None };
         op.close_scope(&sample, path, children_ns);
         if let Some(p) = path {
             op.paths().record_idle(p, ns.saturating_sub(self.busy_ns));
@@ -169,13 +169,13 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             call.first_poll = Some(polled);
             call.task = paths::fresh_number();
             // In the polling task, before this call's own task is entered.
-            call.place = stack::place_async(op.paths(), |parent| op.path_under(parent));
+            call.place = stack::place_async(op.paths().id(), |parent| op.path_under(parent));
         }
         let cpu_in = os::try_thread_cpu_time().ok();
         let mark = Mark::now();
         let out = {
             let _task = stack::enter_task(call.task);
-            let frame = stack::resume(op.paths(), call.place.path, call.task, call.children_ns, call.frame);
+            let frame = stack::resume(op.paths().id(), call.place.path, call.task, call.children_ns, call.frame);
             let out = this.inner.poll(cx);
             let (kept, children) = stack::suspend(frame);
             call.frame = kept;

@@ -8,7 +8,7 @@ use core::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::TrackerError;
-use crate::operation::Operation;
+use crate::operation::{Operation, Recorder};
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
@@ -61,7 +61,8 @@ use crate::paths::stack::{self, Place};
 ///   [`Timed`](crate::Timed).
 #[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
 pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
-    op: Operation<'t, RING, SHARDS, BUCKETS>,
+    /// The operation's slot and paths (not its name: nothing to copy per call).
+    op: Recorder<'t, RING, SHARDS, BUCKETS>,
     start: u64,
     place: Place,
     path: Option<CallPath>,
@@ -107,20 +108,32 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> core::fmt::De
     for ScopeGuard<'_, RING, SHARDS, BUCKETS>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ScopeGuard").field("op", &self.op.name()).field("elapsed", &self.elapsed()).finish()
+        f.debug_struct("ScopeGuard")
+            .field("elapsed", &self.elapsed())
+            .field("tracked", &self.path.is_some())
+            .finish_non_exhaustive()
     }
 }
 
-impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
-    /// Starts a [`ScopeGuard`] on this operation: no name lookup.
-    pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
-        let (place, path) = stack::open(self.paths(), |parent| self.path_under(parent));
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<'t, RING, SHARDS, BUCKETS> {
+    /// Starts a [`ScopeGuard`]: what [`Operation::time`] and a call site do.
+    #[inline]
+    pub(crate) fn time(self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
+        let (place, path) = stack::open(self.paths().id(), |parent| self.path_under(parent));
         // The clock starts after the bookkeeping, which is its parent's time;
         // the allocation mark after the clock, whose first reading calibrates
         // it (and may allocate).
         let start = FastClock.ticks();
         let alloc = Mark::now();
-        ScopeGuard { op: *self, start, place, path, alloc, _thread: PhantomData }
+        ScopeGuard { op: self, start, place, path, alloc, _thread: PhantomData }
+    }
+}
+
+impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
+    /// Starts a [`ScopeGuard`] on this operation: no name lookup.
+    #[inline]
+    pub fn time(&self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
+        self.recorder().time()
     }
 
     /// Runs `f` and records how long it took, even if it panics.

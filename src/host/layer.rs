@@ -12,7 +12,8 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::clock::Clock;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::host::callsite::path_name;
-use crate::operation::Operation;
+use crate::host::sites::{Resolved, Sites};
+use crate::operation::Recorder;
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
@@ -77,6 +78,9 @@ pub struct PerftrackLayer<
 > {
     tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>,
     dropped: AtomicU64,
+    /// Each span call site's slot, once resolved: a span after the first
+    /// of its site builds no name and looks nothing up.
+    sites: Sites,
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
@@ -85,7 +89,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// A layer recording into `tracker`.
     #[must_use]
     pub const fn new(tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>) -> Self {
-        Self { tracker, dropped: AtomicU64::new(0) }
+        Self { tracker, dropped: AtomicU64::new(0), sites: Sites::new() }
     }
 
     /// Spans not recorded because their name could not be registered.
@@ -97,7 +101,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
 /// What the layer keeps in each span's extensions while it is open.
 struct Timing<const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
-    op: Operation<'static, RING, SHARDS, BUCKETS>,
+    op: Recorder<'static, RING, SHARDS, BUCKETS>,
     path: Option<CallPath>,
     /// `FastClock` ticks at creation.
     start: u64,
@@ -119,7 +123,17 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let meta = attrs.metadata();
-        let Ok(op) = self.tracker.operation(path_name(meta.target(), meta.name())) else {
+        // The metadata is `'static` and one per call site: its address names the site.
+        let site = core::ptr::from_ref(meta) as usize;
+        let resolved = self.sites.get_or_resolve(site, || {
+            self.tracker
+                .operation(path_name(meta.target(), meta.name()))
+                .map_or(Resolved::Refused, |op| Resolved::Slot(op.index()))
+        });
+        let Some(op) = (match resolved {
+            Resolved::Slot(slot) => self.tracker.recorder_at(slot),
+            Resolved::Refused => None,
+        }) else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };

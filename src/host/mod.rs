@@ -25,6 +25,8 @@ pub(crate) mod os;
 pub(crate) mod performance;
 #[cfg(feature = "http")]
 pub(crate) mod serve;
+#[cfg(feature = "tracing")]
+pub(crate) mod sites;
 pub(crate) mod timer;
 
 use std::collections::HashMap;

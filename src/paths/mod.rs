@@ -22,20 +22,32 @@
 //!
 //! # Counts
 //!
-//! Each entry's count, total and children's time are independent `Relaxed` RMWs:
-//! exact once writers are done (I1), and at any moment each one is a sum of
-//! whole records, but a reader may see a record's count before its time. The
-//! flat records, which the paths sit beside, keep their own guarantees.
-//! Sums saturate as the aggregates' do (`aggregate::add_saturating`).
-
-//!
-//! Beside it, with `std`: each thread's stack of open frames ([`stack`]),
-//! which gives a guard its parent path.
+//! A path's count, total and children's time are kept once per shard, in
+//! cells that only the shard's owner writes (the thread holding that owner
+//! token, `record/owner.rs`), and once more in shared cells for every other
+//! writer. The owner adds with a plain load and store, no RMW, since no
+//! other thread writes its cells: a token's holders follow one another in
+//! time (a `Release` give-back, an `Acquire` take), so the next holder's
+//! load sees the last holder's store, just as the shards' owner path
+//! inherits a shard. Threads past the shard count, records made once a
+//! thread's thread-locals are gone, and every `no_std` record add to the
+//! shared cells with `Relaxed` RMWs. A reader sums both. Each cell, and so
+//! each sum, is at every moment a sum of whole records, exact once writers
+//! are done (I1), but a reader may see a record's count before its time.
+//! The flat records, which the paths sit beside, keep their own guarantees.
+//! Like the flat owner's path, the owner's cells are not reentrant on their
+//! own thread: a signal handler that records a path while its thread is
+//! inside a path record of the same path may lose one of the two. Shared
+//! sums saturate as the aggregates' do (`aggregate::add_saturating`); an
+//! owner's saturate in place, and a sum that reaches `u64::MAX` reads as
+//! saturated.
 
 #[cfg(feature = "std")]
 pub(crate) mod stack;
 
 use crate::record::aggregate::add_saturating;
+use crate::record::owner::shard_of;
+use crate::record::padded::CachePadded;
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
 /// Call-path entries per operation slot: a tracker of `OPS` operations tracks
@@ -51,7 +63,8 @@ const SAT_TOTAL: u8 = 1;
 const SAT_CHILDREN: u8 = 2;
 const SAT_IDLE: u8 = 4;
 
-/// One path's key and sums.
+/// One path's key, and the sums of the writers that own no shard (the
+/// owners' are in [`OwnedCells`]).
 pub(crate) struct PathEntry {
     /// `(parent + 1) << 32 | (op + 1)`; 0 while free.
     key: AtomicU64,
@@ -89,24 +102,23 @@ impl PathEntry {
         self.key.load(Ordering::Acquire)
     }
 
-    fn stats(&self) -> PathStats {
+    /// The path's sums: these shared cells and the owners' `owned` ones.
+    fn stats<'a>(&self, owned: impl Iterator<Item = &'a OwnedCells>) -> PathStats {
         let sat = self.saturated.load(Ordering::Relaxed);
         let read = |cell: &AtomicU64, bit: u8| if sat & bit != 0 { u64::MAX } else { cell.load(Ordering::Relaxed) };
-        let total_ns = read(&self.total_ns, SAT_TOTAL);
+        let mut count = self.count.load(Ordering::Relaxed);
+        let mut total_ns = read(&self.total_ns, SAT_TOTAL);
+        let mut children_ns = read(&self.children_ns, SAT_CHILDREN);
+        for cells in owned {
+            count = count.saturating_add(cells.count.load(Ordering::Relaxed));
+            total_ns = total_ns.saturating_add(cells.total_ns.load(Ordering::Relaxed));
+            children_ns = children_ns.saturating_add(cells.children_ns.load(Ordering::Relaxed));
+        }
         // A saturated total has lost its exact value, and so has its self time.
-        let self_ns = if sat & SAT_TOTAL != 0 {
-            u64::MAX
-        } else {
-            total_ns.saturating_sub(read(&self.children_ns, SAT_CHILDREN))
-        };
+        let self_ns = if total_ns == u64::MAX { u64::MAX } else { total_ns.saturating_sub(children_ns) };
         let idle_ns = read(&self.idle_ns, SAT_IDLE);
         // Busy self time before the children's idle time is added back (the walk does that).
-        PathStats {
-            count: self.count.load(Ordering::Relaxed),
-            total_ns,
-            self_ns,
-            busy_self_ns: self_ns.saturating_sub(idle_ns),
-        }
+        PathStats { count, total_ns, self_ns, busy_self_ns: self_ns.saturating_sub(idle_ns) }
     }
 
     fn idle(&self) -> u64 {
@@ -114,6 +126,56 @@ impl PathEntry {
             u64::MAX
         } else {
             self.idle_ns.load(Ordering::Relaxed)
+        }
+    }
+}
+
+/// One shard owner's sums for one path: written by the holder of that
+/// shard's owner token alone, with a plain load and store (see "Counts").
+pub(crate) struct OwnedCells {
+    count: AtomicU64,
+    total_ns: AtomicU64,
+    children_ns: AtomicU64,
+}
+
+impl OwnedCells {
+    const_fn! {
+        const fn new() -> Self {
+            Self { count: AtomicU64::new(0), total_ns: AtomicU64::new(0), children_ns: AtomicU64::new(0) }
+        }
+    }
+
+    /// Adds one record: the caller owns these cells, so no other thread
+    /// writes them and a load and a store lose nothing. `Relaxed`: the
+    /// token's hand-over orders one holder's stores before the next's loads.
+    #[inline]
+    fn add(&self, total_ns: u64, children_ns: u64) {
+        let add =
+            |cell: &AtomicU64, v: u64| cell.store(cell.load(Ordering::Relaxed).saturating_add(v), Ordering::Relaxed);
+        add(&self.count, 1);
+        add(&self.total_ns, total_ns);
+        if children_ns > 0 {
+            add(&self.children_ns, children_ns);
+        }
+    }
+}
+
+/// [`PATHS_PER_OP`] entries, and each shard owner's cells for them: the
+/// table's unit of size, one per operation slot. Each owner's cells are
+/// cache-padded, so two owners recording the same path write different
+/// lines.
+pub(crate) struct PathRow<const SHARDS: usize> {
+    entries: [PathEntry; PATHS_PER_OP],
+    owned: [CachePadded<[OwnedCells; PATHS_PER_OP]>; SHARDS],
+}
+
+impl<const SHARDS: usize> PathRow<SHARDS> {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Self {
+                entries: array_of![PathEntry::new(); PATHS_PER_OP],
+                owned: array_of![CachePadded::new(array_of![OwnedCells::new(); PATHS_PER_OP]); SHARDS],
+            }
         }
     }
 }
@@ -141,10 +203,10 @@ pub(crate) struct PathStats {
     pub(crate) busy_self_ns: u64,
 }
 
-/// The table, sized by the tracker (`T = [[PathEntry; PATHS_PER_OP]; OPS]`)
-/// and handed out unsized (`T = [[PathEntry; PATHS_PER_OP]]`), so that the
-/// handles that carry it need no capacity parameter.
-pub(crate) struct PathTable<T: ?Sized = [[PathEntry; PATHS_PER_OP]]> {
+/// The table, sized by the tracker (`T = [PathRow<SHARDS>; OPS]`) and
+/// handed out unsized (`T = [PathRow<SHARDS>]`), so that the handles that
+/// carry it need no capacity parameter.
+pub(crate) struct PathTable<const SHARDS: usize, T: ?Sized = [PathRow<SHARDS>]> {
     /// Records that closed without a tracked path: the table was full, the
     /// path was too deep, or its guard was dropped out of order.
     untracked: AtomicU64,
@@ -152,17 +214,13 @@ pub(crate) struct PathTable<T: ?Sized = [[PathEntry; PATHS_PER_OP]]> {
     /// out at first use (0 until then); see [`PathTable::id`].
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     id: AtomicU64,
-    entries: T,
+    rows: T,
 }
 
-impl<const OPS: usize> PathTable<[[PathEntry; PATHS_PER_OP]; OPS]> {
+impl<const SHARDS: usize, const OPS: usize> PathTable<SHARDS, [PathRow<SHARDS>; OPS]> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self {
-                untracked: AtomicU64::new(0),
-                id: AtomicU64::new(0),
-                entries: array_of![array_of![PathEntry::new(); PATHS_PER_OP]; OPS],
-            }
+            Self { untracked: AtomicU64::new(0), id: AtomicU64::new(0), rows: array_of![PathRow::new(); OPS] }
         }
     }
 }
@@ -194,10 +252,29 @@ fn home(key: u64, len: usize) -> usize {
     ((h * len as u64) >> 32) as usize
 }
 
-impl PathTable {
+impl<const SHARDS: usize> PathTable<SHARDS> {
+    /// Entries in the table.
     #[inline]
-    fn entries(&self) -> &[PathEntry] {
-        self.entries.as_flattened()
+    fn len(&self) -> usize {
+        self.rows.len() * PATHS_PER_OP
+    }
+
+    /// Entry `i`, in row `i / PATHS_PER_OP`.
+    #[inline]
+    fn entry(&self, i: usize) -> Option<&PathEntry> {
+        self.rows.get(i / PATHS_PER_OP).map(|row| &row.entries[i % PATHS_PER_OP])
+    }
+
+    /// Every entry, in index order.
+    fn entries(&self) -> impl Iterator<Item = &PathEntry> {
+        self.rows.iter().flat_map(|row| row.entries.iter())
+    }
+
+    /// Entry `i`'s sums: its shared cells and every owner's.
+    fn entry_stats(&self, i: usize) -> PathStats {
+        let Some(row) = self.rows.get(i / PATHS_PER_OP) else { return PathStats::default() };
+        let col = i % PATHS_PER_OP;
+        row.entries[col].stats(row.owned.iter().map(|cells| &cells[col]))
     }
 
     /// The table's identity: trackers are told apart by it (the std layer's
@@ -227,20 +304,20 @@ impl PathTable {
     #[inline]
     pub(crate) fn claim(&self, parent: Option<CallPath>, op: usize) -> Option<CallPath> {
         let depth = parent.map_or(1, |p| usize::from(p.depth) + 1);
-        let entries = self.entries();
-        if depth > MAX_DEPTH || entries.is_empty() {
+        let len = self.len();
+        if depth > MAX_DEPTH || len == 0 {
             return None;
         }
         let op = u32::try_from(op).ok()?.checked_add(1)?;
         let up = parent.map_or(0, |p| u64::from(p.index) + 1);
         let key = up << 32 | u64::from(op);
         let found = |i: usize| {
-            // i < entries.len() ≤ u32::MAX entries in any table that fits in memory.
+            // i < len ≤ u32::MAX entries in any table that fits in memory.
             u32::try_from(i).ok().map(|index| CallPath { index, depth: depth as u8 })
         };
-        let mut i = home(key, entries.len());
-        for _ in 0..entries.len() {
-            let e = entries.get(i)?;
+        let mut i = home(key, len);
+        for _ in 0..len {
+            let e = self.entry(i)?;
             match e.key() {
                 k if k == key => return found(i),
                 0 => match e.key.compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire) {
@@ -251,7 +328,7 @@ impl PathTable {
                 _ => {}
             }
             i += 1;
-            if i == entries.len() {
+            if i == len {
                 i = 0;
             }
         }
@@ -259,14 +336,26 @@ impl PathTable {
     }
 
     /// Adds one closed record to `path`: `total_ns` long, `children_ns` of
-    /// it in its tracked children (at most `total_ns`).
+    /// it in its tracked children (at most `total_ns`), by a thread whose
+    /// hint (`record/owner.rs`) is `hint`. On the thread's owned cells when
+    /// it owns a shard (no RMW), on the shared ones otherwise (see "Counts").
     #[inline]
-    pub(crate) fn record(&self, path: CallPath, total_ns: u64, children_ns: u64) {
-        let Some(e) = self.entries().get(path.index as usize) else { return };
+    pub(crate) fn record(&self, hint: usize, path: CallPath, total_ns: u64, children_ns: u64) {
+        let index = path.index as usize;
+        let Some(row) = self.rows.get(index / PATHS_PER_OP) else { return };
+        let col = index % PATHS_PER_OP;
+        let children_ns = children_ns.min(total_ns);
+        if let (shard, true) = shard_of(hint, SHARDS)
+            && let Some(cells) = row.owned.get(shard)
+        {
+            cells[col].add(total_ns, children_ns);
+            return;
+        }
+        let e = &row.entries[col];
         e.count.fetch_add(1, Ordering::Relaxed);
         add_saturating(&e.total_ns, total_ns, &e.saturated, SAT_TOTAL);
         if children_ns > 0 {
-            add_saturating(&e.children_ns, children_ns.min(total_ns), &e.saturated, SAT_CHILDREN);
+            add_saturating(&e.children_ns, children_ns, &e.saturated, SAT_CHILDREN);
         }
     }
 
@@ -275,7 +364,7 @@ impl PathTable {
     #[cfg(feature = "std")]
     pub(crate) fn record_idle(&self, path: CallPath, idle_ns: u64) {
         if idle_ns > 0
-            && let Some(e) = self.entries().get(path.index as usize)
+            && let Some(e) = self.entry(path.index as usize)
         {
             add_saturating(&e.idle_ns, idle_ns, &e.saturated, SAT_IDLE);
         }
@@ -284,12 +373,11 @@ impl PathTable {
     /// `stats` of entry `node` with its children's idle time given back to
     /// its busy self time.
     fn stats_at(&self, node: usize) -> PathStats {
-        let entries = self.entries();
-        let Some(e) = entries.get(node) else { return PathStats::default() };
-        let mut stats = e.stats();
+        let Some(e) = self.entry(node) else { return PathStats::default() };
+        let mut stats = self.entry_stats(node);
         let up = node as u64 + 1;
         let children_idle =
-            entries.iter().filter(|c| c.key() >> 32 == up).fold(0u64, |sum, c| sum.saturating_add(c.idle()));
+            self.entries().filter(|c| c.key() >> 32 == up).fold(0u64, |sum, c| sum.saturating_add(c.idle()));
         // Added before the own idle time is taken away: a parent that awaits
         // its child is suspended while the child is, so its idle time holds
         // the child's.
@@ -309,7 +397,7 @@ impl PathTable {
 
     /// Whether any claimed path has a parent: a scope closed inside another.
     pub(crate) fn is_nested(&self) -> bool {
-        self.entries().iter().any(|e| e.key() >> 32 != 0)
+        self.entries().any(|e| e.key() >> 32 != 0)
     }
 
     /// Visits every path depth-first, each parent before its children, roots
@@ -317,21 +405,22 @@ impl PathTable {
     /// the root down to the path, and the path's sums. Allocation-free: the
     /// walk keeps its own stack of at most [`MAX_DEPTH`] entries.
     pub(crate) fn walk<E>(&self, mut visit: impl FnMut(&[usize], PathStats) -> Result<(), E>) -> Result<(), E> {
-        let entries = self.entries();
+        let len = self.len();
+        let key = |i: usize| self.entry(i).map_or(0, PathEntry::key);
         // (entry index, where its child scan resumes)
         let mut stack: heapless::Vec<(usize, usize), MAX_DEPTH> = heapless::Vec::new();
         let mut ops = [0usize; MAX_DEPTH];
-        for (root, e) in entries.iter().enumerate() {
-            let key = e.key();
-            if key == 0 || key >> 32 != 0 {
+        for root in 0..len {
+            let root_key = key(root);
+            if root_key == 0 || root_key >> 32 != 0 {
                 continue;
             }
-            ops[0] = op_of(key);
+            ops[0] = op_of(root_key);
             visit(&ops[..1], self.stats_at(root))?;
             let _ = stack.push((root, 0));
             while let Some(top) = stack.last_mut() {
                 let node = top.0;
-                let child = (top.1..entries.len()).find(|&j| entries[j].key() >> 32 == node as u64 + 1);
+                let child = (top.1..len).find(|&j| key(j) >> 32 == node as u64 + 1);
                 let Some(j) = child else {
                     stack.pop();
                     continue;
@@ -340,7 +429,7 @@ impl PathTable {
                 let depth = stack.len();
                 // A claim never goes deeper than MAX_DEPTH, so the push fits.
                 if depth < MAX_DEPTH && stack.push((j, 0)).is_ok() {
-                    ops[depth] = op_of(entries[j].key());
+                    ops[depth] = op_of(key(j));
                     visit(&ops[..=depth], self.stats_at(j))?;
                 }
             }

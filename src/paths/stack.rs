@@ -26,7 +26,7 @@
 
 use core::cell::RefCell;
 
-use crate::paths::{CallPath, MAX_DEPTH, PathTable};
+use crate::paths::{CallPath, MAX_DEPTH};
 
 #[derive(Clone, Copy)]
 struct Frame {
@@ -61,12 +61,16 @@ impl Stack {
         (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table && self.frames[i].task == task)
     }
 
-    /// Where the open frame holding `token` stands, if it is still open.
-    /// Found by its token: an orphan's frame is gone (an outer guard of its
-    /// task closed first), and frames of other tasks may have taken its old
-    /// position.
+    /// Where the open frame holding `token` stands, if it is still open:
+    /// where it was pushed (`at`), as a rule, or found by its token: an
+    /// orphan's frame is gone (an outer guard of its task closed first), and
+    /// frames of other tasks may have taken its old position.
     #[inline]
-    fn find(&self, token: u64) -> Option<usize> {
+    fn find(&self, token: u64, at: u32) -> Option<usize> {
+        let at = at as usize;
+        if at < self.len && self.frames[at].token == token {
+            return Some(at);
+        }
         (0..self.len).rev().find(|&i| self.frames[i].token == token)
     }
 
@@ -113,8 +117,9 @@ std::thread_local! {
 /// Where an open scope stands on its thread's stack.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Place {
-    /// The frame that holds `token`, if it is still open.
-    Frame { token: u64 },
+    /// The frame that holds `token`, if it is still open, pushed at
+    /// position `at` (where it stays unless frames below it close first).
+    Frame { token: u64, at: u32 },
     /// Opened past the top of the stack: counted in `overflow`.
     Overflow,
     /// Opened while the stack was out of reach (the thread is exiting):
@@ -122,15 +127,12 @@ pub(crate) enum Place {
     Detached,
 }
 
-/// Opens a scope of `table`: finds its parent, lets `claim` name the path
+/// Opens a scope of the tracker `id` (its `PathTable::id`): finds its
+/// parent, lets `claim` name the path
 /// under it (the parent's path, or `None` at the root), and pushes the
 /// frame. Returns the frame's place and the path (`None`: untracked).
 #[inline]
-pub(crate) fn open(
-    table: &PathTable,
-    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
-) -> (Place, Option<CallPath>) {
-    let id = table.id();
+pub(crate) fn open(id: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> (Place, Option<CallPath>) {
     let opened = STACK.try_with(|cell| {
         let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
         if s.len == MAX_DEPTH || s.overflow > 0 {
@@ -144,7 +146,7 @@ pub(crate) fn open(
         let task = s.task;
         s.frames[pos] = Frame { table: id, path, token, children_ns: 0, task };
         s.len += 1;
-        (Place::Frame { token }, path)
+        (Place::Frame { token, at: pos as u32 }, path)
     });
     opened.unwrap_or((Place::Detached, None))
 }
@@ -157,15 +159,15 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let token = match place {
-                Place::Frame { token } => token,
+            let (token, at) = match place {
+                Place::Frame { token, at } => (token, at),
                 Place::Overflow => {
                     s.overflow = s.overflow.saturating_sub(1);
                     return None;
                 }
                 Place::Detached => return None,
             };
-            let Some(pos) = s.find(token) else {
+            let Some(pos) = s.find(token, at) else {
                 return None; // an orphan
             };
             let frame = s.close_at(pos);
@@ -183,15 +185,10 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
         .flatten()
 }
 
-/// A leaf under the innermost open scope of `table` (a `Timer`'s record):
+/// A leaf under the innermost open scope of the tracker `id` (a `Timer`'s record):
 /// the path `claim` names under it, with `ns` added to the parent's children
 /// when the path is tracked.
-pub(crate) fn leaf(
-    table: &PathTable,
-    ns: u64,
-    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
-) -> Option<CallPath> {
-    let id = table.id();
+pub(crate) fn leaf(id: u64, ns: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> Option<CallPath> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
@@ -228,10 +225,9 @@ impl AsyncPlace {
 }
 
 /// Places an async call in the tree at its first poll: under the innermost
-/// open frame of `table` in the task being polled now (the caller enters
+/// open frame of the tracker `id` in the task being polled now (the caller enters
 /// its own task after this), with the path `claim` names there.
-pub(crate) fn place_async(table: &PathTable, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
-    let id = table.id();
+pub(crate) fn place_async(id: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
     STACK
         .try_with(|cell| {
             let Ok(s) = cell.try_borrow() else { return AsyncPlace::default() };
@@ -248,13 +244,12 @@ pub(crate) fn place_async(table: &PathTable, claim: impl FnOnce(Option<CallPath>
 /// caller entered it), carrying the children's time gathered in its earlier
 /// polls; [`suspend`] closes it when the poll returns. A frame that an
 /// earlier poll kept open (`kept`, see [`suspend`]) is used again.
-pub(crate) fn resume(table: &PathTable, path: Option<CallPath>, task: u64, children_ns: u64, kept: Place) -> Place {
-    let id = table.id();
+pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u64, kept: Place) -> Place {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return Place::Detached };
-            if let Place::Frame { token } = kept
-                && s.find(token).is_some()
+            if let Place::Frame { token, at } = kept
+                && s.find(token, at).is_some()
             {
                 return kept;
             }
@@ -267,7 +262,7 @@ pub(crate) fn resume(table: &PathTable, path: Option<CallPath>, task: u64, child
             let pos = s.len;
             s.frames[pos] = Frame { table: id, path, token, children_ns, task };
             s.len += 1;
-            Place::Frame { token }
+            Place::Frame { token, at: pos as u32 }
         })
         .unwrap_or(Place::Detached)
 }
@@ -282,15 +277,15 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
-            let token = match place {
-                Place::Frame { token } => token,
+            let (token, at) = match place {
+                Place::Frame { token, at } => (token, at),
                 Place::Overflow => {
                     s.overflow = s.overflow.saturating_sub(1);
                     return (Place::Detached, None);
                 }
                 Place::Detached => return (Place::Detached, None),
             };
-            let Some(pos) = s.find(token) else {
+            let Some(pos) = s.find(token, at) else {
                 return (Place::Detached, None);
             };
             let task = s.frames[pos].task;
@@ -308,11 +303,11 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
 /// those scopes' frames closed too (they record untracked, as orphans do).
 /// `None` when there is no such frame on this thread.
 pub(crate) fn close_kept(place: Place) -> Option<u64> {
-    let Place::Frame { token } = place else { return None };
+    let Place::Frame { token, at } = place else { return None };
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let pos = s.find(token)?;
+            let pos = s.find(token, at)?;
             Some(s.close_at(pos).children_ns)
         })
         .ok()
@@ -324,9 +319,8 @@ pub(crate) fn close_kept(place: Place) -> Option<u64> {
 /// call ends inside its parent's poll). Returns whether it did; when it did
 /// not (the parent ended first, or the call moved to another thread), the
 /// caller records the call untracked, so no parent's self time is wrong.
-pub(crate) fn end_async(table: &PathTable, at: &AsyncPlace, ns: u64) -> bool {
+pub(crate) fn end_async(id: u64, at: &AsyncPlace, ns: u64) -> bool {
     let Some(parent) = at.parent else { return true };
-    let id = table.id();
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return false };
