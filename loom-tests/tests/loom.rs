@@ -471,3 +471,50 @@ fn two_threads_claiming_one_call_path_get_one_entry() {
         assert_eq!(op.summary().count, 2);
     });
 }
+
+/// One span of `op`, `ns` long, on a clock of its own thread's.
+fn span_of(op: perftrack::Operation<'static, 1, 1, BUCKETS>, ns: u64) {
+    let clock: &'static perftrack::MockClock = Box::leak(Box::new(perftrack::MockClock::new()));
+    let span = op.span(clock);
+    clock.advance(Duration::from_nanos(ns));
+    drop(span);
+}
+
+/// (e2) A path's sums kept per owner: the shard's owner adds to its own
+/// cells with a load and a store, a thread past the shard count adds to the
+/// shared cells with RMWs, and a token given back at thread exit carries the
+/// owner's cells to its next holder, who adds on top of them (whichever of
+/// the two later threads takes it: the one that waits for the first
+/// thread's exit through a `Relaxed` flag, which orders nothing, or the
+/// other). No addition is lost or counted twice: the final sums are exact.
+/// No walker here: (e) races one with two claimants, and the cells a walker
+/// reads are independent `Relaxed` words; a fourth thread multiplies this
+/// model's executions by twenty. Cited for the call-path table's counts.
+#[test]
+fn path_sums_by_an_owner_a_non_owner_and_a_hand_over_are_exact() {
+    explore("e2: path sums by owner, non-owner and hand-over", 2_800, || {
+        let t = leak::<1, 1, 1>();
+        let op = t.operation("a").unwrap();
+        let exited: &'static loom::sync::atomic::AtomicBool =
+            Box::leak(Box::new(loom::sync::atomic::AtomicBool::new(false)));
+        let first = thread::spawn(move || {
+            span_of(op, 2);
+            perftrack::loom_thread_exit();
+            exited.store(true, Ordering::Relaxed);
+        });
+        let other = spawn_writer(move || span_of(op, 5));
+        let second = spawn_writer(move || {
+            while !exited.load(Ordering::Relaxed) {
+                thread::yield_now();
+            }
+            span_of(op, 4);
+        });
+        for h in [first, other, second] {
+            h.join().unwrap();
+        }
+        let mut folded = String::new();
+        t.write_folded(&mut folded).unwrap();
+        assert_eq!(folded, "a 11\n", "every span's time, once");
+        assert_eq!(op.summary().count, 3);
+    });
+}
