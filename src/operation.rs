@@ -68,15 +68,24 @@ pub(crate) struct Recorder<'t, const RING: usize, const SHARDS: usize, const BUC
 
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<'t, RING, SHARDS, BUCKETS> {
     /// The recorder of slot `index` of a tracker.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS, BUCKETS>, paths: &'t PathTable<SHARDS>, index: usize) -> Self {
         Self { slot, paths, index }
     }
 
     /// The tracker's call-path table.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn paths(&self) -> &'t PathTable<SHARDS> {
         self.paths
+    }
+
+    /// The operation's slot index in its tracker.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
     }
 
     /// The path `parent;self` (a root path when `parent` is `None`), claimed

@@ -14,7 +14,9 @@ use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::metric::{Kind, Metrics, Registered, valid_metric_name};
 use crate::name::NameBuf;
-use crate::operation::{Operation, Recorder};
+use crate::operation::Operation;
+#[cfg(feature = "std")]
+use crate::operation::Recorder;
 use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
 use crate::registry::Registry;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};

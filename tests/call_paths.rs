@@ -584,3 +584,72 @@ fn a_timed_call_that_ends_outside_its_parents_scope_records_untracked() {
     let wall = folded_map(&folded(&t));
     assert_eq!(wall.keys().collect::<Vec<_>>(), ["other", "parent"], "{wall:?}");
 }
+
+#[test]
+fn threads_past_the_shard_count_and_the_shard_owner_lose_no_path_record() {
+    // One shard: the first thread to record owns it and adds to its own
+    // cells with plain stores; the other three add to the shared cells.
+    const N: u64 = if cfg!(miri) { 20 } else { 2_000 };
+    let t = Tracker::<4, 8, 1>::boxed();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..N {
+                    let _r = t.time("request").unwrap();
+                    let _p = t.time("parse").unwrap();
+                }
+            });
+        }
+    });
+    let report = t.report().to_string();
+    assert_eq!(tree_rows(&report), [("request".to_string(), 4 * N), ("  parse".to_string(), 4 * N)]);
+    assert_eq!(t.untracked_paths(), 0);
+}
+
+#[test]
+fn a_scope_reopened_where_it_was_before_lands_on_its_own_path_again() {
+    // A guard's stack keeps the last path claimed under each frame and at
+    // the root: the same operation under another parent, or at the root of
+    // another tracker whose operation has the same slot index, must still
+    // find its own path.
+    let t = PerformanceTracker::boxed();
+    // Smaller, so that its path table is too: the same key lands elsewhere.
+    let u = Tracker::<3, 8, 2>::boxed();
+    u.operation("u_root").unwrap(); // slot 0 of u, as "a" is slot 0 of t
+    for _ in 0..3 {
+        {
+            let _a = t.time("a").unwrap();
+            drop(t.time("c").unwrap());
+        }
+        {
+            let _r = u.time("u_root").unwrap();
+            drop(u.time("u_leaf").unwrap());
+        }
+        {
+            let _b = t.time("b").unwrap();
+            drop(t.time("c").unwrap());
+            drop(t.time("d").unwrap());
+            drop(t.time("c").unwrap());
+        }
+        drop(t.time("c").unwrap());
+        {
+            let _r = u.time("u_root").unwrap();
+            drop(u.time("u_leaf").unwrap());
+        }
+    }
+    // Each row's full path, from the tree's indentation (roots come in table order).
+    let mut open: Vec<String> = Vec::new();
+    let mut paths = BTreeMap::new();
+    for (row, count) in tree_rows(&t.report().to_string()) {
+        let depth = (row.len() - row.trim_start().len()) / 2;
+        open.truncate(depth);
+        open.push(row.trim_start().to_string());
+        paths.insert(open.join(";"), count);
+    }
+    let expected = [("a", 3), ("a;c", 3), ("b", 3), ("b;c", 6), ("b;d", 3), ("c", 3)]
+        .map(|(path, count)| (path.to_string(), count));
+    assert_eq!(paths, BTreeMap::from(expected));
+    let rows = tree_rows(&u.report().to_string());
+    assert_eq!(rows, [("u_root".to_string(), 6), ("  u_leaf".to_string(), 6)]);
+    assert_eq!(t.untracked_paths() + u.untracked_paths(), 0);
+}

@@ -46,7 +46,9 @@
 pub(crate) mod stack;
 
 use crate::record::aggregate::add_saturating;
+#[cfg(any(feature = "std", perftrack_loom))]
 use crate::record::owner::shard_of;
+#[cfg(any(feature = "std", perftrack_loom))]
 use crate::record::padded::CachePadded;
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
@@ -132,12 +134,14 @@ impl PathEntry {
 
 /// One shard owner's sums for one path: written by the holder of that
 /// shard's owner token alone, with a plain load and store (see "Counts").
+#[cfg_attr(not(any(feature = "std", perftrack_loom)), allow(dead_code))]
 pub(crate) struct OwnedCells {
     count: AtomicU64,
     total_ns: AtomicU64,
     children_ns: AtomicU64,
 }
 
+#[cfg_attr(not(any(feature = "std", perftrack_loom)), allow(dead_code))]
 impl OwnedCells {
     const_fn! {
         const fn new() -> Self {
@@ -163,9 +167,11 @@ impl OwnedCells {
 /// [`PATHS_PER_OP`] entries, and each shard owner's cells for them: the
 /// table's unit of size, one per operation slot. Each owner's cells are
 /// cache-padded, so two owners recording the same path write different
-/// lines.
+/// lines. Without `std` no thread owns a shard, and a row has no owner
+/// cells at all: a microcontroller's RAM pays nothing for them.
 pub(crate) struct PathRow<const SHARDS: usize> {
     entries: [PathEntry; PATHS_PER_OP],
+    #[cfg(any(feature = "std", perftrack_loom))]
     owned: [CachePadded<[OwnedCells; PATHS_PER_OP]>; SHARDS],
 }
 
@@ -174,6 +180,7 @@ impl<const SHARDS: usize> PathRow<SHARDS> {
         pub(crate) const fn new() -> Self {
             Self {
                 entries: array_of![PathEntry::new(); PATHS_PER_OP],
+                #[cfg(any(feature = "std", perftrack_loom))]
                 owned: array_of![CachePadded::new(array_of![OwnedCells::new(); PATHS_PER_OP]); SHARDS],
             }
         }
@@ -274,7 +281,11 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     fn entry_stats(&self, i: usize) -> PathStats {
         let Some(row) = self.rows.get(i / PATHS_PER_OP) else { return PathStats::default() };
         let col = i % PATHS_PER_OP;
-        row.entries[col].stats(row.owned.iter().map(|cells| &cells[col]))
+        #[cfg(any(feature = "std", perftrack_loom))]
+        let owned = row.owned.iter().map(|cells| &cells[col]);
+        #[cfg(not(any(feature = "std", perftrack_loom)))]
+        let owned = core::iter::empty();
+        row.entries[col].stats(owned)
     }
 
     /// The table's identity: trackers are told apart by it (the std layer's
@@ -345,12 +356,15 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
         let Some(row) = self.rows.get(index / PATHS_PER_OP) else { return };
         let col = index % PATHS_PER_OP;
         let children_ns = children_ns.min(total_ns);
+        #[cfg(any(feature = "std", perftrack_loom))]
         if let (shard, true) = shard_of(hint, SHARDS)
             && let Some(cells) = row.owned.get(shard)
         {
             cells[col].add(total_ns, children_ns);
             return;
         }
+        #[cfg(not(any(feature = "std", perftrack_loom)))]
+        let _ = hint; // no thread owns a shard without std
         let e = &row.entries[col];
         e.count.fetch_add(1, Ordering::Relaxed);
         add_saturating(&e.total_ns, total_ns, &e.saturated, SAT_TOTAL);

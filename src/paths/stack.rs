@@ -39,9 +39,26 @@ struct Frame {
     children_ns: u64,
     /// The task the frame was opened in (0: no `Timed` future around it).
     task: u64,
+    /// The last scope opened under this frame: its operation's index + 1
+    /// (0: none yet) and the path it claimed (see [`Cached`]).
+    child: Cached,
 }
 
-const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0, task: 0 };
+/// A path claimed before, kept so that the next scope of the same
+/// operation in the same place skips the claim's hash and probe. A path's
+/// entry never changes once claimed, so a kept path stays right for good:
+/// the parent's path (or the root of table `table`) and the operation name
+/// the key the claim would find again.
+#[derive(Clone, Copy)]
+struct Cached {
+    /// The operation's index + 1; 0 when nothing is kept.
+    op: usize,
+    path: Option<CallPath>,
+}
+
+const NOTHING: Cached = Cached { op: 0, path: None };
+
+const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0, task: 0, child: NOTHING };
 
 struct Stack {
     frames: [Frame; MAX_DEPTH],
@@ -51,6 +68,9 @@ struct Stack {
     next_token: u64,
     /// The task being polled on this thread now (0: none).
     task: u64,
+    /// The last root scope opened on this thread, and its tracker's table.
+    root: Cached,
+    root_table: u64,
 }
 
 impl Stack {
@@ -110,7 +130,15 @@ impl Stack {
 
 std::thread_local! {
     static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack { frames: [EMPTY; MAX_DEPTH], len: 0, overflow: 0, next_token: 0, task: 0 })
+        RefCell::new(Stack {
+            frames: [EMPTY; MAX_DEPTH],
+            len: 0,
+            overflow: 0,
+            next_token: 0,
+            task: 0,
+            root: NOTHING,
+            root_table: 0,
+        })
     };
 }
 
@@ -127,24 +155,54 @@ pub(crate) enum Place {
     Detached,
 }
 
-/// Opens a scope of the tracker `id` (its `PathTable::id`): finds its
-/// parent, lets `claim` name the path
-/// under it (the parent's path, or `None` at the root), and pushes the
-/// frame. Returns the frame's place and the path (`None`: untracked).
+/// Opens a scope of operation `op` of the tracker `id` (its
+/// `PathTable::id`): finds its parent, takes the path under it that the
+/// last scope of `op` there claimed, or lets `claim` name it (under the
+/// parent's path, or `None` at the root), and pushes the frame. Returns the
+/// frame's place and the path (`None`: untracked).
 #[inline]
-pub(crate) fn open(id: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> (Place, Option<CallPath>) {
+pub(crate) fn open(
+    id: u64,
+    op: usize,
+    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
+) -> (Place, Option<CallPath>) {
     let opened = STACK.try_with(|cell| {
         let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
         if s.len == MAX_DEPTH || s.overflow > 0 {
             s.overflow += 1;
             return (Place::Overflow, None);
         }
-        let (_, path) = s.claim_under(id, claim);
+        let key = op.wrapping_add(1);
+        let path = match s.parent(id, s.task, s.len) {
+            Some(p) => {
+                let parent = &mut s.frames[p];
+                match parent.path {
+                    None => None,
+                    Some(_) if parent.child.op == key => parent.child.path,
+                    Some(parent_path) => {
+                        let path = claim(Some(parent_path));
+                        if path.is_some() {
+                            parent.child = Cached { op: key, path };
+                        }
+                        path
+                    }
+                }
+            }
+            None if s.root_table == id && s.root.op == key => s.root.path,
+            None => {
+                let path = claim(None);
+                if path.is_some() {
+                    s.root = Cached { op: key, path };
+                    s.root_table = id;
+                }
+                path
+            }
+        };
         let token = s.next_token;
         s.next_token = token + 1;
         let pos = s.len;
         let task = s.task;
-        s.frames[pos] = Frame { table: id, path, token, children_ns: 0, task };
+        s.frames[pos] = Frame { table: id, path, token, children_ns: 0, task, child: NOTHING };
         s.len += 1;
         (Place::Frame { token, at: pos as u32 }, path)
     });
@@ -260,7 +318,7 @@ pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u6
             let token = s.next_token;
             s.next_token = token + 1;
             let pos = s.len;
-            s.frames[pos] = Frame { table: id, path, token, children_ns, task };
+            s.frames[pos] = Frame { table: id, path, token, children_ns, task, child: NOTHING };
             s.len += 1;
             Place::Frame { token, at: pos as u32 }
         })
