@@ -18,7 +18,7 @@ use crate::operation::Operation;
 #[cfg(feature = "std")]
 use crate::operation::Recorder;
 use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
-use crate::registry::Registry;
+use crate::registry::{Registry, Series};
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::{AtomicU64, Ordering, const_fn};
 
@@ -315,12 +315,30 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         name: NameBuf,
         labels: &Labels,
     ) -> Result<Operation<'_, RING, SHARDS, BUCKETS>, TrackerError> {
-        let Some((index, series)) = self.registry.resolve(&name, labels) else {
+        let (index, series) = self.resolve_slot(&name, labels)?;
+        Ok(Operation::new(series, name, &self.paths, index))
+    }
+
+    /// The slot of `name` and `labels`, registered if new; a refusal is
+    /// counted.
+    fn resolve_slot(
+        &self,
+        name: &NameBuf,
+        labels: &Labels,
+    ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
+        self.registry.resolve(name, labels).ok_or_else(|| {
             // Relaxed: a count for the report, nothing hangs on it.
             self.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(TrackerError::Full);
-        };
-        Ok(Operation::new(series, name, &self.paths, index))
+            TrackerError::Full
+        })
+    }
+
+    /// The recorder of `name`'s unlabelled series, registering it if new:
+    /// what a `Timer` records through, with no name copied into a handle.
+    #[cfg(feature = "std")]
+    pub(crate) fn resolve_recorder(&self, name: &NameBuf) -> Result<Recorder<'_, RING, SHARDS, BUCKETS>, TrackerError> {
+        let (index, (slot, _)) = self.resolve_slot(name, &Labels::EMPTY)?;
+        Ok(Recorder::new(slot, &self.paths, index))
     }
 
     /// How many times a new name was refused because every slot was taken

@@ -195,7 +195,7 @@ impl Timer {
     ) -> Result<Duration, TrackerError> {
         let sample = self.sample();
         // The name was validated and encoded once, in the constructor.
-        let op = tracker.resolve(self.name?)?;
+        let op = tracker.resolve_recorder(&self.name?)?;
         let ns = saturating_ns(sample.duration);
         let path = stack::leaf(op.paths().id(), ns, |parent| op.path_under(parent));
         op.close_scope(&sample, path, 0);

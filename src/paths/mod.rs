@@ -41,6 +41,9 @@
 //! sums saturate as the aggregates' do (`aggregate::add_saturating`); an
 //! owner's saturate in place, and a sum that reaches `u64::MAX` reads as
 //! saturated.
+//!
+//! Beside it, with `std`: each thread's stack of open frames ([`stack`]),
+//! which gives a guard its parent path.
 
 #[cfg(feature = "std")]
 pub(crate) mod stack;
