@@ -12,7 +12,7 @@ use crate::name::NameBuf;
 use crate::paths::{CallPath, PathTable};
 use crate::record::owner::thread_hint;
 use crate::record::slot::OpSlot;
-use crate::record::totals::Totals;
+use crate::record::totals::{Raw, Totals};
 use crate::registry::Series;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::hot_fn;
@@ -100,9 +100,15 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<
     /// untracked count when it has no path.
     #[inline]
     pub(crate) fn close_scope(&self, sample: &Sample, path: Option<CallPath>, children_ns: u64) {
+        self.close_raw(&sample.raw(), path, children_ns);
+    }
+
+    /// [`close_scope`](Self::close_scope) of a record already in the
+    /// record path's own form.
+    #[inline]
+    pub(crate) fn close_raw(&self, raw: &Raw, path: Option<CallPath>, children_ns: u64) {
         let hint = thread_hint();
-        let raw = sample.raw();
-        self.slot.record_as(hint, &raw);
+        self.slot.record_as(hint, raw);
         match path {
             Some(p) => self.paths.record(hint, p, raw.ns, children_ns),
             None => self.paths.note_untracked(),

@@ -550,11 +550,13 @@ fn awaited_async_calls_nest_and_their_suspended_time_counts_as_wall_but_not_busy
     // The query's wall self time holds the 30 ms it was suspended; its busy
     // self time only its 1 ms of work (and the poll bookkeeping).
     assert!(ms(wall["handler;query"]) >= 30, "{wall:?}");
-    assert!((1..10).contains(&ms(busy["handler;query"])), "{busy:?}");
+    // (Upper bounds below the 30 ms suspension, with room for a preempted
+    // poll on a loaded machine: they still fail if the suspension counted.)
+    assert!((1..25).contains(&ms(busy["handler;query"])), "{busy:?}");
     // The handler awaited the query throughout the suspension: its wall
     // self time is its own 2 ms, and so is its busy self time.
-    assert!((2..10).contains(&ms(wall["handler"])), "{wall:?}");
-    assert!((2..10).contains(&ms(busy["handler"])), "{busy:?}");
+    assert!((2..25).contains(&ms(wall["handler"])), "{wall:?}");
+    assert!((2..25).contains(&ms(busy["handler"])), "{busy:?}");
     // A guard's scope is on its thread throughout.
     assert_eq!(wall["handler;query;decode"], busy["handler;query;decode"]);
     assert_eq!(t.untracked_paths(), 0);

@@ -110,6 +110,20 @@ fn tsc_hz() -> Option<u64> {
 }
 
 impl FastClock {
+    /// Nanoseconds since the reading `start`, saturating: what
+    /// [`since`](Clock::since) gives, without the `Duration` a guard would
+    /// only turn back into nanoseconds.
+    #[inline]
+    pub(crate) fn ns_since(self, start: u64) -> u64 {
+        let ticks = self.ticks().wrapping_sub(start);
+        match source() {
+            Source::Tsc { ns_per_tick, .. } => {
+                u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
+            }
+            Source::Instant(_) => ticks,
+        }
+    }
+
     /// `"tsc"` or `"instant"`: the source this process uses.
     #[must_use]
     pub fn source() -> &'static str {

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::{Operation, Recorder};
 use crate::paths::CallPath;
-use crate::summary::{Sample, saturating_ns};
+use crate::record::totals::Raw;
 use crate::tracker::Tracker;
 
 use super::alloc::Mark;
@@ -81,20 +81,23 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> ScopeGuard<'_
 
     /// Records now, and returns the time recorded.
     pub fn stop(self) -> Duration {
-        let d = self.close();
+        let ns = self.close();
         // Recorded: the drop must not record again. The guard owns nothing to free.
         core::mem::forget(self);
-        d
+        Duration::from_nanos(ns)
     }
 
-    /// Pops the frame and records the flat and the path record.
-    fn close(&self) -> Duration {
-        let d = self.elapsed();
-        let (bytes, allocations) = self.alloc.map_or((0, 0), Mark::since);
-        let children = stack::close(self.place, saturating_ns(d));
+    /// Pops the frame and records the flat and the path record. Returns
+    /// the nanoseconds recorded (no `Duration` on the way: the record path
+    /// takes nanoseconds).
+    fn close(&self) -> u64 {
+        let ns = FastClock.ns_since(self.start);
+        let (mem, allocs) = self.alloc.map_or((0, 0), Mark::since);
+        let children = stack::close(self.place, ns);
         let path = children.and(self.path);
-        self.op.close_scope(&Sample::new(d, bytes).with_allocations(allocations), path, children.unwrap_or(0));
-        d
+        let raw = Raw { ns, mem, cpu_ns: None, ticks: None, allocs };
+        self.op.close_raw(&raw, path, children.unwrap_or(0));
+        ns
     }
 }
 
