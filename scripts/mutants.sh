@@ -10,8 +10,9 @@
 # edit really changed the file (a pattern that no longer matches is a failure
 # of this script, not a caught mutant). It then runs the loom models
 # (scripts/loom.sh settings) and, if they all pass, the library's unit tests
-# and the invariant, stress, call-path, hand-over, counter, label and fork
-# tests in release mode. Not part of the test
+# (with feature `tracing`, for the layer's call-site table) and the
+# invariant, stress, call-path, hand-over, counter, label and fork tests in
+# release mode. Not part of the test
 # command: it takes a few minutes per mutant on 2 cores. docs/DESIGN.md's
 # guarantee table cites it.
 # A broken protocol can blow up a model's state space (publish-early makes
@@ -61,6 +62,7 @@ MUTANTS=(
   "path-cells-unowned#src/paths/mod.rs#s/if let (shard, true) = shard_of(hint, SHARDS)/if let (shard, _) = shard_of(hint, SHARDS)/#every thread adds to its shard's owner cells of a path with a load and a store, owner or not, so a thread past the shard count and the owner lose each other's additions"
   "root-path-kept-for-any-tracker#src/paths/stack.rs#s/            None if s.root_table == id \&\& s.root.op == key => s.root.path,/            None if s.root.op == key => s.root.path,/#a root scope takes the path its thread last claimed for an operation of the same slot index in another tracker"
   "child-path-kept-for-any-operation#src/paths/stack.rs#s/                    Some(_) if parent.child.op == key => parent.child.path,/                    Some(_) if parent.child.op != 0 => parent.child.path,/#a scope takes the path last claimed under its parent frame whatever operation claimed it"
+  "site-read-before-written#src/host/sites.rs#s/                        0 => resolve(),/                        0 => Resolved::Slot(0),/#a span call site whose entry is claimed but whose slot is not written yet is answered with slot 0, another operation's"
   "labels-published-late#src/registry.rs#/^ *entry.labels.store(labels);\$/d;s/entry.state.store(READY, Ordering::Release);/entry.state.store(READY, Ordering::Release); entry.labels.store(labels);/#a labelled series published before its labels are written, so a racing registrar of the same series passes it by and claims a second slot"
   "counter-lost-update#src/metric/counter.rs#s/cell.fetch_add(n, Ordering::Relaxed);/cell.store(cell.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);/#a counter's increment as a load and a store: two threads on one shard lose updates"
   "gauge-lost-update#src/metric/gauge.rs#s/match self.bits.compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed) {/match { self.bits.store(new, Ordering::Relaxed); Ok::<u64, u64>(old) } {/#a gauge's addition as a store of what it read plus delta: concurrent additions overwrite each other"
@@ -94,7 +96,7 @@ for m in "${MUTANTS[@]}"; do
   elif grep -qE '^error(\[|:)' "$log"; then
     caught="(does not compile)"
   else
-    ( cd "$TREE" && timeout 900 cargo test --release --target-dir "$WORK/target" --lib --test invariants --test stress \
+    ( cd "$TREE" && timeout 900 cargo test --release --features tracing --target-dir "$WORK/target" --lib --test invariants --test stress \
         --test call_paths --test handover --test counters --test labels --test fork ) >>"$log" 2>&1
     failed=$(grep -E '^test .* FAILED$' "$log" | sed -E 's/^test (.*) \.\.\. FAILED$/\1/' | tr '\n' ' ')
     [ -n "$failed" ] && caught="tests: $failed"

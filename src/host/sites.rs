@@ -148,6 +148,17 @@ mod tests {
     }
 
     #[test]
+    fn a_site_claimed_but_not_yet_written_is_looked_up_not_answered() {
+        use core::sync::atomic::Ordering;
+        let sites = Sites::new();
+        let site = 0x4000;
+        // The state a racing claimant leaves between its CAS and its store.
+        sites.keys[Sites::home(site)].store(site, Ordering::Relaxed);
+        assert_eq!(sites.get_or_resolve(site, || Resolved::Slot(7)), Resolved::Slot(7));
+        assert_eq!(sites.get_or_resolve(site, || Resolved::Refused), Resolved::Refused, "nothing was cached for it");
+    }
+
+    #[test]
     fn threads_racing_on_new_sites_each_get_their_own_slot() {
         let sites = Sites::new();
         std::thread::scope(|s| {
