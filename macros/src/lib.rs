@@ -287,7 +287,7 @@ fn instrument(function: &mut ItemFn, options: &Options, in_impl: bool) -> syn::R
         let body: Block = parse_quote! {{
             let __perftrack_op = {
                 #site
-                __PERFTRACK_SITE.operation(#tracker, #name)
+                __PERFTRACK_SITE.operation(#tracker, || #name)
             };
             ::perftrack::__private::MaybeTimed::new(__perftrack_op, #inner).await
         }};
@@ -298,7 +298,7 @@ fn instrument(function: &mut ItemFn, options: &Options, in_impl: bool) -> syn::R
         let guard: Stmt = parse_quote! {
             let __perftrack_guard = {
                 #site
-                __PERFTRACK_SITE.guard(#tracker, #name)
+                __PERFTRACK_SITE.guard(#tracker, || #name)
             };
         };
         function.block.stmts.insert(0, guard);

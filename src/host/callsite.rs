@@ -109,8 +109,9 @@ impl CallSite {
         Self { slot: AtomicUsize::new(UNRESOLVED) }
     }
 
-    /// The operation of this call site in `tracker`, registering `name` at
-    /// the first call; `None` when the tracker refused it (full, or an
+    /// The operation of this call site in `tracker`, registering the name
+    /// `name` makes at the first call (a closure, so that later calls do
+    /// not build it); `None` when the tracker refused it (full, or an
     /// empty name), which is then not tried again. After the first call
     /// the handle carries no name (`Operation::name` is empty): a call site
     /// only times and records, and skips loading it.
@@ -118,12 +119,12 @@ impl CallSite {
     pub fn operation<'t, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         &self,
         tracker: &'t Tracker<OPS, RING, SHARDS, BUCKETS>,
-        name: SiteName,
+        name: impl FnOnce() -> SiteName,
     ) -> Option<Operation<'t, RING, SHARDS, BUCKETS>> {
         // Relaxed: the index names a slot that `operation_at` checks is
         // published (an Acquire load of its state) before using it.
         match self.slot.load(Ordering::Relaxed) {
-            UNRESOLVED => self.resolve(tracker, name),
+            UNRESOLVED => self.resolve(tracker, name()),
             REFUSED => None,
             i => tracker.operation_at(i - 1),
         }
@@ -156,11 +157,12 @@ impl CallSite {
     pub fn guard<'t, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         &self,
         tracker: &'t Tracker<OPS, RING, SHARDS, BUCKETS>,
-        name: SiteName,
+        name: impl FnOnce() -> SiteName,
     ) -> Option<ScopeGuard<'t, RING, SHARDS, BUCKETS>> {
-        // From the cached index straight to the slot: no name or labels copied.
+        // From the cached index straight to the slot: no name or labels
+        // copied, and the name itself made only on the first call.
         match self.slot.load(Ordering::Relaxed) {
-            UNRESOLVED => self.resolve(tracker, name).map(|op| op.time()),
+            UNRESOLVED => self.resolve(tracker, name()).map(|op| op.time()),
             REFUSED => None,
             i => tracker.recorder_at(i - 1).map(Recorder::time),
         }
@@ -219,12 +221,12 @@ mod tests {
     fn a_call_site_resolves_once_and_a_full_tracker_refuses_it_for_good() {
         let t: Tracker<1, 4, 1> = Tracker::new();
         let (a, b) = (CallSite::new(), CallSite::new());
-        assert_eq!(a.operation(&t, SiteName::Given("a")).unwrap().name(), "a");
-        let again = a.operation(&t, SiteName::Given("ignored once resolved")).unwrap();
+        assert_eq!(a.operation(&t, || SiteName::Given("a")).unwrap().name(), "a");
+        let again = a.operation(&t, || SiteName::Given("ignored once resolved")).unwrap();
         again.record(core::time::Duration::from_nanos(3), 0);
         assert_eq!(t.summary("a").unwrap().count, 1, "the cached index names the first slot");
-        assert!(b.operation(&t, SiteName::Given("b")).is_none(), "the tracker is full");
-        assert!(b.operation(&t, SiteName::Given("b")).is_none());
+        assert!(b.operation(&t, || SiteName::Given("b")).is_none(), "the tracker is full");
+        assert!(b.operation(&t, || SiteName::Given("b")).is_none());
         assert_eq!(t.len(), 1);
     }
 }

@@ -115,12 +115,16 @@ impl FastClock {
     /// only turn back into nanoseconds.
     #[inline]
     pub(crate) fn ns_since(self, start: u64) -> u64 {
-        let ticks = self.ticks().wrapping_sub(start);
+        // One look at the source for both the reading and the conversion.
         match source() {
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
             Source::Tsc { ns_per_tick, .. } => {
+                let ticks = rdtsc().wrapping_sub(start);
                 u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
             }
-            Source::Instant(_) => ticks,
+            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+            Source::Tsc { .. } => 0,
+            Source::Instant(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX).wrapping_sub(start),
         }
     }
 
