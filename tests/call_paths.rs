@@ -292,14 +292,13 @@ fn a_span_under_a_parent_of_another_tracker_is_untracked_not_misfiled() {
     assert_eq!(B.summary("b").unwrap().count, 1);
 }
 
-#[test]
-fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
-    const N: u64 = 2_000;
-    let t = perftrack::PerformanceTracker::boxed();
+/// Four threads each open `request;parse` `n` times on `t`; every path
+/// record must be in the tree, and none untracked.
+fn four_threads_nest_request_parse<const O: usize, const R: usize, const S: usize>(t: &Tracker<O, R, S>, n: u64) {
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
-                for _ in 0..N {
+                for _ in 0..n {
                     let _r = t.time("request").unwrap();
                     let _p = t.time("parse").unwrap();
                 }
@@ -307,8 +306,13 @@ fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
         }
     });
     let report = t.report().to_string();
-    assert_eq!(tree_rows(&report), [("request".to_string(), 4 * N), ("  parse".to_string(), 4 * N)]);
+    assert_eq!(tree_rows(&report), [("request".to_string(), 4 * n), ("  parse".to_string(), 4 * n)]);
     assert_eq!(t.untracked_paths(), 0);
+}
+
+#[test]
+fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
+    four_threads_nest_request_parse(&perftrack::PerformanceTracker::boxed(), 2_000);
 }
 
 #[test]
@@ -591,21 +595,7 @@ fn a_timed_call_that_ends_outside_its_parents_scope_records_untracked() {
 fn threads_past_the_shard_count_and_the_shard_owner_lose_no_path_record() {
     // One shard: the first thread to record owns it and adds to its own
     // cells with plain stores; the other three add to the shared cells.
-    const N: u64 = if cfg!(miri) { 20 } else { 2_000 };
-    let t = Tracker::<4, 8, 1>::boxed();
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                for _ in 0..N {
-                    let _r = t.time("request").unwrap();
-                    let _p = t.time("parse").unwrap();
-                }
-            });
-        }
-    });
-    let report = t.report().to_string();
-    assert_eq!(tree_rows(&report), [("request".to_string(), 4 * N), ("  parse".to_string(), 4 * N)]);
-    assert_eq!(t.untracked_paths(), 0);
+    four_threads_nest_request_parse(&Tracker::<4, 8, 1>::boxed(), if cfg!(miri) { 20 } else { 2_000 });
 }
 
 #[test]

@@ -68,6 +68,35 @@ fn spawn_writer<T: 'static>(f: impl FnOnce() -> T + 'static) -> thread::JoinHand
     })
 }
 
+/// Spawns a thread that runs `f`, gives its owner token back as its exit
+/// would, and then raises the returned flag: a `Relaxed` flag, which orders
+/// nothing, so a thread that waits for it ([`spawn_after_exit`]) is ordered
+/// after this one by the token alone.
+fn spawn_then_exit(f: impl FnOnce() + 'static) -> (thread::JoinHandle<()>, &'static loom::sync::atomic::AtomicBool) {
+    let exited: &'static loom::sync::atomic::AtomicBool =
+        Box::leak(Box::new(loom::sync::atomic::AtomicBool::new(false)));
+    let handle = thread::spawn(move || {
+        f();
+        perftrack::loom_thread_exit();
+        exited.store(true, Ordering::Relaxed);
+    });
+    (handle, exited)
+}
+
+/// Spawns a recording thread that waits for `exited` (see
+/// [`spawn_then_exit`]) and then runs `f`.
+fn spawn_after_exit(
+    exited: &'static loom::sync::atomic::AtomicBool,
+    f: impl FnOnce() + 'static,
+) -> thread::JoinHandle<()> {
+    spawn_writer(move || {
+        while !exited.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
+        f();
+    })
+}
+
 /// Runs `body` under loom and asserts that loom explored at least
 /// `min_executions` executions; prints the count for docs/DESIGN.md. Each
 /// minimum is about a quarter of what the model explored at
@@ -175,24 +204,17 @@ fn ownership_handed_over_at_thread_exit_loses_nothing_while_a_reader_runs() {
     explore("h: hand-over at thread exit racing a reader", 180_000, || {
         let t = leak::<1, 2, 1>();
         let op = t.operation("op").unwrap();
-        let exited: &'static loom::sync::atomic::AtomicBool =
-            Box::leak(Box::new(loom::sync::atomic::AtomicBool::new(false)));
         let reader = thread::spawn(move || {
             let s = op.summary();
             assert_consistent(&s);
             let ns = s.total_duration.as_nanos() as u64;
             assert!([0, 2, 6].contains(&ns), "not a whole prefix: {s:?}");
         });
-        let first = thread::spawn(move || {
+        let (first, exited) = spawn_then_exit(move || {
             op.record_sample(&rec(2));
             assert_eq!(perftrack::loom_thread_hint(), 0);
-            perftrack::loom_thread_exit();
-            exited.store(true, Ordering::Relaxed);
         });
-        let second = spawn_writer(move || {
-            while !exited.load(Ordering::Relaxed) {
-                thread::yield_now();
-            }
+        let second = spawn_after_exit(exited, move || {
             op.record_sample(&rec(4));
             assert_eq!(perftrack::loom_thread_hint(), 0, "the token given back is taken again");
         });
@@ -495,20 +517,9 @@ fn path_sums_by_an_owner_a_non_owner_and_a_hand_over_are_exact() {
     explore("e2: path sums by owner, non-owner and hand-over", 2_800, || {
         let t = leak::<1, 1, 1>();
         let op = t.operation("a").unwrap();
-        let exited: &'static loom::sync::atomic::AtomicBool =
-            Box::leak(Box::new(loom::sync::atomic::AtomicBool::new(false)));
-        let first = thread::spawn(move || {
-            span_of(op, 2);
-            perftrack::loom_thread_exit();
-            exited.store(true, Ordering::Relaxed);
-        });
+        let (first, exited) = spawn_then_exit(move || span_of(op, 2));
         let other = spawn_writer(move || span_of(op, 5));
-        let second = spawn_writer(move || {
-            while !exited.load(Ordering::Relaxed) {
-                thread::yield_now();
-            }
-            span_of(op, 4);
-        });
+        let second = spawn_after_exit(exited, move || span_of(op, 4));
         for h in [first, other, second] {
             h.join().unwrap();
         }

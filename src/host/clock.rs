@@ -43,6 +43,31 @@ enum Source {
     Instant(Instant),
 }
 
+impl Source {
+    /// A reading: the TSC, or nanoseconds since the epoch.
+    #[inline]
+    fn read(&self) -> u64 {
+        match self {
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            Self::Tsc { .. } => rdtsc(),
+            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+            Self::Tsc { .. } => 0,
+            Self::Instant(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// `ticks` readings' worth of nanoseconds, saturating.
+    #[inline]
+    fn to_ns(&self, ticks: u64) -> u64 {
+        match self {
+            Self::Tsc { ns_per_tick, .. } => {
+                u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
+            }
+            Self::Instant(_) => ticks,
+        }
+    }
+}
+
 static SOURCE: OnceLock<Source> = OnceLock::new();
 
 /// The source: a load and a branch once calibrated, inlined into callers in
@@ -115,17 +140,8 @@ impl FastClock {
     /// only turn back into nanoseconds.
     #[inline]
     pub(crate) fn ns_since(self, start: u64) -> u64 {
-        // One look at the source for both the reading and the conversion.
-        match source() {
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-            Source::Tsc { ns_per_tick, .. } => {
-                let ticks = rdtsc().wrapping_sub(start);
-                u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
-            }
-            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-            Source::Tsc { .. } => 0,
-            Source::Instant(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX).wrapping_sub(start),
-        }
+        let source = source();
+        source.to_ns(source.read().wrapping_sub(start))
     }
 
     /// `"tsc"` or `"instant"`: the source this process uses.
@@ -141,13 +157,7 @@ impl FastClock {
 impl Clock for FastClock {
     #[inline]
     fn ticks(&self) -> u64 {
-        match source() {
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-            Source::Tsc { .. } => rdtsc(),
-            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-            Source::Tsc { .. } => 0,
-            Source::Instant(epoch) => u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX),
-        }
+        source().read()
     }
 
     #[inline]
@@ -160,13 +170,7 @@ impl Clock for FastClock {
 
     #[inline]
     fn to_duration(&self, ticks: u64) -> core::time::Duration {
-        let ns = match source() {
-            Source::Tsc { ns_per_tick, .. } => {
-                u64::try_from((u128::from(ticks) * u128::from(*ns_per_tick)) >> 32).unwrap_or(u64::MAX)
-            }
-            Source::Instant(_) => ticks,
-        };
-        core::time::Duration::from_nanos(ns)
+        core::time::Duration::from_nanos(source().to_ns(ticks))
     }
 }
 

@@ -169,7 +169,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             call.first_poll = Some(polled);
             call.task = paths::fresh_number();
             // In the polling task, before this call's own task is entered.
-            call.place = stack::place_async(op.paths().id(), |parent| op.path_under(parent));
+            call.place = stack::place_async(op.paths().id(), op.index(), |parent| op.path_under(parent));
         }
         let cpu_in = os::try_thread_cpu_time().ok();
         let mark = Mark::now();

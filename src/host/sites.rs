@@ -24,13 +24,13 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Entries in a table: more distinct span call sites than most programs
 /// have; beyond it, sites resolve by name as they did without a table.
-pub(crate) const SITES: usize = 256;
+const SITES: usize = 256;
 
 /// Entries probed for one site before it counts as not cached.
 const PROBES: usize = 8;
 
 /// A value: the site's name was refused (the tracker was full).
-pub(crate) const REFUSED: usize = usize::MAX;
+const REFUSED: usize = usize::MAX;
 
 /// What a site resolved to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -197,7 +197,7 @@ impl Timer {
         // The name was validated and encoded once, in the constructor.
         let op = tracker.resolve_recorder(&self.name?)?;
         let ns = saturating_ns(sample.duration);
-        let path = stack::leaf(op.paths().id(), ns, |parent| op.path_under(parent));
+        let path = stack::leaf(op.paths().id(), op.index(), ns, |parent| op.path_under(parent));
         op.close_scope(&sample, path, 0);
         Ok(sample.duration)
     }

@@ -112,18 +112,43 @@ impl Stack {
         frame
     }
 
-    /// The innermost open frame of `table`, and the path `claim` names under
-    /// it (under the root when there is none; `None` when that parent is
-    /// itself untracked, or the claim fails).
+    /// The innermost open frame of `table`, and the path of operation `op`
+    /// under it (under the root when there is none; `None` when that parent
+    /// is itself untracked, or the claim fails): the path kept there for
+    /// `op` (see [`Cached`]), or the one `claim` names, then kept.
     #[inline]
     fn claim_under(
-        &self,
+        &mut self,
         table: u64,
+        op: usize,
         claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
     ) -> (Option<usize>, Option<CallPath>) {
+        let key = op.wrapping_add(1);
         match self.parent(table, self.task, self.len) {
-            Some(p) => (Some(p), self.frames[p].path.and_then(|parent| claim(Some(parent)))),
-            None => (None, claim(None)),
+            Some(p) => {
+                let parent = &mut self.frames[p];
+                let path = match parent.path {
+                    None => None,
+                    Some(_) if parent.child.op == key => parent.child.path,
+                    Some(parent_path) => {
+                        let path = claim(Some(parent_path));
+                        if path.is_some() {
+                            parent.child = Cached { op: key, path };
+                        }
+                        path
+                    }
+                };
+                (Some(p), path)
+            }
+            None if self.root_table == table && self.root.op == key => (None, self.root.path),
+            None => {
+                let path = claim(None);
+                if path.is_some() {
+                    self.root = Cached { op: key, path };
+                    self.root_table = table;
+                }
+                (None, path)
+            }
         }
     }
 }
@@ -172,32 +197,7 @@ pub(crate) fn open(
             s.overflow += 1;
             return (Place::Overflow, None);
         }
-        let key = op.wrapping_add(1);
-        let path = match s.parent(id, s.task, s.len) {
-            Some(p) => {
-                let parent = &mut s.frames[p];
-                match parent.path {
-                    None => None,
-                    Some(_) if parent.child.op == key => parent.child.path,
-                    Some(parent_path) => {
-                        let path = claim(Some(parent_path));
-                        if path.is_some() {
-                            parent.child = Cached { op: key, path };
-                        }
-                        path
-                    }
-                }
-            }
-            None if s.root_table == id && s.root.op == key => s.root.path,
-            None => {
-                let path = claim(None);
-                if path.is_some() {
-                    s.root = Cached { op: key, path };
-                    s.root_table = id;
-                }
-                path
-            }
-        };
+        let (_, path) = s.claim_under(id, op, claim);
         let token = s.next_token;
         s.next_token = token + 1;
         let pos = s.len;
@@ -243,17 +243,22 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
         .flatten()
 }
 
-/// A leaf under the innermost open scope of the tracker `id` (a `Timer`'s record):
-/// the path `claim` names under it, with `ns` added to the parent's children
-/// when the path is tracked.
-pub(crate) fn leaf(id: u64, ns: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> Option<CallPath> {
+/// A leaf of operation `op` under the innermost open scope of the tracker
+/// `id` (a `Timer`'s record): its path there (kept, or named by `claim`),
+/// with `ns` added to the parent's children when the path is tracked.
+pub(crate) fn leaf(
+    id: u64,
+    op: usize,
+    ns: u64,
+    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
+) -> Option<CallPath> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
             if s.overflow > 0 {
                 return None;
             }
-            let (parent, path) = s.claim_under(id, claim);
+            let (parent, path) = s.claim_under(id, op, claim);
             if let (Some(p), Some(_)) = (parent, path) {
                 let parent = &mut s.frames[p];
                 parent.children_ns = parent.children_ns.saturating_add(ns);
@@ -282,17 +287,18 @@ impl AsyncPlace {
     pub(crate) const NONE: Self = Self { path: None, parent_task: 0, parent: None };
 }
 
-/// Places an async call in the tree at its first poll: under the innermost
-/// open frame of the tracker `id` in the task being polled now (the caller enters
-/// its own task after this), with the path `claim` names there.
-pub(crate) fn place_async(id: u64, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
+/// Places an async call of operation `op` in the tree at its first poll:
+/// under the innermost open frame of the tracker `id` in the task being
+/// polled now (the caller enters its own task after this), with its path
+/// there (kept, or named by `claim`).
+pub(crate) fn place_async(id: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
     STACK
         .try_with(|cell| {
-            let Ok(s) = cell.try_borrow() else { return AsyncPlace::default() };
+            let Ok(mut s) = cell.try_borrow_mut() else { return AsyncPlace::default() };
             if s.overflow > 0 {
                 return AsyncPlace::default();
             }
-            let (parent, path) = s.claim_under(id, claim);
+            let (parent, path) = s.claim_under(id, op, claim);
             AsyncPlace { path, parent_task: s.task, parent: parent.and_then(|p| s.frames[p].path) }
         })
         .unwrap_or_default()
