@@ -56,6 +56,25 @@ suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
 }
 
 # ---------------------------------------------------------------- tools
+if [ "$QUICK" = 0 ]; then
+    # A full run builds everything from scratch once: incremental state and
+    # full debug info only slow that build down (panics still name file and
+    # line).
+    export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=line-tables-only CARGO_PROFILE_TEST_DEBUG=line-tables-only
+    # The OS packages of the last checks (QEMU, Prometheus, Chromium),
+    # installed while the first checks compile; each of those scripts waits
+    # for this and installs on its own only what is still missing.
+    mkdir -p target
+    missing=()
+    command -v qemu-system-arm >/dev/null || missing+=(qemu-system-arm)
+    { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || missing+=(prometheus)
+    { command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; } \
+        || missing+=(chromium)
+    if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >target/apt.log 2>&1 &
+        APT_PID=$!
+    fi
+fi
 have_target() { rustup target list --installed 2>/dev/null | grep -qx "$1" || rustup target add "$1" >/dev/null 2>&1; }
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 HAVE_MIRI=0
@@ -184,9 +203,31 @@ step "loom models (release, LOOM_MAX_PREEMPTIONS=2, floors of explored execution
 # ordering tests of tests/invariants.rs.
 MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distribution:: --skip host::boxed:: --skip host::clock::
     --skip report_ --skip the_report_and_the_exposition_show_allocations --skip quantiles_cover --skip summaries_come_in)
+#
+# The unit tests and the allocator's tests run with all of miri's checks. The
+# invariants tests run without Stacked Borrows: they drive the record path,
+# registry and snapshots, which are safe code (the crate's few `unsafe`
+# blocks, in the allocator and the boxed trackers' allocation, are checked
+# with every check in the unit and allocator tests above). What miri adds to
+# them is its data-race detector and weak-memory emulation, which stay on;
+# the aliasing model would check only std's internals there, and it is most
+# of miri's time on these threaded tests.
+#
+# Miri interprets on one core, so it runs in the background beside the
+# cross-builds, the firmware and the export checks (its own target dir,
+# target/miri, takes no lock they need); its log is printed when it ends.
+miri_checks() {
+    cargo +nightly miri test --lib --test alloc_attribution --test alloc_threads -- "${MIRI_SKIP[@]}" \
+        && MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-stacked-borrows" \
+            cargo +nightly miri test --test invariants -- "${MIRI_SKIP[@]}"
+}
+MIRI_NAME="miri: the record path, registry and call paths (unit tests), the counting allocator; invariants (weak memory, races)"
 if [ "$HAVE_MIRI" = 1 ]; then
-    step "miri: the record path, registry and call paths (unit tests), invariants, the counting allocator" \
-        cargo +nightly miri test --lib --test invariants --test alloc_attribution --test alloc_threads -- "${MIRI_SKIP[@]}"
+    log "$MIRI_NAME: started in the background"
+    MIRI_T0=$SECONDS
+    rm -f target/miri.log
+    miri_checks >target/miri.log 2>&1 &
+    MIRI_PID=$!
 else
     skip "miri" "nightly miri component could not be installed"
 fi
@@ -197,6 +238,9 @@ suite cross scripts/cross.sh
 # ---------------------------------------------------------------- firmware under QEMU
 # firmware.sh installs qemu-system-arm (and defmt-print, cached under
 # target/tools) when missing, and prints SKIPPED where it cannot.
+if [ -n "${APT_PID:-}" ]; then
+    wait "$APT_PID" || echo "(the background apt-get install failed: target/apt.log; the scripts below try again)"
+fi
 suite firmware scripts/firmware.sh
 
 # ---------------------------------------------------------------- export: promtool and a real Prometheus
@@ -205,6 +249,18 @@ suite export scripts/export.sh
 # ---------------------------------------------------------------- flamegraph: inferno, flamegraph.pl, headless Chromium
 # flamegraph.sh installs chromium when missing, and prints SKIPPED where it cannot.
 suite flamegraph scripts/flamegraph.sh
+
+# ---------------------------------------------------------------- miri's result
+if [ -n "${MIRI_PID:-}" ]; then
+    log "$MIRI_NAME"
+    wait "$MIRI_PID"; rc=$?
+    cat target/miri.log
+    if [ "$rc" = 0 ]; then
+        PASSED=$((PASSED + 1)); echo "PASS: $MIRI_NAME ($((SECONDS - MIRI_T0))s, in the background)"
+    else
+        FAILED=$((FAILED + 1)); FAILURES+=("$MIRI_NAME"); echo "FAIL: $MIRI_NAME ($((SECONDS - MIRI_T0))s)"
+    fi
+fi
 
 # ---------------------------------------------------------------- summary
 echo
