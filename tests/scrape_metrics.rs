@@ -56,7 +56,10 @@ fn counters_and_growing_labelled_series_never_run_backwards_and_end_at_the_truth
         let mut last_counts: BTreeMap<String, u64> = BTreeMap::new();
         let t0 = Instant::now();
         let mut body = String::new();
-        while t0.elapsed() < Duration::from_secs(1) {
+        // Ten scrapes at least, and a second of them: a slow machine takes
+        // longer, not fewer scrapes.
+        let (mut first, mut latest) = (None, 0u64);
+        while scrapes < 10 || t0.elapsed() < Duration::from_secs(1) {
             body.clear();
             t.write_openmetrics(&mut body).unwrap();
             let counters = samples(&body, "jobs_total");
@@ -68,10 +71,16 @@ fn counters_and_growing_labelled_series_never_run_backwards_and_end_at_the_truth
                 let now = counts.get(series).unwrap_or_else(|| panic!("{series} vanished"));
                 assert!(now >= before, "{series} ran backwards: {before} then {now}");
             }
+            latest = counters.values().sum();
+            first.get_or_insert(latest);
             (last_counters, last_counts) = (counters, counts);
             scrapes += 1;
         }
         stop.store(true, Ordering::Relaxed);
+        assert!(
+            latest > first.unwrap_or(0),
+            "the writers added nothing between the first and the last of {scrapes} scrapes"
+        );
         writers.into_iter().map(|h| h.join().unwrap()).collect()
     });
     // At rest, the export equals the truth.
@@ -86,5 +95,4 @@ fn counters_and_growing_labelled_series_never_run_backwards_and_end_at_the_truth
     let records: u64 = counts.values().sum();
     assert_eq!(records, truth.iter().map(|(n, _)| n).sum::<u64>());
     assert_eq!(counts.len(), 4 * 16.min(truth.iter().map(|(n, _)| *n as usize).min().unwrap()));
-    assert!(scrapes >= 10, "only {scrapes} scrapes in 1 s");
 }

@@ -440,11 +440,16 @@ pub(crate) fn depth() -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::{MAX_DEPTH, depth};
-    use crate::tracker::DefaultTracker;
+    use crate::histogram::buckets::COARSE_BUCKETS;
+    use crate::tracker::Tracker;
+
+    /// A small boxed tracker: the stack does not depend on the tracker's
+    /// size, and miri checks every byte of a boxed one.
+    type Small = Tracker<4, 4, 1, COARSE_BUCKETS>;
 
     #[test]
     fn the_stack_is_empty_after_a_panic_unwinds_through_open_guards() {
-        let t = DefaultTracker::boxed();
+        let t = Small::boxed();
         let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
             let _a = t.time("a").unwrap();
             let _b = t.time("b").unwrap();
@@ -457,7 +462,7 @@ mod tests {
 
     #[test]
     fn overflowed_guards_close_by_count_and_leave_the_stack_empty() {
-        let t = DefaultTracker::boxed();
+        let t = Small::boxed();
         let guards: std::vec::Vec<_> = (0..MAX_DEPTH + 3).map(|_| t.time("x").unwrap()).collect();
         assert_eq!(depth(), (MAX_DEPTH, 3));
         drop(guards); // front to back: out of order, the outermost first
@@ -466,7 +471,7 @@ mod tests {
 
     #[test]
     fn an_outer_guard_closing_first_pops_the_inner_frames_once() {
-        let t = DefaultTracker::boxed();
+        let t = Small::boxed();
         let outer = t.time("outer").unwrap();
         let inner = t.time("inner").unwrap();
         drop(outer);
