@@ -206,9 +206,10 @@ MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distrib
 #
 # The unit tests and the allocator's tests run with all of miri's checks. The
 # invariants tests run without Stacked Borrows: they drive the record path,
-# registry and snapshots, which are safe code (the crate's few `unsafe`
-# blocks, in the allocator and the boxed trackers' allocation, are checked
-# with every check in the unit and allocator tests above). What miri adds to
+# registry and snapshots, which are safe code (the crate's `unsafe` blocks
+# that miri can run, the allocator's and the boxed and heap trackers'
+# allocation, get every check in the unit and allocator tests; RDTSC and
+# pthread_atfork are compiled out under miri). What miri adds to
 # them is its data-race detector and weak-memory emulation, which stay on;
 # the aliasing model would check only std's internals there, and it is most
 # of miri's time on these threaded tests.
