@@ -248,11 +248,11 @@ mod tests {
 
     /// A small heap tracker: the allocation code is the same for every size
     /// (`PerformanceTracker` is one), and miri checks every byte of it.
-    type PerformanceTracker = HeapTracker<4, 4, 2>;
+    type Small = HeapTracker<4, 4, 2>;
 
     #[test]
     fn a_local_allocates_on_first_use_and_frees_on_drop() {
-        let t = PerformanceTracker::new();
+        let t = Small::new();
         assert!(std::format!("{t:?}").contains("not yet used"));
         assert!(core::mem::size_of_val(&t) <= 16);
         t.record("x", Duration::from_nanos(5), 1).unwrap();
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn threads_racing_to_the_first_use_share_one_tracker() {
-        let t = PerformanceTracker::new();
+        let t = Small::new();
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| t.record("x", Duration::from_nanos(1), 0).unwrap());
