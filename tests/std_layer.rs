@@ -97,6 +97,53 @@ fn timer_record_stores_its_duration_under_its_name() {
 }
 
 #[test]
+fn a_timer_name_recorded_again_lands_in_its_own_slot_of_each_tracker() {
+    // The same names in the opposite slot order: a slot index remembered
+    // for one tracker must never be used in the other.
+    let (t1, t2): (Tracker<2, 8>, Tracker<2, 8>) = (Tracker::new(), Tracker::new());
+    t1.operation("a").unwrap();
+    t1.operation("b").unwrap();
+    t2.operation("b").unwrap();
+    t2.operation("a").unwrap();
+    for round in 1..=3u64 {
+        Timer::new("a").record(&t1).unwrap();
+        Timer::new("a").record(&t2).unwrap();
+        Timer::new("a").record(&t2).unwrap();
+        assert_eq!(t1.summary("a").unwrap().count, round);
+        assert_eq!(t2.summary("a").unwrap().count, 2 * round);
+        assert_eq!((t1.summary("b").unwrap().count, t2.summary("b").unwrap().count), (0, 0));
+    }
+}
+
+#[test]
+fn a_tracker_made_where_a_dropped_one_stood_gets_no_slot_remembered_for_the_old_one() {
+    let mut tracker: Box<Tracker<3, 8>> = Box::new(Tracker::new());
+    let old_address = core::ptr::from_ref(&*tracker);
+    tracker.operation("first").unwrap();
+    Timer::new("job").record(&tracker).unwrap(); // slot 1 of the old tracker
+    // The old tracker dropped, and a new one at the very same address.
+    *tracker = Tracker::new();
+    assert_eq!(core::ptr::from_ref(&*tracker), old_address);
+    tracker.operation("x").unwrap();
+    tracker.operation("y").unwrap(); // slot 1 of the new one
+    Timer::new("job").record(&tracker).unwrap();
+    assert_eq!(tracker.summary("job").unwrap().count, 1);
+    assert_eq!(tracker.summary("y").unwrap().count, 0);
+}
+
+#[test]
+fn a_timer_refused_by_a_full_tracker_is_refused_again_and_counted_each_time() {
+    let t: Tracker<1, 4> = Tracker::new();
+    Timer::new("kept").record(&t).unwrap();
+    for _ in 0..2 {
+        assert_eq!(Timer::new("refused").record(&t), Err(perftrack::TrackerError::Full));
+    }
+    assert_eq!(t.refused(), 2);
+    Timer::new("kept").record(&t).unwrap();
+    assert_eq!(t.summary("kept").unwrap().count, 2);
+}
+
+#[test]
 fn timer_with_a_bad_name_reports_the_error_when_recording() {
     let t: Tracker<1, 4> = Tracker::new();
     assert_eq!(Timer::new("").record(&t), Err(perftrack::TrackerError::EmptyName));

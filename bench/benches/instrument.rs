@@ -1,8 +1,10 @@
 //! The instrument's cost, in one process: an empty `#[inline(never)]`
 //! function called bare, inside the *limit* (two `FastClock` reads around it
 //! and one `Operation::record`), under `#[perftrack::measure]`, inside an
-//! `op.time()` guard, between `Timer::new` and `record`, and (feature
-//! `hotpath`) under hotpath's `#[hotpath::measure]`. Every variant runs in
+//! `op.time()` guard, between `Timer::new` and `record`, between two
+//! `Instant::now` and a `Tracker::record` by name (the floor a `Timer` is
+//! judged against), and (feature `hotpath`) under hotpath's
+//! `#[hotpath::measure]`. Every variant runs in
 //! every round, in turn; the table gives each one's median ns per call and
 //! the median over rounds of its ratio to the limit in the same round. Then
 //! the resident memory that 10^7 instrumented calls add, perftrack's and
@@ -71,8 +73,11 @@ fn main() {
     let op = TRACKER.operation("limit").expect("a fresh tracker has room");
     let guarded = TRACKER.operation("guard").expect("a fresh tracker has room");
     TRACKER.operation("timer").expect("a fresh tracker has room");
+    TRACKER.operation("instant").expect("a fresh tracker has room");
     let _ = FastClock.ticks(); // the clock's one-time calibration, outside the rounds
 
+    // Where the `Timer` row stands in `variants`, its floor right after it.
+    const TIMER: usize = 4;
     type Variant<'a> = (&'static str, Box<dyn FnMut(u64) -> u64 + 'a>);
     let mut variants: Vec<Variant<'_>> = vec![
         ("bare fn (no instrument)", Box::new(bare)),
@@ -105,7 +110,17 @@ fn main() {
                 r
             }),
         ),
+        (
+            "two Instant::now + Tracker::record (by name)",
+            Box::new(|x| {
+                let t0 = Instant::now();
+                let r = bare(x);
+                let _ = TRACKER.record("instant", t0.elapsed(), 0);
+                r
+            }),
+        ),
     ];
+    assert!(variants[TIMER].0.starts_with("Timer") && variants[TIMER + 1].0.starts_with("two Instant"));
     #[cfg(feature = "hotpath")]
     variants.push(("#[hotpath::measure] (hotpath 0.30)", Box::new(hotpath_measured)));
 
@@ -115,6 +130,9 @@ fn main() {
     // built), and against the bare fn (what `off` must match).
     let mut against_last: Vec<f64> = Vec::new();
     let mut against_bare: Vec<f64> = Vec::new();
+    // The `Timer` against the floor it replaces: two `Instant::now` and a
+    // record by name.
+    let mut timer_against_instant: Vec<f64> = Vec::new();
     for _ in 0..rounds {
         let round: Vec<f64> = variants.iter_mut().map(|(_, f)| per_call(calls, f)).collect();
         for (i, t) in round.iter().enumerate() {
@@ -123,6 +141,7 @@ fn main() {
         }
         against_last.push(round[2] / round[round.len() - 1]);
         against_bare.push(round[2] / round[0]);
+        timer_against_instant.push(round[TIMER] / round[TIMER + 1]);
     }
 
     let cpu = common::cpu_model();
@@ -133,6 +152,10 @@ fn main() {
     for (i, (name, _)) in variants.iter().enumerate() {
         println!("| {name} | {:.1} | {:.2} |", median(&mut ns[i]), median(&mut ratios[i]));
     }
+    println!(
+        "\nTimer::new -> record / (two Instant::now + Tracker::record), median of per-round ratios: {:.2}",
+        median(&mut timer_against_instant)
+    );
     if cfg!(feature = "off") {
         println!(
             "\n#[perftrack::measure] under feature off / the bare fn, median of per-round ratios: {:.3}",

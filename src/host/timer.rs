@@ -5,14 +5,16 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::name::{Name, NameBuf};
-use crate::summary::{Sample, saturating_ns};
+use crate::summary::saturating_ns;
 use crate::tracker::Tracker;
 
 use super::clock::FastClock;
 
 use super::alloc::Mark;
 use super::os;
+use super::recent;
 use crate::paths::stack;
+use crate::record::totals::Raw;
 
 /// A stopwatch on the [`FastClock`] (the TSC where the OS vouches for it,
 /// `std::time::Instant` elsewhere), carrying the name it will record under.
@@ -166,16 +168,6 @@ impl Timer {
         self.elapsed()
     }
 
-    /// The sample this timer would record now.
-    pub(crate) fn sample(&self) -> Sample {
-        // CPU clock before the wall clock (see `with_cpu`).
-        let cpu = self.cpu_elapsed();
-        let (memory, allocations) = self.memory().map_or((0, 0), |(bytes, n)| (bytes, n.unwrap_or(0)));
-        let mut s = Sample::new(self.elapsed(), memory).with_allocations(allocations);
-        s.cpu_time = cpu;
-        s
-    }
-
     /// Stops the timer and records it into `tracker` under its name.
     /// Returns the wall time recorded.
     ///
@@ -193,12 +185,30 @@ impl Timer {
         self,
         tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     ) -> Result<Duration, TrackerError> {
-        let sample = self.sample();
         // The name was validated and encoded once, in the constructor.
-        let op = tracker.resolve_recorder(&self.name?)?;
-        let ns = saturating_ns(sample.duration);
-        let path = stack::leaf(op.paths().id(), op.index(), ns, |parent| op.path_under(parent));
-        op.close_scope(&sample, path, 0);
-        Ok(sample.duration)
+        let name = self.name?;
+        let raw = self.raw();
+        let id = tracker.paths().id();
+        // A name this thread recorded before: straight to its slot.
+        let op = match recent::find(id, &name).and_then(|index| tracker.recorder_at(index)) {
+            Some(op) => op,
+            None => {
+                let op = tracker.resolve_recorder(&name)?;
+                recent::remember(id, &name, op.index());
+                op
+            }
+        };
+        let path = stack::leaf(id, op.index(), raw.ns, |parent| op.path_under(parent));
+        op.close_raw(&raw, path, 0);
+        Ok(Duration::from_nanos(raw.ns))
+    }
+
+    /// The record this timer would make now, in the record path's own
+    /// form: nanoseconds straight from the clock, with no `Duration` on the
+    /// way (the CPU clock before the wall clock, see [`with_cpu`](Self::with_cpu)).
+    fn raw(&self) -> Raw {
+        let cpu_ns = self.cpu_elapsed().map(saturating_ns);
+        let (mem, allocs) = self.memory().map_or((0, 0), |(bytes, n)| (bytes, n.unwrap_or(0)));
+        Raw { ns: FastClock.ns_since(self.start), mem, cpu_ns, ticks: None, allocs }
     }
 }
