@@ -55,7 +55,7 @@ fn path(frames: &str) -> String {
 fn instrumented_functions_three_deep_on_two_threads_give_exact_totals_and_paths() {
     static TRACKER: PerformanceTracker = PerformanceTracker::new();
     const N: u64 = 500;
-    let layer = PerftrackLayer::new(&TRACKER);
+    let layer = PerftrackLayer::new(&TRACKER).with_busy_time();
     let subscriber = tracing_subscriber::registry().with(layer);
     let dispatch = tracing::Dispatch::new(subscriber);
     std::thread::scope(|s| {
@@ -83,6 +83,58 @@ fn instrumented_functions_three_deep_on_two_threads_give_exact_totals_and_paths(
     assert_eq!(TRACKER.untracked_paths(), 0);
     // Busy time is recorded as the CPU column: every span was entered.
     assert_eq!(TRACKER.summary(op("inner")).unwrap().cpu_samples, 4 * N);
+}
+
+/// `path -> ns` from a folded-stack text.
+fn folded_map(folded: &str) -> BTreeMap<String, u64> {
+    folded.lines().map(|l| l.rsplit_once(' ').unwrap()).map(|(p, n)| (p.to_string(), n.parse().unwrap())).collect()
+}
+
+/// A `job` span entered throughout, and inside it a `wait` span that is
+/// alive for 20 ms without being entered.
+fn job_with_a_waiting_child() {
+    let job = tracing::info_span!("job");
+    job.in_scope(|| {
+        let wait = tracing::info_span!("wait");
+        wait.in_scope(|| {});
+        std::thread::sleep(core::time::Duration::from_millis(20));
+        drop(wait);
+    });
+}
+
+#[test]
+fn the_default_layer_records_wall_time_and_paths_and_no_busy_time() {
+    static TRACKER: Tracker<4, 8> = Tracker::new();
+    let subscriber = tracing_subscriber::registry().with(PerftrackLayer::new(&TRACKER));
+    tracing::subscriber::with_default(subscriber, job_with_a_waiting_child);
+    let wait = TRACKER.summary(op("wait")).unwrap();
+    assert_eq!((wait.count, wait.cpu_samples), (1, 0), "no CPU column without with_busy_time");
+    assert!(wait.total_duration >= core::time::Duration::from_millis(20));
+    let (mut wall, mut busy) = (String::new(), String::new());
+    TRACKER.write_folded_with(&mut wall, perftrack::Weight::Wall).unwrap();
+    TRACKER.write_folded_with(&mut busy, perftrack::Weight::Busy).unwrap();
+    assert_eq!(busy, wall, "no idle time is measured, so busy weights are wall weights");
+    assert!(folded_map(&wall)[&path("job;wait")] >= 20_000_000);
+}
+
+#[test]
+fn with_busy_time_a_span_alive_but_not_entered_is_idle_and_its_entered_parent_keeps_that_time_as_busy() {
+    static TRACKER: Tracker<4, 8> = Tracker::new();
+    let layer = PerftrackLayer::new(&TRACKER).with_busy_time();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), job_with_a_waiting_child);
+    let wait = TRACKER.summary(op("wait")).unwrap();
+    assert_eq!(wait.cpu_samples, 1);
+    assert!(wait.total_duration >= core::time::Duration::from_millis(20));
+    assert!(wait.total_cpu_time < core::time::Duration::from_millis(10), "entered only for an empty closure");
+    let (mut wall, mut busy) = (String::new(), String::new());
+    TRACKER.write_folded_with(&mut wall, perftrack::Weight::Wall).unwrap();
+    TRACKER.write_folded_with(&mut busy, perftrack::Weight::Busy).unwrap();
+    let (wall, busy) = (folded_map(&wall), folded_map(&busy));
+    let (job, wait) = (path("job"), path("job;wait"));
+    // Wall: the 20 ms are the child's. Busy: the child was not entered, and
+    // the parent was on its thread all along.
+    assert!(wall[&wait] >= 20_000_000 && wall[&job] < 10_000_000, "{wall:?}");
+    assert!(busy[&job] >= 20_000_000 && busy.get(&wait).copied().unwrap_or(0) < 10_000_000, "{busy:?}");
 }
 
 #[test]

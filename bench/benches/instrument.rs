@@ -31,6 +31,9 @@ static TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
 /// Where `PerftrackLayer` records, in the tracing table.
 static LAYER_TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
 
+/// Where `PerftrackLayer::with_busy_time` records.
+static BUSY_TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
+
 #[inline(never)]
 fn bare(x: u64) -> u64 {
     black_box(x)
@@ -201,21 +204,28 @@ fn main() {
 }
 
 /// One span's life (new, enter, exit, close) under tracing's `Registry`
-/// alone, with `PerftrackLayer` on it, and under tracing-timing's
-/// `TimingSubscriber`, each round running all three in turn, each under its
-/// own dispatcher; the ratio column is per round, to tracing-timing.
+/// alone, with `PerftrackLayer` on it (wall time; and with busy time too),
+/// and under tracing-timing's `TimingSubscriber`, each round running all
+/// four in turn, each under its own dispatcher; the ratio column is per
+/// round, to tracing-timing.
 fn tracing_spans(rounds: usize, calls: usize) {
     use tracing::Dispatch;
     use tracing_subscriber::layer::SubscriberExt;
 
     let layer = perftrack::PerftrackLayer::new(&LAYER_TRACKER);
+    let busy_layer = perftrack::PerftrackLayer::new(&BUSY_TRACKER).with_busy_time();
     let timing =
         tracing_timing::Builder::default().build(|| tracing_timing::Histogram::new_with_max(1_000_000_000, 2).unwrap());
     let dispatchers = [
         ("tracing Registry alone (baseline)", Dispatch::new(tracing_subscriber::registry())),
         ("PerftrackLayer on the Registry", Dispatch::new(tracing_subscriber::registry().with(layer))),
+        (
+            "PerftrackLayer::with_busy_time on the Registry",
+            Dispatch::new(tracing_subscriber::registry().with(busy_layer)),
+        ),
         ("tracing-timing TimingSubscriber", Dispatch::new(timing)),
     ];
+    const TIMING: usize = 3;
     let span = |x: u64| tracing::info_span!("work").in_scope(|| bare(x));
     let mut ns: Vec<Vec<f64>> = vec![Vec::new(); dispatchers.len()];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); dispatchers.len()];
@@ -225,11 +235,13 @@ fn tracing_spans(rounds: usize, calls: usize) {
             dispatchers.iter().map(|(_, d)| tracing::dispatcher::with_default(d, || per_call(calls, span))).collect();
         for (i, t) in round.iter().enumerate() {
             ns[i].push(*t);
-            ratios[i].push(t / round[2]);
+            ratios[i].push(t / round[TIMING]);
         }
     }
     let work = LAYER_TRACKER.summary("instrument::work").or_else(|| LAYER_TRACKER.summary("work"));
-    assert!(work.is_some_and(|s| s.count > 0), "the layer recorded no span");
+    assert!(work.is_some_and(|s| s.count > 0 && s.cpu_samples == 0), "the layer recorded no span, or busy time");
+    let busy = BUSY_TRACKER.summary("instrument::work").or_else(|| BUSY_TRACKER.summary("work"));
+    assert!(busy.is_some_and(|s| s.count > 0 && s.cpu_samples == s.count), "the busy layer recorded no busy time");
     println!();
     println!("# one span (new, enter, exit, close); {rounds} rounds of {calls} spans per subscriber; medians");
     println!("| subscriber | ns per span | × tracing-timing (median of per-round ratios) |");

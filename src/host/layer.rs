@@ -34,10 +34,16 @@ use super::clock::FastClock;
 /// * **duration**: wall time from the span's creation to its close (for an
 ///   `#[instrument]`ed function, its call; for a span held across `.await`s,
 ///   the whole time it was alive, idle time included);
-/// * **busy time**: the time the span was entered (summed between each
-///   `enter` and `exit`), recorded as the record's CPU time, so it shows in
-///   the report's CPU column and in `cpu_samples`. It is on-thread time, not
-///   CPU time: a blocking call inside an entered span counts as busy.
+/// * **busy time**, only with [`with_busy_time`](Self::with_busy_time): the
+///   time the span was entered (summed between each `enter` and `exit`),
+///   recorded as the record's CPU time, so it shows in the report's CPU
+///   column and in `cpu_samples`; the rest of its duration is its idle time,
+///   which a [`Weight::Busy`](crate::Weight::Busy) flamegraph or folded
+///   stack leaves out, as it does a [`Timed`](crate::Timed) future's awaits.
+///   It is on-thread time, not CPU time: a blocking call inside an entered
+///   span counts as busy. Off by default because it costs two more clock
+///   reads and two more span lookups a span (at `enter` and `exit`), which
+///   is most of the layer's own cost.
 /// * **path**: the parent is the span's parent in tracing's tree (its
 ///   explicit `parent:` or the span that was current when it was created);
 ///   self time is the duration less the durations of its children.
@@ -81,15 +87,44 @@ pub struct PerftrackLayer<
     /// Each span call site's slot, once resolved: a span after the first
     /// of its site builds no name and looks nothing up.
     sites: Sites,
+    /// Whether the time each span is entered is measured
+    /// ([`with_busy_time`](Self::with_busy_time)).
+    busy: bool,
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     PerftrackLayer<OPS, RING, SHARDS, BUCKETS>
 {
-    /// A layer recording into `tracker`.
+    /// A layer recording each span's wall time and call path into
+    /// `tracker`.
     #[must_use]
     pub const fn new(tracker: &'static Tracker<OPS, RING, SHARDS, BUCKETS>) -> Self {
-        Self { tracker, dropped: AtomicU64::new(0), sites: Sites::new() }
+        Self { tracker, dropped: AtomicU64::new(0), sites: Sites::new(), busy: false }
+    }
+
+    /// Also measures each span's busy time: the time it was entered, in the
+    /// report's CPU column, and the rest of its duration as idle time, which
+    /// busy-weighted flamegraphs leave out (see the type's docs).
+    ///
+    /// ```
+    /// use perftrack::{PerftrackLayer, Tracker};
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// static TRACKER: Tracker<4, 8> = Tracker::new();
+    /// let layer = PerftrackLayer::new(&TRACKER).with_busy_time();
+    /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    ///     let span = tracing::info_span!("request");
+    ///     span.in_scope(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    ///     std::thread::sleep(std::time::Duration::from_millis(20)); // alive, not entered
+    /// });
+    /// let request = TRACKER.summaries().find(|s| s.name.ends_with("::request")).unwrap();
+    /// assert_eq!(request.cpu_samples, 1);
+    /// assert!(request.total_cpu_time < request.total_duration);
+    /// ```
+    #[must_use]
+    pub const fn with_busy_time(mut self) -> Self {
+        self.busy = true;
+        self
     }
 
     /// Spans not recorded because their name could not be registered.
@@ -156,6 +191,9 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if !self.busy {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let mut ext = span.extensions_mut();
         if let Some(t) = ext.get_mut::<Timing<RING, SHARDS, BUCKETS>>() {
@@ -167,6 +205,9 @@ where
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        if !self.busy {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let mut ext = span.extensions_mut();
         if let Some(t) = ext.get_mut::<Timing<RING, SHARDS, BUCKETS>>() {
@@ -181,8 +222,18 @@ where
         let Some(span) = ctx.span(&id) else { return };
         let Some(t) = span.extensions_mut().remove::<Timing<RING, SHARDS, BUCKETS>>() else { return };
         let d = FastClock.since(t.start);
-        let sample = Sample::new(d, 0).with_cpu_time(Duration::from_nanos(t.busy_ns));
+        let mut sample = Sample::new(d, 0);
+        if self.busy {
+            sample = sample.with_cpu_time(Duration::from_nanos(t.busy_ns));
+        }
         t.op.close_scope(&sample, t.path, t.children_ns.load(Ordering::Relaxed));
+        if self.busy
+            && let Some(p) = t.path
+        {
+            // After the record, as a `Timed` future's: the time it was alive
+            // and not entered.
+            t.op.paths().record_idle(p, saturating_ns(d).saturating_sub(t.busy_ns));
+        }
         if t.path.is_some()
             && let Some(parent) = span.parent()
             && let Some(p) = parent.extensions().get::<Timing<RING, SHARDS, BUCKETS>>()
