@@ -42,8 +42,8 @@ use super::clock::FastClock;
 ///   stack leaves out, as it does a [`Timed`](crate::Timed) future's awaits.
 ///   It is on-thread time, not CPU time: a blocking call inside an entered
 ///   span counts as busy. Off by default because it costs two more clock
-///   reads and two more span lookups a span (at `enter` and `exit`), which
-///   is most of the layer's own cost.
+///   reads and two more span lookups a span (at `enter` and `exit`), nearly
+///   half of the layer's own cost.
 /// * **path**: the parent is the span's parent in tracing's tree (its
 ///   explicit `parent:` or the span that was current when it was created);
 ///   self time is the duration less the durations of its children.
