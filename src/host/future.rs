@@ -127,7 +127,7 @@ impl Call {
         place: AsyncPlace::NONE,
         children_ns: 0,
         busy_ns: 0,
-        frame: Place::Detached,
+        frame: Place::DETACHED,
     };
 
     /// Records the call, ended now: flat, and on its path (its idle time

@@ -9,7 +9,6 @@ use core::time::Duration;
 use crate::clock::Clock;
 use crate::error::TrackerError;
 use crate::operation::{Operation, Recorder};
-use crate::paths::CallPath;
 use crate::record::totals::Raw;
 use crate::tracker::Tracker;
 
@@ -65,7 +64,6 @@ pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS:
     op: Recorder<'t, RING, SHARDS, BUCKETS>,
     start: u64,
     place: Place,
-    path: Option<CallPath>,
     /// The thread's allocation counters at the start, with a `CountingAlloc`.
     alloc: Option<Mark>,
     /// Not `Send`: the frame is on this thread's stack.
@@ -93,10 +91,9 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> ScopeGuard<'_
     fn close(&self) -> u64 {
         let ns = FastClock.ns_since(self.start);
         let (mem, allocs) = self.alloc.map_or((0, 0), Mark::since);
-        let children = stack::close(self.place, ns);
-        let path = children.and(self.path);
+        let closed = stack::close(self.place, ns);
         let raw = Raw { ns, mem, cpu_ns: None, ticks: None, allocs };
-        self.op.close_raw(&raw, path, children.unwrap_or(0));
+        self.op.close_raw(&raw, closed.map(|(path, _)| path), closed.map_or(0, |(_, children)| children));
         ns
     }
 }
@@ -111,10 +108,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> core::fmt::De
     for ScopeGuard<'_, RING, SHARDS, BUCKETS>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ScopeGuard")
-            .field("elapsed", &self.elapsed())
-            .field("tracked", &self.path.is_some())
-            .finish_non_exhaustive()
+        f.debug_struct("ScopeGuard").field("elapsed", &self.elapsed()).finish_non_exhaustive()
     }
 }
 
@@ -122,13 +116,13 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<
     /// Starts a [`ScopeGuard`]: what [`Operation::time`] and a call site do.
     #[inline]
     pub(crate) fn time(self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
-        let (place, path) = stack::open(self.paths().id(), self.index(), |parent| self.path_under(parent));
+        let (place, _) = stack::open(self.paths().id(), self.index(), |parent| self.path_under(parent));
         // The clock starts after the bookkeeping, which is its parent's time;
         // the allocation mark after the clock, whose first reading calibrates
         // it (and may allocate).
         let start = FastClock.ticks();
         let alloc = Mark::now();
-        ScopeGuard { op: self, start, place, path, alloc, _thread: PhantomData }
+        ScopeGuard { op: self, start, place, alloc, _thread: PhantomData }
     }
 }
 

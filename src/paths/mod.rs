@@ -48,6 +48,8 @@
 #[cfg(feature = "std")]
 pub(crate) mod stack;
 
+use core::num::NonZeroU64;
+
 use crate::record::aggregate::add_saturating;
 #[cfg(any(feature = "std", perftrack_loom))]
 use crate::record::owner::shard_of;
@@ -190,11 +192,31 @@ impl<const SHARDS: usize> PathRow<SHARDS> {
     }
 }
 
-/// A claimed path: its entry's index and its depth (1 for a root).
+/// A claimed path: its entry's index and its depth (1 for a root), in one
+/// non-zero word (the index in the high half, the depth in the low byte),
+/// so that an `Option<CallPath>` moves through the guard and the thread's
+/// scope stack as one register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CallPath {
-    index: u32,
-    depth: u8,
+pub(crate) struct CallPath(NonZeroU64);
+
+impl CallPath {
+    /// The path at entry `index`, `depth` deep (at least 1).
+    #[inline]
+    fn new(index: u32, depth: u8) -> Option<Self> {
+        NonZeroU64::new(u64::from(index) << 32 | u64::from(depth)).map(Self)
+    }
+
+    /// Its entry's index in the table.
+    #[inline]
+    fn index(self) -> usize {
+        (self.0.get() >> 32) as usize
+    }
+
+    /// Its depth: 1 for a root.
+    #[inline]
+    fn depth(self) -> usize {
+        (self.0.get() & 0xff) as usize
+    }
 }
 
 /// What one path has gathered.
@@ -317,17 +339,17 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     /// deeper than [`MAX_DEPTH`]: the caller's record is then untracked.
     #[inline]
     pub(crate) fn claim(&self, parent: Option<CallPath>, op: usize) -> Option<CallPath> {
-        let depth = parent.map_or(1, |p| usize::from(p.depth) + 1);
+        let depth = parent.map_or(1, |p| p.depth() + 1);
         let len = self.len();
         if depth > MAX_DEPTH || len == 0 {
             return None;
         }
         let op = u32::try_from(op).ok()?.checked_add(1)?;
-        let up = parent.map_or(0, |p| u64::from(p.index) + 1);
+        let up = parent.map_or(0, |p| p.index() as u64 + 1);
         let key = up << 32 | u64::from(op);
         let found = |i: usize| {
             // i < len ≤ u32::MAX entries in any table that fits in memory.
-            u32::try_from(i).ok().map(|index| CallPath { index, depth: depth as u8 })
+            u32::try_from(i).ok().and_then(|index| CallPath::new(index, depth as u8))
         };
         let mut i = home(key, len);
         for _ in 0..len {
@@ -355,7 +377,7 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     /// it owns a shard (no RMW), on the shared ones otherwise (see "Counts").
     #[inline]
     pub(crate) fn record(&self, hint: usize, path: CallPath, total_ns: u64, children_ns: u64) {
-        let index = path.index as usize;
+        let index = path.index();
         let Some(row) = self.rows.get(index / PATHS_PER_OP) else { return };
         let col = index % PATHS_PER_OP;
         let children_ns = children_ns.min(total_ns);
@@ -381,7 +403,7 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     #[cfg(feature = "std")]
     pub(crate) fn record_idle(&self, path: CallPath, idle_ns: u64) {
         if idle_ns > 0
-            && let Some(e) = self.entry(path.index as usize)
+            && let Some(e) = self.entry(path.index())
         {
             add_saturating(&e.idle_ns, idle_ns, &e.saturated, SAT_IDLE);
         }

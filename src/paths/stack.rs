@@ -86,12 +86,24 @@ impl Stack {
     /// orphan's frame is gone (an outer guard of its task closed first), and
     /// frames of other tasks may have taken its old position.
     #[inline]
-    fn find(&self, token: u64, at: u32) -> Option<usize> {
-        let at = at as usize;
+    fn find(&self, token: u64, at: usize) -> Option<usize> {
         if at < self.len && self.frames[at].token == token {
             return Some(at);
         }
         (0..self.len).rev().find(|&i| self.frames[i].token == token)
+    }
+
+    /// Pushes a frame of the tracker `table` in task `task` on the path
+    /// `path` (`children_ns` already gathered), below `MAX_DEPTH` (the
+    /// caller checked). Returns its place.
+    #[inline]
+    fn push(&mut self, table: u64, path: Option<CallPath>, children_ns: u64, task: u64) -> Place {
+        let token = self.next_token;
+        self.next_token = (token + 1) & TOKEN_MASK;
+        let at = self.len;
+        self.frames[at] = Frame { table, path, token, children_ns, task, child: NOTHING };
+        self.len = at + 1;
+        Place::frame(token, at)
     }
 
     /// Closes the frame at `pos`, and the frames above it of the same task
@@ -101,6 +113,11 @@ impl Stack {
     #[inline]
     fn close_at(&mut self, pos: usize) -> Frame {
         let frame = self.frames[pos];
+        if pos + 1 == self.len {
+            // The top frame, as a rule: nothing above it to close or keep.
+            self.len = pos;
+            return frame;
+        }
         let mut kept = pos;
         for i in pos + 1..self.len {
             if self.frames[i].task != frame.task {
@@ -167,17 +184,51 @@ std::thread_local! {
     };
 }
 
-/// Where an open scope stands on its thread's stack.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Place {
+/// Where an open scope stands on its thread's stack, in one word (a guard
+/// carries it, so it is kept small): the frame's token and the position it
+/// was pushed at, or one of two marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place(u64);
+
+/// The bits of a [`Place`] that hold the position (`MAX_DEPTH` fits).
+const AT_BITS: u32 = 8;
+const _: () = assert!(MAX_DEPTH < 1 << AT_BITS);
+/// Tokens count modulo 2^56, so that a frame's place never reads as one of
+/// the two marks (the count does not wrap in practice).
+const TOKEN_MASK: u64 = u64::MAX >> AT_BITS;
+
+/// What a [`Place`] says.
+enum Spot {
     /// The frame that holds `token`, if it is still open, pushed at
     /// position `at` (where it stays unless frames below it close first).
-    Frame { token: u64, at: u32 },
+    Frame { token: u64, at: usize },
     /// Opened past the top of the stack: counted in `overflow`.
     Overflow,
     /// Opened while the stack was out of reach (the thread is exiting):
     /// nothing on the stack to undo.
     Detached,
+}
+
+impl Place {
+    /// Opened past the top of the stack (see [`Spot::Overflow`]).
+    pub(crate) const OVERFLOW: Self = Self(u64::MAX);
+    /// Nothing on the stack (see [`Spot::Detached`]).
+    pub(crate) const DETACHED: Self = Self(u64::MAX - 1);
+
+    /// The frame holding `token` (below 2^56), pushed at `at`.
+    #[inline]
+    fn frame(token: u64, at: usize) -> Self {
+        Self(token << AT_BITS | at as u64)
+    }
+
+    #[inline]
+    fn spot(self) -> Spot {
+        match self {
+            Self::OVERFLOW => Spot::Overflow,
+            Self::DETACHED => Spot::Detached,
+            Self(word) => Spot::Frame { token: word >> AT_BITS, at: (word & ((1 << AT_BITS) - 1)) as usize },
+        }
+    }
 }
 
 /// Opens a scope of operation `op` of the tracker `id` (its
@@ -192,44 +243,40 @@ pub(crate) fn open(
     claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
 ) -> (Place, Option<CallPath>) {
     let opened = STACK.try_with(|cell| {
-        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
+        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::DETACHED, None) };
         if s.len == MAX_DEPTH || s.overflow > 0 {
             s.overflow += 1;
-            return (Place::Overflow, None);
+            return (Place::OVERFLOW, None);
         }
         let (_, path) = s.claim_under(id, op, claim);
-        let token = s.next_token;
-        s.next_token = token + 1;
-        let pos = s.len;
         let task = s.task;
-        s.frames[pos] = Frame { table: id, path, token, children_ns: 0, task, child: NOTHING };
-        s.len += 1;
-        (Place::Frame { token, at: pos as u32 }, path)
+        (s.push(id, path, 0, task), path)
     });
-    opened.unwrap_or((Place::Detached, None))
+    opened.unwrap_or((Place::DETACHED, None))
 }
 
-/// Closes the scope at `place`, `ns` long. Returns its tracked children's
-/// time if its frame was still there and tracked (the scope records on its
-/// path), or `None` (untracked: an orphan, an overflow, or an untracked frame).
+/// Closes the scope at `place`, `ns` long. Returns its path and its tracked
+/// children's time if its frame was still there and tracked (the scope
+/// records on that path), or `None` (untracked: an orphan, an overflow, or
+/// an untracked frame).
 #[inline]
-pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
+pub(crate) fn close(place: Place, ns: u64) -> Option<(CallPath, u64)> {
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            let (token, at) = match place {
-                Place::Frame { token, at } => (token, at),
-                Place::Overflow => {
+            let (token, at) = match place.spot() {
+                Spot::Frame { token, at } => (token, at),
+                Spot::Overflow => {
                     s.overflow = s.overflow.saturating_sub(1);
                     return None;
                 }
-                Place::Detached => return None,
+                Spot::Detached => return None,
             };
             let Some(pos) = s.find(token, at) else {
                 return None; // an orphan
             };
             let frame = s.close_at(pos);
-            frame.path?;
+            let path = frame.path?;
             // The frame's own task, not the one being polled now: a guard
             // dropped with its future (a cancelled call) closes outside any
             // poll of its task.
@@ -237,7 +284,7 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<u64> {
                 let parent = &mut s.frames[p];
                 parent.children_ns = parent.children_ns.saturating_add(ns);
             }
-            Some(frame.children_ns)
+            Some((path, frame.children_ns))
         })
         .ok()
         .flatten()
@@ -311,24 +358,19 @@ pub(crate) fn place_async(id: u64, op: usize, claim: impl FnOnce(Option<CallPath
 pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u64, kept: Place) -> Place {
     STACK
         .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return Place::Detached };
-            if let Place::Frame { token, at } = kept
+            let Ok(mut s) = cell.try_borrow_mut() else { return Place::DETACHED };
+            if let Spot::Frame { token, at } = kept.spot()
                 && s.find(token, at).is_some()
             {
                 return kept;
             }
             if s.len == MAX_DEPTH || s.overflow > 0 {
                 s.overflow += 1;
-                return Place::Overflow;
+                return Place::OVERFLOW;
             }
-            let token = s.next_token;
-            s.next_token = token + 1;
-            let pos = s.len;
-            s.frames[pos] = Frame { table: id, path, token, children_ns, task, child: NOTHING };
-            s.len += 1;
-            Place::Frame { token, at: pos as u32 }
+            s.push(id, path, children_ns, task)
         })
-        .unwrap_or(Place::Detached)
+        .unwrap_or(Place::DETACHED)
 }
 
 /// When a poll of an async call returns: closes the frame [`resume`] gave
@@ -340,26 +382,26 @@ pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u6
 pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
     STACK
         .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return (Place::Detached, None) };
-            let (token, at) = match place {
-                Place::Frame { token, at } => (token, at),
-                Place::Overflow => {
+            let Ok(mut s) = cell.try_borrow_mut() else { return (Place::DETACHED, None) };
+            let (token, at) = match place.spot() {
+                Spot::Frame { token, at } => (token, at),
+                Spot::Overflow => {
                     s.overflow = s.overflow.saturating_sub(1);
-                    return (Place::Detached, None);
+                    return (Place::DETACHED, None);
                 }
-                Place::Detached => return (Place::Detached, None),
+                Spot::Detached => return (Place::DETACHED, None),
             };
             let Some(pos) = s.find(token, at) else {
-                return (Place::Detached, None);
+                return (Place::DETACHED, None);
             };
             let task = s.frames[pos].task;
             if (pos + 1..s.len).any(|i| s.frames[i].task == task) {
                 return (place, None);
             }
             // No frame of its task above it: this closes its frame alone.
-            (Place::Detached, Some(s.close_at(pos).children_ns))
+            (Place::DETACHED, Some(s.close_at(pos).children_ns))
         })
-        .unwrap_or((Place::Detached, None))
+        .unwrap_or((Place::DETACHED, None))
 }
 
 /// Closes a frame that [`suspend`] kept, when its call ends (dropped while
@@ -367,7 +409,7 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
 /// those scopes' frames closed too (they record untracked, as orphans do).
 /// `None` when there is no such frame on this thread.
 pub(crate) fn close_kept(place: Place) -> Option<u64> {
-    let Place::Frame { token, at } = place else { return None };
+    let Spot::Frame { token, at } = place.spot() else { return None };
     STACK
         .try_with(|cell| {
             let Ok(mut s) = cell.try_borrow_mut() else { return None };
