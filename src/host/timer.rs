@@ -206,7 +206,12 @@ impl Timer {
     /// The record this timer would make now, in the record path's own
     /// form: nanoseconds straight from the clock, with no `Duration` on the
     /// way (the CPU clock before the wall clock, see [`with_cpu`](Self::with_cpu)).
+    #[inline]
     fn raw(&self) -> Raw {
+        // A plain timer (no CPU clock, no memory) reads the wall clock alone.
+        if self.cpu_start.is_none() && self.mem_start.is_none() {
+            return Raw { ns: FastClock.ns_since(self.start), mem: 0, cpu_ns: None, ticks: None, allocs: 0 };
+        }
         let cpu_ns = self.cpu_elapsed().map(saturating_ns);
         let (mem, allocs) = self.memory().map_or((0, 0), |(bytes, n)| (bytes, n.unwrap_or(0)));
         Raw { ns: FastClock.ns_since(self.start), mem, cpu_ns, ticks: None, allocs }
