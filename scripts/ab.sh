@@ -14,6 +14,10 @@
 # with records across six decades, which changes to the histogram quote.
 # Then the contended (hot/cold) path: a thread that is not the shard's owner
 # records on a shard another thread owns, which changes to that path quote.
+# The two sides are not built alike (the old copy is renamed and loses its
+# macros and lints), so the harness can favour one side by a few percent
+# whatever the code: run `scripts/ab.sh HEAD` (the same code on both sides)
+# beside an A/B run, and read an A/B ratio against that A/A one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:-HEAD}
