@@ -116,7 +116,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<
     /// Starts a [`ScopeGuard`]: what [`Operation::time`] and a call site do.
     #[inline]
     pub(crate) fn time(self) -> ScopeGuard<'t, RING, SHARDS, BUCKETS> {
-        let (place, _) = stack::open(self.paths().id(), self.index(), |parent| self.path_under(parent));
+        let place = stack::open(self.paths().id(), self.index(), |parent| self.path_under(parent));
         // The clock starts after the bookkeeping, which is its parent's time;
         // the allocation mark after the clock, whose first reading calibrates
         // it (and may allocate).

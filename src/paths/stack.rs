@@ -234,25 +234,22 @@ impl Place {
 /// Opens a scope of operation `op` of the tracker `id` (its
 /// `PathTable::id`): finds its parent, takes the path under it that the
 /// last scope of `op` there claimed, or lets `claim` name it (under the
-/// parent's path, or `None` at the root), and pushes the frame. Returns the
-/// frame's place and the path (`None`: untracked).
+/// parent's path, or `None` at the root), and pushes the frame with that
+/// path (`None`: untracked), which [`close`] gives back. Returns the frame's
+/// place.
 #[inline]
-pub(crate) fn open(
-    id: u64,
-    op: usize,
-    claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
-) -> (Place, Option<CallPath>) {
+pub(crate) fn open(id: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> Place {
     let opened = STACK.try_with(|cell| {
-        let Ok(mut s) = cell.try_borrow_mut() else { return (Place::DETACHED, None) };
+        let Ok(mut s) = cell.try_borrow_mut() else { return Place::DETACHED };
         if s.len == MAX_DEPTH || s.overflow > 0 {
             s.overflow += 1;
-            return (Place::OVERFLOW, None);
+            return Place::OVERFLOW;
         }
         let (_, path) = s.claim_under(id, op, claim);
         let task = s.task;
-        (s.push(id, path, 0, task), path)
+        s.push(id, path, 0, task)
     });
-    opened.unwrap_or((Place::DETACHED, None))
+    opened.unwrap_or(Place::DETACHED)
 }
 
 /// Closes the scope at `place`, `ns` long. Returns its path and its tracked
