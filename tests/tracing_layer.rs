@@ -150,8 +150,7 @@ fn a_span_with_an_explicit_parent_nests_under_it_and_self_time_excludes_children
     });
     let mut folded = String::new();
     TRACKER.write_folded(&mut folded).unwrap();
-    let map: BTreeMap<String, u64> =
-        folded.lines().map(|l| l.rsplit_once(' ').unwrap()).map(|(p, n)| (p.to_string(), n.parse().unwrap())).collect();
+    let map = folded_map(&folded);
     let (job, step) = (path("job"), path("job;step"));
     assert_eq!(map.keys().cloned().collect::<Vec<_>>(), [job.clone(), step.clone()]);
     assert!(map[&step] >= 20_000_000);
