@@ -15,6 +15,7 @@
 //! cargo bench -p perftrack-bench --bench instrument --features hotpath   # with hotpath 0.30
 //! cargo bench -p perftrack-bench --bench instrument --features off       # the attribute under perftrack's `off`
 //! PERFTRACK_ROUNDS=31 PERFTRACK_CALLS=500000 cargo bench -p perftrack-bench --bench instrument
+//! PERFTRACK_ONLY=2 PERFTRACK_CALLS=100000 <the bench binary>   # one row's calls alone (scripts/instructions.sh)
 //! ```
 
 use core::hint::black_box;
@@ -126,6 +127,22 @@ fn main() {
     assert!(variants[TIMER].0.starts_with("Timer") && variants[TIMER + 1].0.starts_with("two Instant"));
     #[cfg(feature = "hotpath")]
     variants.push(("#[hotpath::measure] (hotpath 0.30)", Box::new(hotpath_measured)));
+
+    // One row alone, PERFTRACK_CALLS calls and no table, for an instruction
+    // counter (scripts/instructions.sh): PERFTRACK_ONLY is the row's number
+    // (0: the bare fn), or `list` for the rows' names.
+    if let Ok(only) = std::env::var("PERFTRACK_ONLY") {
+        if only == "list" {
+            variants.iter().for_each(|(name, _)| println!("{name}"));
+            return;
+        }
+        let Some((_, f)) = only.parse::<usize>().ok().and_then(|i| variants.get_mut(i)) else {
+            eprintln!("PERFTRACK_ONLY={only}: not `list` or a row number below {}", variants.len());
+            std::process::exit(2);
+        };
+        black_box(per_call(calls, f));
+        return;
+    }
 
     let mut ns: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
