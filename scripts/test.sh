@@ -6,7 +6,8 @@
 #                             -D warnings on the default features, the workspace's
 #                             unit, integration and doc tests, and one loom model.
 #   scripts/test.sh           the full suite, which .ci/run calls: the quick tier,
-#                             clippy and tests with every feature, rustdoc, each
+#                             clippy and tests with every feature, rustdoc and
+#                             the docs.rs feature list, the no_std doctests, each
 #                             feature alone, the MSRV, the package, the main example,
 #                             every loom model, miri over the code that has unsafe
 #                             or an atomics protocol, the no_std cross-builds, the
@@ -26,7 +27,7 @@ QUICK=0
 case "${1:-}" in
     --quick) QUICK=1 ;;
     "") ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^set /{/^set /!p}' "$0"; exit 0 ;;
     *) echo "scripts/test.sh: unknown argument '$1' (use --quick, or nothing for the full suite)" >&2; exit 2 ;;
 esac
 
@@ -109,9 +110,24 @@ fi
 step "clippy -D warnings (every combinable feature, all targets)" cargo clippy --all-targets --features "$ALL_FEATURES" -- -D warnings
 step "clippy -D warnings (no_std core + serde)" cargo clippy --lib --no-default-features --features serde -- -D warnings
 step "tests: unit, integration, doc (every combinable feature)" cargo test --features "$ALL_FEATURES"
-step "tests: core without std (lib + doc)" cargo test --no-default-features --lib
+# The doctests of what the core exports without std (the std items' own
+# examples are compiled out with them).
+no_std_tests() { cargo test --no-default-features --lib && cargo test --no-default-features --doc; }
+step "tests: core without std (lib + doc)" no_std_tests
 step "rustdoc -D warnings (every public item documented, links resolve)" \
     env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features "$ALL_FEATURES"
+# docs.rs builds the features Cargo.toml lists for it, not --all-features
+# (the portable-atomic pass-throughs exclude each other): every combinable
+# feature must be in that list, or its items are missing from the docs.
+docs_rs_features() {
+    local listed f missing=0
+    listed=$(sed -n '/^\[package.metadata.docs.rs\]/,/^\[/s/^features = \[\(.*\)\]/\1/p' Cargo.toml | tr -d '" ' | tr , '\n')
+    for f in std ${ALL_FEATURES//,/ }; do
+        grep -qx "$f" <<<"$listed" || { echo "feature '$f' is not in [package.metadata.docs.rs] features"; missing=1; }
+    done
+    [ -n "$listed" ] && [ "$missing" = 0 ] && echo "docs.rs features: $(tr '\n' ' ' <<<"$listed")"
+}
+step "docs.rs documents every combinable feature (package.metadata.docs.rs)" docs_rs_features
 
 # Every feature on its own, without the defaults (cargo hack --each-feature,
 # spelled out). The two portable-atomic pass-throughs are for chips without
