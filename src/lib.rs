@@ -34,6 +34,36 @@
 //! # Ok::<(), perftrack::TrackerError>(())
 //! ```
 //!
+//! # Where to start
+//!
+//! | to | use |
+//! |---|---|
+//! | time every call of a function, in one line | `#[perftrack::measure]` (feature `macros`, on by default), into the process-wide [`global()`] tracker; `#[perftrack::measure_all]` for an `impl` block or module; `#[perftrack::main]` on `fn main` prints the report at exit |
+//! | record a hot loop's own operation | [`Tracker::operation`] once, then [`Operation::record`] on every iteration |
+//! | time a scope, a span or a future by hand | [`Operation::time`] (a guard), [`Timer`], [`Operation::instrument`] (a `Send` future); [`Operation::span_in`] without `std` |
+//! | read what was recorded | [`Tracker::summaries`], [`Tracker::report`], [`Tracker::write_folded`], [`MetricsSummary::since`] for an interval |
+//! | run a service's metrics | [`Tracker::operation_with_labels`], [`Tracker::counter`], [`Tracker::gauge`]; `perftrack::serve` (feature `http`) for `/metrics`, or [`Tracker::write_openmetrics`] and [`Tracker::write_protobuf`] (native histograms) into any sink |
+//! | compare two runs | [`Snapshot`] (feature `serde`) and the `perftrack diff` command of the `perftrack-cli` crate |
+//!
+#![cfg_attr(
+    feature = "macros",
+    doc = r#"
+One line per function, with the default features:
+
+```
+#[perftrack::measure] // every call timed, into perftrack::global()
+fn parse(input: &str) -> usize {
+    input.split(',').count()
+}
+
+parse("a,b");
+parse("c");
+// Named by the function's path within its crate: `parse` here, `parser::parse` in `mod parser`.
+let parse = perftrack::global().summaries().find(|s| s.name.ends_with("parse")).unwrap();
+assert_eq!(parse.count, 2);
+```
+"#
+)]
 //! # Guarantees
 //!
 //! These hold for every tracker; `docs/DESIGN.md` in the repository gives the
@@ -61,6 +91,8 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
+//! | `macros` | on | `#[measure]`, `#[measure_all]`, `#[skip]` and `#[main]`, from the `perftrack-macros` crate (implies `std`) |
+//! | `off` | off | those attributes expand to the item as written: an instrumented program links no perftrack code for them |
 //! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, a shard owned by each recording thread, written with no atomic RMW (`DEFAULT_SHARDS = 8`, 1 without) |
 //! | `defmt` | off | `defmt::Format` for the public value types and the report |
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
@@ -68,6 +100,7 @@
 //! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
 //! | `flamegraph` | off | `Tracker::write_flamegraph`: the call tree as an SVG, drawn by inferno (CDDL-1.0; implies `std`) |
 //! | `tracing` | off | `PerftrackLayer`, a `tracing-subscriber` layer: spans become records and call paths (implies `std`) |
+//! | `http` | off | `perftrack::serve`: `/metrics` (OpenMetrics text, or protobuf with native histograms, by the scraper's `Accept`) and `/report` over HTTP, on tiny_http (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
 //!
