@@ -21,12 +21,21 @@ use syn::{
 /// the process-wide tracker (`perftrack::global()`) unless `tracker = …` names
 /// another.
 ///
-/// ```ignore
+/// ```
+/// use perftrack::PerformanceTracker;
+///
 /// #[perftrack::measure]
 /// fn parse(input: &str) -> usize { input.len() }            // "parse" (or "parser::parse" in mod parser)
 ///
+/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
+///
 /// #[perftrack::measure(name = "db query", tracker = &TRACKER)]
-/// async fn query(id: u32) -> Result<Row, Error> { … }        // any `&'static Tracker`, or a HeapTracker
+/// async fn query(id: u32) -> Result<u32, String> { Ok(id) }  // any `&'static Tracker`, or a HeapTracker
+///
+/// parse("a,b");
+/// let _unpolled = query(7);                                  // a future never polled is not a call
+/// assert_eq!(perftrack::global().summaries().find(|s| s.name.ends_with("parse")).unwrap().count, 1);
+/// assert_eq!(TRACKER.summary("db query").map_or(0, |s| s.count), 0);
 /// ```
 ///
 /// * **Names.** The function's path within its crate: `parser::parse` for
@@ -41,9 +50,11 @@ use syn::{
 ///   scope guard around the body. Calls nest in the call tree.
 /// * **`async fn`**: the body runs as a `Timed` future, recorded from its
 ///   first poll to completion, with the CPU time of its polls. The future is
-///   `Send` whenever the body is; a future never polled is not a call. Its
-///   record is flat in the call tree, and it is a task boundary: guards in it
-///   never nest under another task's.
+///   `Send` whenever the body is; a future never polled is not a call, and
+///   one dropped mid-flight is recorded and counted as cancelled. It nests
+///   in the call tree under the measured call that first polls it, and the
+///   measured calls it makes nest under it; it is a task boundary, so guards
+///   of other tasks polled on the same thread never nest under it.
 /// * **A full tracker** runs the function untimed; nothing panics.
 /// * With perftrack's `off` feature the attribute expands to the function as
 ///   written.
@@ -65,13 +76,23 @@ pub fn measure(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[perftrack::skip]` (or `#[skip]`), `const fn`s, and functions with a
 /// `measure` of their own. Takes `tracker = …`.
 ///
-/// ```ignore
+/// ```
+/// struct Store(Vec<(String, u32)>);
+///
 /// #[perftrack::measure_all]
 /// impl Store {
-///     fn get(&self, key: &str) -> Option<&Value> { … }       // "Store::get"
+///     fn get(&self, key: &str) -> Option<u32> {              // "Store::get"
+///         let h = Self::hash(key);
+///         self.0.iter().find(|(k, _)| Self::hash(k) == h && k == key).map(|(_, v)| *v)
+///     }
 ///     #[perftrack::skip]
-///     fn hash(key: &str) -> u64 { … }                        // untimed
+///     fn hash(key: &str) -> u64 { key.len() as u64 }          // untimed
 /// }
+///
+/// let store = Store(vec![("a".into(), 1)]);
+/// assert_eq!(store.get("a"), Some(1));
+/// let names: Vec<_> = perftrack::global().summaries().map(|s| s.name.to_string()).collect();
+/// assert!(names.iter().any(|n| n.ends_with("Store::get")) && !names.iter().any(|n| n.ends_with("hash")));
 /// ```
 #[proc_macro_attribute]
 pub fn measure_all(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -105,9 +126,14 @@ pub fn skip(_attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `folded=PATH`, `svg=PATH` (feature `flamegraph`), comma-separated.
 /// Stack it above `#[tokio::main]` on an `async fn main`.
 ///
-/// ```ignore
-/// #[perftrack::main]
-/// fn main() { serve(); }
+/// ```
+/// #[perftrack::measure]
+/// fn work() -> u64 { (1..=100).sum() }
+///
+/// #[perftrack::main] // the report, with `work`'s row, on stderr when main returns
+/// fn main() {
+///     assert_eq!(work(), 5050);
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
