@@ -13,8 +13,8 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Block, Expr, ImplItem, Item, ItemFn, ItemImpl, ItemMod, Lit, MetaNameValue, ReturnType, Stmt, Token,
-    Type, parse_quote,
+    Attribute, Block, Expr, ImplItem, Item, ItemFn, ItemImpl, ItemMod, Lit, Meta, ReturnType, Stmt, Token, Type,
+    parse_quote,
 };
 
 /// Times every call of the function into an operation named after it, in
@@ -63,9 +63,9 @@ pub fn measure(attr: TokenStream, item: TokenStream) -> TokenStream {
     if cfg!(feature = "off") {
         return item;
     }
-    expand(|| {
+    expand(&item, || {
         let options = Options::parse(attr.into(), true)?;
-        let mut function: ItemFn = syn::parse(item)?;
+        let mut function = function(item.clone(), "measure")?;
         instrument(&mut function, &options, false)?;
         Ok(quote!(#function))
     })
@@ -96,9 +96,9 @@ pub fn measure(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn measure_all(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand(|| {
+    expand(&item, || {
         let options = Options::parse(attr.into(), false)?;
-        let mut item: Item = syn::parse(item)?;
+        let mut item: Item = syn::parse(item.clone())?;
         match &mut item {
             Item::Impl(block) => instrument_impl(block, &options)?,
             Item::Mod(module) => instrument_mod(module, &options)?,
@@ -140,11 +140,11 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
     if cfg!(feature = "off") {
         return item;
     }
-    expand(|| {
+    expand(&item, || {
         if !attr.is_empty() {
             return Err(syn::Error::new(TokenStream2::from(attr).span(), "perftrack::main takes no options"));
         }
-        let mut function: ItemFn = syn::parse(item)?;
+        let mut function = function(item.clone(), "main")?;
         let report: syn::Stmt = parse_quote! {
             let __perftrack_report = ::perftrack::__private::ReportAtExit::new();
         };
@@ -153,8 +153,41 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
     })
 }
 
-fn expand(f: impl FnOnce() -> syn::Result<TokenStream2>) -> TokenStream {
-    f().unwrap_or_else(syn::Error::into_compile_error).into()
+/// The expansion `f` makes of `item`, or, when `f` fails, its error beside
+/// `item` as written: the program then fails with that error alone, not
+/// with more about an item that went missing (a `main` not found, a
+/// function not in scope).
+fn expand(item: &TokenStream, f: impl FnOnce() -> syn::Result<TokenStream2>) -> TokenStream {
+    match f() {
+        Ok(expanded) => expanded.into(),
+        Err(error) => {
+            let item = TokenStream2::from(item.clone());
+            let error = error.into_compile_error();
+            quote!(#error #item).into()
+        }
+    }
+}
+
+/// `item` as a function, or an error that says where the attribute goes.
+fn function(item: TokenStream, attribute: &str) -> syn::Result<ItemFn> {
+    syn::parse::<ItemFn>(item.clone()).map_err(|error| match syn::parse::<Item>(item) {
+        Ok(other) if !matches!(other, Item::Fn(_)) => {
+            let hint = match attribute {
+                "measure" => "; on an `impl` block or a module, use perftrack::measure_all",
+                "main" => " (`fn main`)",
+                _ => "",
+            };
+            syn::Error::new(other.span(), format!("perftrack::{attribute} goes on a function{hint}"))
+        }
+        _ => error,
+    })
+}
+
+/// The error for an option the attribute does not take, naming those it does.
+fn unknown_option(path: &syn::Path, name_allowed: bool) -> syn::Error {
+    let key = path.get_ident().map(ToString::to_string).unwrap_or_else(|| quote!(#path).to_string());
+    let takes = if name_allowed { "`name = \"…\"` and `tracker = EXPR`" } else { "`tracker = EXPR`" };
+    syn::Error::new(path.span(), format!("unknown option `{key}`: this takes {takes}"))
 }
 
 /// `name = "…"` and `tracker = EXPR`.
@@ -165,9 +198,19 @@ struct Options {
 
 impl Options {
     fn parse(attr: TokenStream2, name_allowed: bool) -> syn::Result<Self> {
-        let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
         let mut options = Self { name: None, tracker: None };
-        for pair in pairs {
+        for meta in metas {
+            let pair = match meta {
+                Meta::NameValue(pair) => pair,
+                Meta::Path(path) if path.is_ident("tracker") => {
+                    return Err(syn::Error::new(path.span(), "`tracker` takes a value: tracker = &MY_TRACKER"));
+                }
+                Meta::Path(path) if path.is_ident("name") && name_allowed => {
+                    return Err(syn::Error::new(path.span(), "`name` takes a value: name = \"…\""));
+                }
+                other => return Err(unknown_option(other.path(), name_allowed)),
+            };
             let key = pair.path.get_ident().map(ToString::to_string).unwrap_or_default();
             match (key.as_str(), pair.value) {
                 ("name", Expr::Lit(syn::ExprLit { lit: Lit::Str(name), .. })) if name_allowed => {
@@ -180,13 +223,7 @@ impl Options {
                     return Err(syn::Error::new(value.span(), "`name` takes a string literal: name = \"…\""));
                 }
                 ("tracker", value) => options.tracker = Some(value),
-                _ => {
-                    let takes = if name_allowed { "`name = \"…\"` and `tracker = EXPR`" } else { "`tracker = EXPR`" };
-                    return Err(syn::Error::new(
-                        pair.path.span(),
-                        format!("unknown option `{key}`: this takes {takes}"),
-                    ));
-                }
+                _ => return Err(unknown_option(&pair.path, name_allowed)),
             }
         }
         Ok(options)
