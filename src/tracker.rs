@@ -293,6 +293,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         Ok(Gauge::over(values))
     }
 
+    /// Every counter and gauge series, in registration order (for the report).
+    pub(crate) fn metric_series(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
+        self.metrics.registered()
+    }
+
     /// The counter and gauge families, each by its first series and that
     /// series' index (for the exporters; see `Metrics::families`).
     pub(crate) fn metric_families(&self) -> impl Iterator<Item = (usize, Registered<'_, SHARDS>)> {

@@ -1,5 +1,5 @@
-//! Counters and gauges: exact under threads, their errors, and their
-//! families in the text exposition.
+//! Counters and gauges: exact under threads, their errors, their families
+//! in the text exposition, and their table in the report.
 
 use core::time::Duration;
 
@@ -110,4 +110,42 @@ fn the_text_exposition_has_a_family_per_name_with_every_series() {
          ratio{instance=\"i1\"} +Inf\n\
          # EOF\n"
     );
+}
+
+#[test]
+fn the_report_lists_every_counter_and_gauge_series_after_the_operations() {
+    let t = Tracker::<4, 8>::boxed();
+    t.record("parse", Duration::from_micros(3), 0).unwrap();
+    t.counter("bytes_sent").unwrap().increment(1_500);
+    t.gauge("queue_depth").unwrap().set(3.0);
+    t.counter_with_labels("requests", &[("status", "200")]).unwrap().increment(7);
+    t.gauge_with_labels("queue_depth", &[("pool", "b")]).unwrap().set(-2.5);
+    let text = t.report().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("Counter or gauge")).expect("a counters table");
+    assert!(lines[header].ends_with("Kind        Value"), "{text}");
+    assert!(lines.iter().position(|l| l.starts_with("parse")).unwrap() < header, "operations first:\n{text}");
+    let rows: Vec<Vec<&str>> = lines[header + 2..].iter().map(|l| l.split_whitespace().collect()).collect();
+    // In the order they were registered.
+    assert_eq!(
+        rows,
+        [
+            ["bytes_sent", "counter", "1500"],
+            ["queue_depth", "gauge", "3"],
+            ["requests{status=\"200\"}", "counter", "7"],
+            ["queue_depth{pool=\"b\"}", "gauge", "-2.5"],
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_tracker_with_counters_and_no_operations_reports_the_counters() {
+    let t: Tracker<2, 4> = Tracker::new();
+    assert!(!t.report().to_string().contains("Counter or gauge"), "no table before any is registered");
+    t.counter("retries").unwrap().increment(2);
+    let text = t.report().to_string();
+    assert!(text.contains("(no operations recorded)"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("retries")).expect("the counter's row");
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["retries", "counter", "2"], "{text}");
 }

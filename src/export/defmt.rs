@@ -8,6 +8,8 @@ use defmt::{Format, Formatter, write};
 use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
+use crate::labels::Labels;
+use crate::metric::Kind;
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 
@@ -57,15 +59,7 @@ impl Format for Sample {
 
 impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
     fn format(&self, f: Formatter<'_>) {
-        // A labelled series: its name, then `{label=value,…}` unescaped.
-        write!(f, "{=str}", self.name.as_str());
-        if !self.labels.is_empty() {
-            write!(f, "{{");
-            for (i, (k, v)) in self.labels.iter().enumerate() {
-                write!(f, "{=str}{=str}={=str}", if i == 0 { "" } else { "," }, k, v);
-            }
-            write!(f, "}}");
-        }
+        series(f, self.name.as_str(), &self.labels);
         write!(
             f,
             ": count={=u64} avg_ns={=u64} min_ns={=u64} max_ns={=u64} p50_ns={=u64} p90_ns={=u64} p99_ns={=u64} p999_ns={=u64} avg_mem={=u64} allocs={=u64}",
@@ -106,5 +100,26 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         for s in self.summaries() {
             write!(f, "\n{}", s);
         }
+        // The counters and gauges after the operations, as the text report.
+        for m in self.tracker().metric_series() {
+            write!(f, "\n");
+            series(f, m.name.as_str(), &m.labels);
+            match m.kind {
+                Kind::Counter => write!(f, ": counter={=u64}", m.counter()),
+                Kind::Gauge => write!(f, ": gauge={=f64}", m.gauge()),
+            }
+        }
+    }
+}
+
+/// A series: its name, then `{label=value,…}` unescaped when it has labels.
+fn series(f: Formatter<'_>, name: &str, labels: &Labels) {
+    write!(f, "{=str}", name);
+    if !labels.is_empty() {
+        write!(f, "{{");
+        for (i, (k, v)) in labels.iter().enumerate() {
+            write!(f, "{=str}{=str}={=str}", if i == 0 { "" } else { "," }, k, v);
+        }
+        write!(f, "}}");
     }
 }

@@ -2,8 +2,10 @@
 
 use core::fmt::{self, Write};
 
-use crate::export::units::{Bytes, Nanos};
+use crate::export::units::{Bytes, Nanos, Value};
 use crate::histogram::buckets::Layout;
+use crate::labels::Labels;
+use crate::metric::Kind;
 use crate::run;
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
@@ -31,6 +33,10 @@ use crate::tracker::Tracker;
 /// the table. When more than one thread recorded, the tree says that its
 /// totals are summed over threads, so a parent's total can exceed the run's
 /// wall time.
+///
+/// Counters and gauges, when any are registered, come last: each series'
+/// name and labels, its kind, and its value (a gauge's with up to three
+/// decimals), in the order they were registered.
 ///
 /// Each row is taken from one consistent snapshot; rows are taken one after
 /// another. Taking the report allocates nothing.
@@ -80,6 +86,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Report<'_, OPS, RING, SHARDS, BUCKETS>
 {
+    /// The tracker it reports on.
+    #[cfg(feature = "defmt")]
+    pub(crate) fn tracker(&self) -> &Tracker<OPS, RING, SHARDS, BUCKETS> {
+        self.tracker
+    }
+
     /// The summaries this report prints, lazily: in registration order,
     /// except that the labelled series of one name come together, where
     /// the first of them was registered.
@@ -142,7 +154,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{HEADER}")?;
         if self.tracker.is_empty() {
-            return writeln!(f, "(no operations recorded)");
+            writeln!(f, "(no operations recorded)")?;
+            return self.write_metrics(f);
         }
         write_table(f, || self.summaries())?;
         let within = const { Layout::of(BUCKETS) }.relative_error_text();
@@ -163,13 +176,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 Nanos(saturating_ns(wall))
             )?;
         }
-        self.write_tree(f, run.map_or(1, |(_, threads)| threads))
+        self.write_tree(f, run.map_or(1, |(_, threads)| threads))?;
+        self.write_metrics(f)
     }
 }
 
-/// The bytes of a row's series: its name, then its labels (the table pads
-/// by bytes, as it always has).
-fn series_width<const BUCKETS: usize>(r: &MetricsSummary<BUCKETS>) -> usize {
+/// The bytes of a series: its name, then its labels (the tables pad by
+/// bytes, as they always have).
+fn series_width(name: &str, labels: &Labels) -> usize {
     struct Count(usize);
     impl Write for Count {
         fn write_str(&mut self, s: &str) -> fmt::Result {
@@ -177,9 +191,9 @@ fn series_width<const BUCKETS: usize>(r: &MetricsSummary<BUCKETS>) -> usize {
             Ok(())
         }
     }
-    let mut c = Count(r.name.len());
+    let mut c = Count(name.len());
     // Counting cannot fail.
-    let _ = write!(c, "{}", r.labels);
+    let _ = write!(c, "{labels}");
     c.0
 }
 
@@ -192,7 +206,7 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
 ) -> fmt::Result {
     // Widths first, then the rows: summaries are taken one at a time (each
     // carries a histogram), so the column choice reads them once more.
-    let name_w = rows().map(|r| series_width(&r)).max().unwrap_or(0).max("Operation".len());
+    let name_w = rows().map(|r| series_width(&r.name, &r.labels)).max().unwrap_or(0).max("Operation".len());
     let (show_cpu, show_allocs, show_cancelled) = rows().fold((false, false, false), |(cpu, allocs, cancelled), r| {
         (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
     });
@@ -221,7 +235,7 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
 
     for r in rows() {
         write!(f, "{}{}", r.name.as_str(), r.labels)?;
-        write!(f, "{:pad$} {:>W$}", "", r.count, pad = name_w - series_width(&r))?;
+        write!(f, "{:pad$} {:>W$}", "", r.count, pad = name_w - series_width(&r.name, &r.labels))?;
         for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
             write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
         }
@@ -299,6 +313,43 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         if untracked > 0 {
             writeln!(f, "({untracked} records in untracked paths: table full, too deep, or closed out of order)")?;
+        }
+        Ok(())
+    }
+}
+
+const METRICS_HEADER: &str = "Counter or gauge";
+const METRICS_COLS: [&str; 2] = ["Kind", "Value"];
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Report<'_, OPS, RING, SHARDS, BUCKETS>
+{
+    /// The counters and gauges, when any are registered: one row per
+    /// series, in the order they were registered.
+    fn write_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.tracker;
+        let Some(name_w) = t.metric_series().map(|m| series_width(m.name.as_str(), &m.labels)).max() else {
+            return Ok(());
+        };
+        let name_w = name_w.max(METRICS_HEADER.len());
+        const W: usize = 12;
+        writeln!(f)?;
+        write!(f, "{METRICS_HEADER:<name_w$}")?;
+        for c in METRICS_COLS {
+            write!(f, " {c:>W$}")?;
+        }
+        writeln!(f)?;
+        for _ in 0..name_w + (W + 1) * METRICS_COLS.len() {
+            f.write_char('-')?;
+        }
+        writeln!(f)?;
+        for m in t.metric_series() {
+            let pad = name_w - series_width(m.name.as_str(), &m.labels);
+            write!(f, "{}{}{:pad$}", m.name.as_str(), m.labels, "")?;
+            match m.kind {
+                Kind::Counter => writeln!(f, " {:>W$} {:>W$}", "counter", m.counter())?,
+                Kind::Gauge => writeln!(f, " {:>W$} {:>W$}", "gauge", Value(m.gauge()))?,
+            }
         }
         Ok(())
     }
