@@ -197,6 +197,30 @@ fn series_width(name: &str, labels: &Labels) -> usize {
     c.0
 }
 
+/// The width of every figure column of the report's tables.
+const W: usize = 12;
+
+/// A table's header: `title` left-aligned in `name_w` bytes, each of `cols`
+/// right-aligned in [`W`], then a rule of dashes under the whole width.
+fn write_header<'c>(
+    f: &mut fmt::Formatter<'_>,
+    title: &str,
+    name_w: usize,
+    cols: impl IntoIterator<Item = &'c str>,
+) -> fmt::Result {
+    write!(f, "{title:<name_w$}")?;
+    let mut width = name_w;
+    for c in cols {
+        write!(f, " {c:>W$}")?;
+        width += W + 1;
+    }
+    writeln!(f)?;
+    for _ in 0..width {
+        f.write_char('-')?;
+    }
+    writeln!(f)
+}
+
 /// The report's table, one row per summary `rows()` yields (called twice:
 /// once for the widths and columns, once for the rows), its columns chosen
 /// by what the rows carry, and the note under it on cancelled calls.
@@ -210,28 +234,9 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
     let (show_cpu, show_allocs, show_cancelled) = rows().fold((false, false, false), |(cpu, allocs, cancelled), r| {
         (cpu || r.cpu_samples > 0, allocs || r.total_allocations > 0, cancelled || r.cancelled > 0)
     });
-    const W: usize = 12;
-
-    write!(f, "{:<name_w$}", "Operation")?;
-    for c in COLS {
-        write!(f, " {c:>W$}")?;
-    }
-    if show_cpu {
-        write!(f, " {CPU_COL:>W$}")?;
-    }
-    if show_allocs {
-        write!(f, " {ALLOC_COL:>W$}")?;
-    }
-    if show_cancelled {
-        write!(f, " {CANCELLED_COL:>W$}")?;
-    }
-    writeln!(f)?;
-    let width = name_w
-        + (W + 1) * (COLS.len() + usize::from(show_cpu) + usize::from(show_allocs) + usize::from(show_cancelled));
-    for _ in 0..width {
-        f.write_char('-')?;
-    }
-    writeln!(f)?;
+    let optional = [(show_cpu, CPU_COL), (show_allocs, ALLOC_COL), (show_cancelled, CANCELLED_COL)];
+    let cols = COLS.into_iter().chain(optional.into_iter().filter_map(|(shown, c)| shown.then_some(c)));
+    write_header(f, "Operation", name_w, cols)?;
 
     for r in rows() {
         write!(f, "{}{}", r.name.as_str(), r.labels)?;
@@ -285,17 +290,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             name_w = name_w.max(INDENT * (ops.len() - 1) + name_len(last));
             Ok(())
         });
-        const W: usize = 12;
         writeln!(f)?;
-        write!(f, "{TREE_HEADER:<name_w$}")?;
-        for c in TREE_COLS {
-            write!(f, " {c:>W$}")?;
-        }
-        writeln!(f)?;
-        for _ in 0..name_w + (W + 1) * TREE_COLS.len() {
-            f.write_char('-')?;
-        }
-        writeln!(f)?;
+        write_header(f, TREE_HEADER, name_w, TREE_COLS)?;
         paths.walk(|ops, stats| {
             let indent = INDENT * (ops.len() - 1);
             let op = ops.last().copied().unwrap_or(0);
@@ -332,17 +328,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             return Ok(());
         };
         let name_w = name_w.max(METRICS_HEADER.len());
-        const W: usize = 12;
         writeln!(f)?;
-        write!(f, "{METRICS_HEADER:<name_w$}")?;
-        for c in METRICS_COLS {
-            write!(f, " {c:>W$}")?;
-        }
-        writeln!(f)?;
-        for _ in 0..name_w + (W + 1) * METRICS_COLS.len() {
-            f.write_char('-')?;
-        }
-        writeln!(f)?;
+        write_header(f, METRICS_HEADER, name_w, METRICS_COLS)?;
         for m in t.metric_series() {
             let pad = name_w - series_width(m.name.as_str(), &m.labels);
             write!(f, "{}{}{:pad$}", m.name.as_str(), m.labels, "")?;
