@@ -24,7 +24,7 @@
 //! same number, and closing a frame leaves other tasks' frames above it open
 //! (docs/DESIGN.md, "Call paths").
 
-use core::cell::RefCell;
+use core::cell::Cell;
 
 use crate::paths::{CallPath, MAX_DEPTH};
 
@@ -60,25 +60,51 @@ const NOTHING: Cached = Cached { op: 0, path: None };
 
 const EMPTY: Frame = Frame { table: 0, path: None, token: 0, children_ns: 0, task: 0, child: NOTHING };
 
+/// One thread's scope stack. Each field is a `Cell`, where a `RefCell`
+/// around the whole stack would set and reset its borrow flag on every open
+/// and close, a read-modify-write chained from one call to the next, to
+/// guard against something that cannot happen here: no reference into the
+/// stack outlives a statement, and the only code that runs in the middle of
+/// an update, the path claim of `claim_under`, never touches the stack.
 struct Stack {
-    frames: [Frame; MAX_DEPTH],
-    len: usize,
+    frames: [Cell<Frame>; MAX_DEPTH],
+    len: Cell<usize>,
     /// Scopes open past the top: untracked, closed by count.
-    overflow: usize,
-    next_token: u64,
+    overflow: Cell<usize>,
+    next_token: Cell<u64>,
     /// The task being polled on this thread now (0: none).
-    task: u64,
+    task: Cell<u64>,
     /// The last root scope opened on this thread, and its tracker's table.
-    root: Cached,
-    root_table: u64,
+    root: Cell<Cached>,
+    root_table: Cell<u64>,
 }
 
 impl Stack {
+    /// The frame at position `i` (below `MAX_DEPTH`).
+    #[inline]
+    fn at(&self, i: usize) -> Frame {
+        self.frames[i].get()
+    }
+
+    /// Changes the frame at position `i` (below `MAX_DEPTH`).
+    #[inline]
+    fn update(&self, i: usize, change: impl FnOnce(&mut Frame)) {
+        let mut frame = self.frames[i].get();
+        change(&mut frame);
+        self.frames[i].set(frame);
+    }
+
+    /// Adds `ns` to the children's time of the frame at position `i`.
+    #[inline]
+    fn add_child_time(&self, i: usize, ns: u64) {
+        self.update(i, |f| f.children_ns = f.children_ns.saturating_add(ns));
+    }
+
     /// The innermost open frame of `table` in task `task`, below position
     /// `below`.
     #[inline]
     fn parent(&self, table: u64, task: u64, below: usize) -> Option<usize> {
-        (0..below.min(self.len)).rev().find(|&i| self.frames[i].table == table && self.frames[i].task == task)
+        (0..below.min(self.len.get())).rev().find(|&i| self.at(i).table == table && self.at(i).task == task)
     }
 
     /// Where the open frame holding `token` stands, if it is still open:
@@ -87,23 +113,54 @@ impl Stack {
     /// frames of other tasks may have taken its old position.
     #[inline]
     fn find(&self, token: u64, at: usize) -> Option<usize> {
-        if at < self.len && self.frames[at].token == token {
+        let len = self.len.get();
+        if at < len && self.at(at).token == token {
             return Some(at);
         }
-        (0..self.len).rev().find(|&i| self.frames[i].token == token)
+        (0..len).rev().find(|&i| self.at(i).token == token)
     }
 
     /// Pushes a frame of the tracker `table` in task `task` on the path
     /// `path` (`children_ns` already gathered), below `MAX_DEPTH` (the
     /// caller checked). Returns its place.
     #[inline]
-    fn push(&mut self, table: u64, path: Option<CallPath>, children_ns: u64, task: u64) -> Place {
-        let token = self.next_token;
-        self.next_token = (token + 1) & TOKEN_MASK;
-        let at = self.len;
-        self.frames[at] = Frame { table, path, token, children_ns, task, child: NOTHING };
-        self.len = at + 1;
+    fn push(&self, table: u64, path: Option<CallPath>, children_ns: u64, task: u64) -> Place {
+        let token = self.next_token.get();
+        self.next_token.set((token + 1) & TOKEN_MASK);
+        let at = self.len.get();
+        self.frames[at].set(Frame { table, path, token, children_ns, task, child: NOTHING });
+        self.len.set(at + 1);
         Place::frame(token, at)
+    }
+
+    /// Whether a frame opened now would stand past the top (the stack is
+    /// full, or scopes past it are still open); if so, counts one more
+    /// scope past it.
+    #[inline]
+    fn overflows(&self) -> bool {
+        let over = self.len.get() == MAX_DEPTH || self.overflow.get() > 0;
+        if over {
+            self.overflow.set(self.overflow.get() + 1);
+        }
+        over
+    }
+
+    /// Opens a frame of operation `op` of the tracker `table`, in the task
+    /// being polled now, on its path under its parent (see
+    /// [`claim_under`](Self::claim_under)); past the top, an overflow.
+    #[inline]
+    fn open(&self, table: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> Place {
+        if self.overflows() {
+            return Place::OVERFLOW;
+        }
+        let (_, path) = self.claim_under(table, op, claim);
+        self.push(table, path, 0, self.task.get())
+    }
+
+    /// Takes back one overflowed scope.
+    #[inline]
+    fn close_overflow(&self) {
+        self.overflow.set(self.overflow.get().saturating_sub(1));
     }
 
     /// Closes the frame at `pos`, and the frames above it of the same task
@@ -111,21 +168,23 @@ impl Stack {
     /// that were opened above it while its task was suspended stay open.
     /// Returns the closed frame.
     #[inline]
-    fn close_at(&mut self, pos: usize) -> Frame {
-        let frame = self.frames[pos];
-        if pos + 1 == self.len {
+    fn close_at(&self, pos: usize) -> Frame {
+        let frame = self.at(pos);
+        let len = self.len.get();
+        if pos + 1 == len {
             // The top frame, as a rule: nothing above it to close or keep.
-            self.len = pos;
+            self.len.set(pos);
             return frame;
         }
         let mut kept = pos;
-        for i in pos + 1..self.len {
-            if self.frames[i].task != frame.task {
-                self.frames[kept] = self.frames[i];
+        for i in pos + 1..len {
+            let above = self.at(i);
+            if above.task != frame.task {
+                self.frames[kept].set(above);
                 kept += 1;
             }
         }
-        self.len = kept;
+        self.len.set(kept);
         frame
     }
 
@@ -135,34 +194,34 @@ impl Stack {
     /// `op` (see [`Cached`]), or the one `claim` names, then kept.
     #[inline]
     fn claim_under(
-        &mut self,
+        &self,
         table: u64,
         op: usize,
         claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
     ) -> (Option<usize>, Option<CallPath>) {
         let key = op.wrapping_add(1);
-        match self.parent(table, self.task, self.len) {
+        match self.parent(table, self.task.get(), self.len.get()) {
             Some(p) => {
-                let parent = &mut self.frames[p];
+                let parent = self.at(p);
                 let path = match parent.path {
                     None => None,
                     Some(_) if parent.child.op == key => parent.child.path,
                     Some(parent_path) => {
                         let path = claim(Some(parent_path));
                         if path.is_some() {
-                            parent.child = Cached { op: key, path };
+                            self.update(p, |f| f.child = Cached { op: key, path });
                         }
                         path
                     }
                 };
                 (Some(p), path)
             }
-            None if self.root_table == table && self.root.op == key => (None, self.root.path),
+            None if self.root_table.get() == table && self.root.get().op == key => (None, self.root.get().path),
             None => {
                 let path = claim(None);
                 if path.is_some() {
-                    self.root = Cached { op: key, path };
-                    self.root_table = table;
+                    self.root.set(Cached { op: key, path });
+                    self.root_table.set(table);
                 }
                 (None, path)
             }
@@ -171,16 +230,16 @@ impl Stack {
 }
 
 std::thread_local! {
-    static STACK: RefCell<Stack> = const {
-        RefCell::new(Stack {
-            frames: [EMPTY; MAX_DEPTH],
-            len: 0,
-            overflow: 0,
-            next_token: 0,
-            task: 0,
-            root: NOTHING,
-            root_table: 0,
-        })
+    static STACK: Stack = const {
+        Stack {
+            frames: [const { Cell::new(EMPTY) }; MAX_DEPTH],
+            len: Cell::new(0),
+            overflow: Cell::new(0),
+            next_token: Cell::new(0),
+            task: Cell::new(0),
+            root: Cell::new(NOTHING),
+            root_table: Cell::new(0),
+        }
     };
 }
 
@@ -204,8 +263,9 @@ enum Spot {
     Frame { token: u64, at: usize },
     /// Opened past the top of the stack: counted in `overflow`.
     Overflow,
-    /// Opened while the stack was out of reach (the thread is exiting):
-    /// nothing on the stack to undo.
+    /// No frame: the stack was out of reach (`try_with` failed), or an
+    /// async call's frame is closed between its polls. Nothing on the stack
+    /// to undo.
     Detached,
 }
 
@@ -239,17 +299,7 @@ impl Place {
 /// place.
 #[inline]
 pub(crate) fn open(id: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> Place {
-    let opened = STACK.try_with(|cell| {
-        let Ok(mut s) = cell.try_borrow_mut() else { return Place::DETACHED };
-        if s.len == MAX_DEPTH || s.overflow > 0 {
-            s.overflow += 1;
-            return Place::OVERFLOW;
-        }
-        let (_, path) = s.claim_under(id, op, claim);
-        let task = s.task;
-        s.push(id, path, 0, task)
-    });
-    opened.unwrap_or(Place::DETACHED)
+    STACK.try_with(|s| s.open(id, op, claim)).unwrap_or(Place::DETACHED)
 }
 
 /// Closes the scope at `place`, `ns` long. Returns its path and its tracked
@@ -259,12 +309,11 @@ pub(crate) fn open(id: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> O
 #[inline]
 pub(crate) fn close(place: Place, ns: u64) -> Option<(CallPath, u64)> {
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return None };
+        .try_with(|s| {
             let (token, at) = match place.spot() {
                 Spot::Frame { token, at } => (token, at),
                 Spot::Overflow => {
-                    s.overflow = s.overflow.saturating_sub(1);
+                    s.close_overflow();
                     return None;
                 }
                 Spot::Detached => return None,
@@ -278,8 +327,7 @@ pub(crate) fn close(place: Place, ns: u64) -> Option<(CallPath, u64)> {
             // dropped with its future (a cancelled call) closes outside any
             // poll of its task.
             if let Some(p) = s.parent(frame.table, frame.task, pos) {
-                let parent = &mut s.frames[p];
-                parent.children_ns = parent.children_ns.saturating_add(ns);
+                s.add_child_time(p, ns);
             }
             Some((path, frame.children_ns))
         })
@@ -297,15 +345,13 @@ pub(crate) fn leaf(
     claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>,
 ) -> Option<CallPath> {
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return None };
-            if s.overflow > 0 {
+        .try_with(|s| {
+            if s.overflow.get() > 0 {
                 return None;
             }
             let (parent, path) = s.claim_under(id, op, claim);
             if let (Some(p), Some(_)) = (parent, path) {
-                let parent = &mut s.frames[p];
-                parent.children_ns = parent.children_ns.saturating_add(ns);
+                s.add_child_time(p, ns);
             }
             path
         })
@@ -337,13 +383,12 @@ impl AsyncPlace {
 /// there (kept, or named by `claim`).
 pub(crate) fn place_async(id: u64, op: usize, claim: impl FnOnce(Option<CallPath>) -> Option<CallPath>) -> AsyncPlace {
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return AsyncPlace::default() };
-            if s.overflow > 0 {
+        .try_with(|s| {
+            if s.overflow.get() > 0 {
                 return AsyncPlace::default();
             }
             let (parent, path) = s.claim_under(id, op, claim);
-            AsyncPlace { path, parent_task: s.task, parent: parent.and_then(|p| s.frames[p].path) }
+            AsyncPlace { path, parent_task: s.task.get(), parent: parent.and_then(|p| s.at(p).path) }
         })
         .unwrap_or_default()
 }
@@ -354,15 +399,13 @@ pub(crate) fn place_async(id: u64, op: usize, claim: impl FnOnce(Option<CallPath
 /// earlier poll kept open (`kept`, see [`suspend`]) is used again.
 pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u64, kept: Place) -> Place {
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return Place::DETACHED };
+        .try_with(|s| {
             if let Spot::Frame { token, at } = kept.spot()
                 && s.find(token, at).is_some()
             {
                 return kept;
             }
-            if s.len == MAX_DEPTH || s.overflow > 0 {
-                s.overflow += 1;
+            if s.overflows() {
                 return Place::OVERFLOW;
             }
             s.push(id, path, children_ns, task)
@@ -378,12 +421,11 @@ pub(crate) fn resume(id: u64, path: Option<CallPath>, task: u64, children_ns: u6
 /// poll reuses it. Either way, frames of other tasks are untouched.
 pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return (Place::DETACHED, None) };
+        .try_with(|s| {
             let (token, at) = match place.spot() {
                 Spot::Frame { token, at } => (token, at),
                 Spot::Overflow => {
-                    s.overflow = s.overflow.saturating_sub(1);
+                    s.close_overflow();
                     return (Place::DETACHED, None);
                 }
                 Spot::Detached => return (Place::DETACHED, None),
@@ -391,8 +433,8 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
             let Some(pos) = s.find(token, at) else {
                 return (Place::DETACHED, None);
             };
-            let task = s.frames[pos].task;
-            if (pos + 1..s.len).any(|i| s.frames[i].task == task) {
+            let task = s.at(pos).task;
+            if (pos + 1..s.len.get()).any(|i| s.at(i).task == task) {
                 return (place, None);
             }
             // No frame of its task above it: this closes its frame alone.
@@ -408,8 +450,7 @@ pub(crate) fn suspend(place: Place) -> (Place, Option<u64>) {
 pub(crate) fn close_kept(place: Place) -> Option<u64> {
     let Spot::Frame { token, at } = place.spot() else { return None };
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return None };
+        .try_with(|s| {
             let pos = s.find(token, at)?;
             Some(s.close_at(pos).children_ns)
         })
@@ -425,17 +466,12 @@ pub(crate) fn close_kept(place: Place) -> Option<u64> {
 pub(crate) fn end_async(id: u64, at: &AsyncPlace, ns: u64) -> bool {
     let Some(parent) = at.parent else { return true };
     STACK
-        .try_with(|cell| {
-            let Ok(mut s) = cell.try_borrow_mut() else { return false };
-            let len = s.len;
-            match s.parent(id, at.parent_task, len) {
-                Some(p) if s.frames[p].path == Some(parent) => {
-                    let frame = &mut s.frames[p];
-                    frame.children_ns = frame.children_ns.saturating_add(ns);
-                    true
-                }
-                _ => false,
+        .try_with(|s| match s.parent(id, at.parent_task, s.len.get()) {
+            Some(p) if s.at(p).path == Some(parent) => {
+                s.add_child_time(p, ns);
+                true
             }
+            _ => false,
         })
         .unwrap_or(false)
 }
@@ -450,19 +486,13 @@ pub(crate) struct TaskScope {
 
 /// Enters task `task` on this thread; see [`TaskScope`].
 pub(crate) fn enter_task(task: u64) -> TaskScope {
-    let previous = STACK
-        .try_with(|cell| cell.try_borrow_mut().map(|mut s| core::mem::replace(&mut s.task, task)).unwrap_or(task))
-        .unwrap_or(task);
+    let previous = STACK.try_with(|s| s.task.replace(task)).unwrap_or(task);
     TaskScope { previous }
 }
 
 impl Drop for TaskScope {
     fn drop(&mut self) {
-        let _ = STACK.try_with(|cell| {
-            if let Ok(mut s) = cell.try_borrow_mut() {
-                s.task = self.previous;
-            }
-        });
+        let _ = STACK.try_with(|s| s.task.set(self.previous));
     }
 }
 
@@ -470,10 +500,7 @@ impl Drop for TaskScope {
 /// stack is back at `(0, 0)`).
 #[cfg(test)]
 pub(crate) fn depth() -> (usize, usize) {
-    STACK.with(|cell| {
-        let s = cell.borrow();
-        (s.len, s.overflow)
-    })
+    STACK.with(|s| (s.len.get(), s.overflow.get()))
 }
 
 #[cfg(test)]
