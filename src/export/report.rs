@@ -197,6 +197,14 @@ fn series_width(name: &str, labels: &Labels) -> usize {
     c.0
 }
 
+/// A series' name and labels, padded to `name_w` bytes. A series registered
+/// between a table's two passes can be wider than the `name_w` the first
+/// pass found: it is then written unpadded, not with a wrapped width.
+fn write_series(f: &mut fmt::Formatter<'_>, name: &str, labels: &Labels, name_w: usize) -> fmt::Result {
+    let pad = name_w.saturating_sub(series_width(name, labels));
+    write!(f, "{name}{labels}{:pad$}", "")
+}
+
 /// The width of every figure column of the report's tables.
 const W: usize = 12;
 
@@ -239,8 +247,8 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
     write_header(f, "Operation", name_w, cols)?;
 
     for r in rows() {
-        write!(f, "{}{}", r.name.as_str(), r.labels)?;
-        write!(f, "{:pad$} {:>W$}", "", r.count, pad = name_w - series_width(&r.name, &r.labels))?;
+        write_series(f, r.name.as_str(), &r.labels, name_w)?;
+        write!(f, " {:>W$}", r.count)?;
         for d in [r.avg_duration, r.min_duration, r.max_duration, r.p50, r.p99, r.p999] {
             write!(f, " {:>W$}", Nanos(saturating_ns(d)))?;
         }
@@ -297,7 +305,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             let op = ops.last().copied().unwrap_or(0);
             let name = self.tracker.name_at(op);
             let name = name.as_ref().map_or("?", |n| n.as_str());
-            let pad = name_w - indent;
+            // A path claimed between the two walks may stand deeper than
+            // any the first one saw (see `write_series`).
+            let pad = name_w.saturating_sub(indent);
             write!(f, "{:indent$}{name:<pad$} {:>W$}", "", stats.count)?;
             writeln!(f, " {:>W$} {:>W$}", Nanos(stats.total_ns), Nanos(stats.self_ns))
         })?;
@@ -331,8 +341,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         writeln!(f)?;
         write_header(f, METRICS_HEADER, name_w, METRICS_COLS)?;
         for m in t.metric_series() {
-            let pad = name_w - series_width(m.name.as_str(), &m.labels);
-            write!(f, "{}{}{:pad$}", m.name.as_str(), m.labels, "")?;
+            write_series(f, m.name.as_str(), &m.labels, name_w)?;
             match m.kind {
                 Kind::Counter => writeln!(f, " {:>W$} {:>W$}", "counter", m.counter())?,
                 Kind::Gauge => writeln!(f, " {:>W$} {:>W$}", "gauge", Value(m.gauge()))?,
