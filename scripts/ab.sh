@@ -10,7 +10,9 @@
 # (default 15) and the ratio after/before. Record-path changes quote this.
 # Then the same for a scope guard around nothing (`op.time()` dropped at
 # once: the call-path stack, the path table and the record), which changes
-# to the call paths quote. Then a snapshot: `summaries()` of 32 operations
+# to the call paths quote. Then a `Timer::new(name)` recorded at once (the
+# name's copy, the thread's recent-names lookup, the leaf path and the
+# record), which changes to the timer quote. Then a snapshot: `summaries()` of 32 operations
 # with records across six decades, which changes to the histogram quote.
 # Then the contended (hot/cold) path: a thread that is not the shard's owner
 # records on a shard another thread owns, which changes to that path quote.
@@ -83,6 +85,19 @@ macro_rules! guards {
         }
         let ns = t0.elapsed().as_nanos() as f64 / G as f64;
         assert!(op.summary().count >= G);
+        ns
+    }};
+}
+
+macro_rules! timers {
+    ($krate:ident) => {{
+        static T: $krate::Tracker<4, 64, 8> = $krate::Tracker::new();
+        let t0 = Instant::now();
+        for _ in 0..G {
+            black_box($krate::Timer::new("timer").record(&T).unwrap());
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / G as f64;
+        assert!(T.summary("timer").unwrap().count >= G);
         ns
     }};
 }
@@ -164,6 +179,9 @@ fn main() {
     ab(&format!("Operation::record, 1 thread, {N} records a round"), "ns/record", &|| block!(before), &|| block!(after));
     ab(&format!("ScopeGuard (op.time(), dropped at once), 1 thread, {G} guards a round"), "ns/guard", &|| guards!(before), &|| {
         guards!(after)
+    });
+    ab(&format!("Timer::new -> record (by name), 1 thread, {G} timers a round"), "ns/timer", &|| timers!(before), &|| {
+        timers!(after)
     });
     ab(&format!("summaries() of 32 operations, 8 shards, 1 thread, {S} a round"), "µs", &|| snapshots!(before), &|| {
         snapshots!(after)

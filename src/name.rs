@@ -26,20 +26,39 @@ pub(crate) enum BadName {
 
 /// A validated name, by value in a fixed buffer: `Copy`, so handles can
 /// carry it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+///
+/// Word-aligned, with the buffer first: a copy of the struct then moves
+/// whole aligned words, and [`PartialEq`] compares words.
+#[derive(Clone, Copy, Eq)]
+#[repr(C, align(8))]
 pub(crate) struct NameBuf {
-    len: u8,
+    /// The name's bytes, zero past `len`.
     bytes: [u8; MAX_NAME_LEN],
+    len: u8,
 }
 
 impl NameBuf {
     /// No name: for a handle whose name is never read (an instrumented call
-    /// site's, `CallSite`), which then need not load it from the registry.
-    #[cfg(feature = "std")]
+    /// site's, `CallSite`), which then need not load it from the registry;
+    /// and what [`fill`](Self::fill) starts from.
     pub(crate) const NONE: Self = Self { len: 0, bytes: [0; MAX_NAME_LEN] };
 
     /// Checks the bad-input rules and copies `name`.
+    #[inline]
     pub(crate) fn new(name: &str) -> Result<Self, BadName> {
+        let mut buf = Self::NONE;
+        buf.fill(name)?;
+        Ok(buf)
+    }
+
+    /// Checks the bad-input rules and copies `name` into this buffer, which
+    /// is [`NONE`](Self::NONE) (all zero) before; on an error it is left so.
+    ///
+    /// In place, for a `Timer`: a name built in a temporary and then moved
+    /// was read back, in wide pieces, while the narrow stores that built it
+    /// were still in flight, and each such read waits for them.
+    #[inline]
+    pub(crate) fn fill(&mut self, name: &str) -> Result<(), BadName> {
         let src = name.as_bytes();
         if src.is_empty() {
             return Err(BadName::Empty);
@@ -47,12 +66,11 @@ impl NameBuf {
         if src.len() > MAX_NAME_LEN {
             return Err(BadName::TooLong);
         }
-        let mut bytes = [0u8; MAX_NAME_LEN];
         // Copied in pieces of fixed widths (whole words, then 4, 2 and 1
         // bytes), which stay inline: a copy of the name's own length became
         // two library calls (the copy and zeroing the rest), the larger part
         // of a `Timer::new`.
-        for (dst, chunk) in bytes.chunks_exact_mut(8).zip(src.chunks(8)) {
+        for (dst, chunk) in self.bytes.chunks_exact_mut(8).zip(src.chunks(8)) {
             let mut at = 0;
             for width in [8, 4, 2, 1] {
                 if chunk.len() - at >= width {
@@ -62,7 +80,8 @@ impl NameBuf {
             }
         }
         // src.len() <= MAX_NAME_LEN = 64, so it fits a u8.
-        Ok(Self { len: src.len() as u8, bytes })
+        self.len = src.len() as u8;
+        Ok(())
     }
 
     /// The name. The bytes were copied whole from a `&str`, so the fallback
@@ -78,6 +97,25 @@ impl NameBuf {
         let _ = name.push_str(self.as_str());
         name
     }
+}
+
+impl PartialEq for NameBuf {
+    /// Equal lengths, then the words the length spans: past it both buffers
+    /// are zero. Word by word and inline, where comparing the whole buffers
+    /// was a library call.
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        let words = usize::from(self.len).div_ceil(8);
+        self.len == other.len
+            && self.bytes.chunks_exact(8).zip(other.bytes.chunks_exact(8)).take(words).all(|(a, b)| word(a) == word(b))
+    }
+}
+
+/// Eight bytes as one word (0 for a shorter piece, which `chunks_exact(8)`
+/// never gives).
+#[inline]
+fn word(piece: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(piece).map_or(0, u64::from_ne_bytes)
 }
 
 impl core::fmt::Debug for NameBuf {
@@ -165,7 +203,7 @@ impl Packed for NameBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_NAME_LEN, NameBuf};
+    use super::{BadName, MAX_NAME_LEN, NameBuf};
 
     #[test]
     fn a_name_of_every_length_reads_back_whole_with_zeros_after_it() {
@@ -187,5 +225,31 @@ mod tests {
             let s = &wide[..2 * chars];
             assert_eq!(NameBuf::new(s).expect("a valid name").as_str(), s);
         }
+    }
+
+    #[test]
+    fn names_of_one_length_that_differ_in_any_one_byte_are_different() {
+        // Each position of each length: the word comparison must look at
+        // every word the length spans, the last partial one included.
+        for len in 1..=MAX_NAME_LEN {
+            let base = [b'a'; MAX_NAME_LEN];
+            let name = NameBuf::new(core::str::from_utf8(&base[..len]).expect("ASCII")).expect("a valid name");
+            for at in 0..len {
+                let mut other = base;
+                other[at] = b'b';
+                let other = core::str::from_utf8(&other[..len]).expect("ASCII");
+                assert!(name != NameBuf::new(other).expect("a valid name"), "length {len}, byte {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_rejected_name_leaves_the_buffer_empty() {
+        let mut buf = NameBuf::NONE;
+        assert_eq!(buf.fill(""), Err(BadName::Empty));
+        let long = [b'x'; MAX_NAME_LEN + 1];
+        assert_eq!(buf.fill(core::str::from_utf8(&long).expect("ASCII")), Err(BadName::TooLong));
+        assert!(buf == NameBuf::NONE, "nothing of the long name was copied");
+        assert_eq!(buf.as_str(), "");
     }
 }

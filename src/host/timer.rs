@@ -35,7 +35,13 @@ use crate::record::totals::Raw;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Timer {
-    name: Result<NameBuf, TrackerError>,
+    /// The name, valid when `bad` is `None` (empty otherwise). Kept apart
+    /// from the error rather than as a `Result`, whose tag in front of the
+    /// buffer made each move of the timer copy the buffer in unaligned
+    /// pieces.
+    name: NameBuf,
+    /// Why the name given was not valid: [`record`](Self::record) returns it.
+    bad: Option<TrackerError>,
     /// A [`FastClock`] reading.
     start: u64,
     cpu_start: Option<Duration>,
@@ -55,13 +61,14 @@ impl Timer {
     /// Starts timing `name`. Never fails: a bad name is reported by
     /// [`record`](Self::record).
     #[must_use]
+    #[inline]
     pub fn new(name: impl AsRef<str>) -> Self {
-        Self {
-            name: NameBuf::new(name.as_ref()).map_err(TrackerError::from),
-            start: FastClock.ticks(),
-            cpu_start: None,
-            mem_start: None,
-        }
+        // The name is copied into the timer itself (`NameBuf::fill`), not
+        // built apart and moved in; the clock is read after it.
+        let mut timer = Self { name: NameBuf::NONE, bad: None, start: 0, cpu_start: None, mem_start: None };
+        timer.bad = timer.name.fill(name.as_ref()).err().map(TrackerError::from);
+        timer.start = FastClock.ticks();
+        timer
     }
 
     /// Starts timing `name`, and also measures memory over the span.
@@ -99,7 +106,7 @@ impl Timer {
     /// The name this timer records under (empty if it was invalid).
     #[must_use]
     pub fn name(&self) -> Name {
-        self.name.map(NameBuf::to_name).unwrap_or_default()
+        if self.bad.is_some() { Name::new() } else { self.name.to_name() }
     }
 
     /// Wall time since the timer started.
@@ -186,15 +193,18 @@ impl Timer {
         tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     ) -> Result<Duration, TrackerError> {
         // The name was validated and encoded once, in the constructor.
-        let name = self.name?;
+        if let Some(e) = self.bad {
+            return Err(e);
+        }
+        let name = &self.name;
         let raw = self.raw();
         let id = tracker.paths().id();
         // A name this thread recorded before: straight to its slot.
-        let op = match recent::find(id, &name).and_then(|index| tracker.recorder_at(index)) {
+        let op = match recent::find(id, name).and_then(|index| tracker.recorder_at(index)) {
             Some(op) => op,
             None => {
-                let op = tracker.resolve_recorder(&name)?;
-                recent::remember(id, &name, op.index());
+                let op = tracker.resolve_recorder(name)?;
+                recent::remember(id, name, op.index());
                 op
             }
         };
