@@ -12,7 +12,10 @@
 # once: the call-path stack, the path table and the record), which changes
 # to the call paths quote. Then a `Timer::new(name)` recorded at once (the
 # name's copy, the thread's recent-names lookup, the leaf path and the
-# record), which changes to the timer quote. Then a snapshot: `summaries()` of 32 operations
+# record), which changes to the timer quote. Then `Tracker::record` by name
+# in a tracker of 256 operations, of the last of 200 names registered (the
+# name's resolution and the record), which changes to resolution by name
+# quote. Then a snapshot: `summaries()` of 32 operations
 # with records across six decades, which changes to the histogram quote.
 # Then the contended (hot/cold) path: a thread that is not the shard's owner
 # records on a shard another thread owns, which changes to that path quote.
@@ -102,6 +105,26 @@ macro_rules! timers {
     }};
 }
 
+const B: u64 = 200_000;
+
+macro_rules! by_name {
+    ($krate:ident) => {{
+        // A tracker the size of the global one, with 200 names registered;
+        // the last of them recorded by name.
+        let t = $krate::Tracker::<256, 8, 8>::boxed();
+        for k in 0..200 {
+            t.operation(format!("module::function_{k}")).unwrap();
+        }
+        let t0 = Instant::now();
+        for i in 0..B {
+            t.record("module::function_199", Duration::from_nanos(black_box(i) & 1023), 0).unwrap();
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / B as f64;
+        assert_eq!(t.summary("module::function_199").unwrap().count, B);
+        ns
+    }};
+}
+
 const S: u64 = 2_000;
 
 macro_rules! snapshots {
@@ -182,6 +205,9 @@ fn main() {
     });
     ab(&format!("Timer::new -> record (by name), 1 thread, {G} timers a round"), "ns/timer", &|| timers!(before), &|| {
         timers!(after)
+    });
+    ab(&format!("Tracker::record by name, the last of 200 names, {B} records a round"), "ns/record", &|| by_name!(before), &|| {
+        by_name!(after)
     });
     ab(&format!("summaries() of 32 operations, 8 shards, 1 thread, {S} a round"), "µs", &|| snapshots!(before), &|| {
         snapshots!(after)

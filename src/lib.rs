@@ -130,6 +130,8 @@ mod metric;
 mod name;
 mod operation;
 mod paths;
+#[cfg(feature = "std")]
+mod recent;
 mod record;
 mod registry;
 mod run;

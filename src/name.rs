@@ -32,16 +32,24 @@ pub(crate) enum BadName {
 #[derive(Clone, Copy, Eq)]
 #[repr(C, align(8))]
 pub(crate) struct NameBuf {
-    /// The name's bytes, zero past `len`.
+    /// The name's bytes, zero past its length.
     bytes: [u8; MAX_NAME_LEN],
-    len: u8,
+    /// The length (the low byte) and [`hash_of`] the bytes and the length
+    /// (the high half), made with the name: a name spelled out in the code
+    /// gets its hash at compile time, where the copy is folded to constants
+    /// too, and a thread's remembered names are found by it (`recent.rs`)
+    /// without hashing on every lookup. One word, written by one store: a
+    /// copy of the name soon after it is made reads that word whole, which
+    /// a read straddling two narrower stores could not do without waiting
+    /// for them to be written back.
+    meta: u64,
 }
 
 impl NameBuf {
     /// No name: for a handle whose name is never read (an instrumented call
     /// site's, `CallSite`), which then need not load it from the registry;
     /// and what [`fill`](Self::fill) starts from.
-    pub(crate) const NONE: Self = Self { len: 0, bytes: [0; MAX_NAME_LEN] };
+    pub(crate) const NONE: Self = Self { bytes: [0; MAX_NAME_LEN], meta: 0 };
 
     /// Checks the bad-input rules and copies `name`.
     #[inline]
@@ -80,14 +88,28 @@ impl NameBuf {
             }
         }
         // src.len() <= MAX_NAME_LEN = 64, so it fits a u8.
-        self.len = src.len() as u8;
+        self.meta = meta(&self.bytes, src.len() as u8);
         Ok(())
+    }
+
+    /// The name's hash ([`hash_of`]): equal names have equal hashes.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn hash(&self) -> u32 {
+        (self.meta >> 32) as u32
+    }
+
+    /// The length in bytes.
+    #[inline]
+    fn len(&self) -> u8 {
+        // The low byte of `meta`.
+        self.meta as u8
     }
 
     /// The name. The bytes were copied whole from a `&str`, so the fallback
     /// to `""` is never taken; it only keeps this path free of panics.
     pub(crate) fn as_str(&self) -> &str {
-        let len = usize::from(self.len).min(MAX_NAME_LEN);
+        let len = usize::from(self.len()).min(MAX_NAME_LEN);
         core::str::from_utf8(&self.bytes[..len]).unwrap_or("")
     }
 
@@ -100,15 +122,35 @@ impl NameBuf {
 }
 
 impl PartialEq for NameBuf {
-    /// Equal lengths, then the words the length spans: past it both buffers
-    /// are zero. Word by word and inline, where comparing the whole buffers
-    /// was a library call.
+    /// Equal hashes and lengths (one word), then the words the length
+    /// spans: past it both buffers are zero. Word by word and inline, where comparing the
+    /// whole buffers was a library call.
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        let words = usize::from(self.len).div_ceil(8);
-        self.len == other.len
+        let words = usize::from(self.len()).div_ceil(8);
+        self.meta == other.meta
             && self.bytes.chunks_exact(8).zip(other.bytes.chunks_exact(8)).take(words).all(|(a, b)| word(a) == word(b))
     }
+}
+
+/// A name's hash: its length and the first and last words it spans, mixed
+/// by a multiply. Names that share a prefix or a suffix of a word or more
+/// still differ in it when their other end or their length differs. The
+/// empty name's is 0, as [`NameBuf::NONE`] has it.
+#[inline]
+fn hash_of(bytes: &[u8; MAX_NAME_LEN], len: u8) -> u32 {
+    let last = usize::from(len.saturating_sub(1)) / 8;
+    let first = bytes.chunks_exact(8).next().map_or(0, word);
+    let last = bytes.chunks_exact(8).nth(last).map_or(0, word);
+    // The top half of the product: the bits every input bit reaches.
+    ((first ^ last.rotate_left(29) ^ u64::from(len)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+}
+
+/// A name's `meta` word: its length in the low byte, its hash in the high
+/// half.
+#[inline]
+fn meta(bytes: &[u8; MAX_NAME_LEN], len: u8) -> u64 {
+    u64::from(len) | u64::from(hash_of(bytes, len)) << 32
 }
 
 /// Eight bytes as one word (0 for a shorter piece, which `chunks_exact(8)`
@@ -187,7 +229,7 @@ impl<const WORDS: usize> WordCell<WORDS> {
 
 impl Packed for NameBuf {
     fn len_byte(&self) -> u8 {
-        self.len
+        self.len()
     }
 
     fn buffer(&self) -> &[u8] {
@@ -197,7 +239,7 @@ impl Packed for NameBuf {
     fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self {
         let mut bytes = [0u8; MAX_NAME_LEN];
         fill(&mut bytes);
-        Self { len, bytes }
+        Self { meta: meta(&bytes, len), bytes }
     }
 }
 

@@ -18,6 +18,8 @@ use crate::operation::Operation;
 #[cfg(feature = "std")]
 use crate::operation::Recorder;
 use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
+#[cfg(feature = "std")]
+use crate::recent;
 use crate::registry::{Registry, Series};
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::{AtomicU64, Ordering, const_fn};
@@ -326,21 +328,51 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
     /// The slot of `name` and `labels`, registered if new; a refusal is
     /// counted.
+    ///
+    /// With `std`, an unlabelled name this thread resolved lately goes
+    /// straight to its slot (`recent.rs`); any other walks the registry, and
+    /// an unlabelled one is then remembered.
+    #[inline]
     fn resolve_slot(
         &self,
         name: &NameBuf,
         labels: &Labels,
     ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
-        self.registry.resolve(name, labels).ok_or_else(|| {
+        #[cfg(feature = "std")]
+        if labels.is_empty() {
+            let remembered = recent::find(self.paths().id(), name)
+                .and_then(|index| self.registry.slot_at(index).map(|series| (index, series)));
+            if let Some(found) = remembered {
+                return Ok(found);
+            }
+        }
+        self.walk_for_slot(name, labels)
+    }
+
+    /// [`resolve_slot`](Self::resolve_slot)'s walk of the registry: out of
+    /// line, so the remembered case stays small where it is inlined.
+    #[inline(never)]
+    fn walk_for_slot(
+        &self,
+        name: &NameBuf,
+        labels: &Labels,
+    ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
+        let (index, series) = self.registry.resolve(name, labels).ok_or_else(|| {
             // Relaxed: a count for the report, nothing hangs on it.
             self.refused.fetch_add(1, Ordering::Relaxed);
             TrackerError::Full
-        })
+        })?;
+        #[cfg(feature = "std")]
+        if labels.is_empty() {
+            recent::remember(self.paths().id(), name, index);
+        }
+        Ok((index, series))
     }
 
     /// The recorder of `name`'s unlabelled series, registering it if new:
     /// what a `Timer` records through, with no name copied into a handle.
     #[cfg(feature = "std")]
+    #[inline]
     pub(crate) fn resolve_recorder(&self, name: &NameBuf) -> Result<Recorder<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         let (index, (slot, _)) = self.resolve_slot(name, &Labels::EMPTY)?;
         Ok(Recorder::new(slot, &self.paths, index))

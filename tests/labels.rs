@@ -7,6 +7,24 @@ use core::time::Duration;
 use perftrack::{Labels, MAX_LABELS, Tracker, TrackerError};
 
 #[test]
+fn a_labelled_series_and_the_unlabelled_one_of_its_name_never_take_each_others_slot() {
+    // With std a thread remembers the slots of unlabelled names it resolved
+    // by name; a labelled series must never be answered from them.
+    let t: Tracker<4, 8> = Tracker::new();
+    let labels = [("route", "/a")];
+    let labelled = t.operation_with_labels("req", &labels).unwrap(); // slot 0
+    t.record("req", Duration::from_micros(1), 0).unwrap(); // slot 1, remembered
+    t.record("req", Duration::from_micros(1), 0).unwrap();
+    let again = t.operation_with_labels("req", &labels).unwrap();
+    assert_eq!(again.labels().get("route"), Some("/a"), "the labelled series, not the remembered unlabelled one");
+    again.record(Duration::from_micros(1), 0);
+    assert_eq!(labelled.summary().count, 1);
+    assert_eq!(t.operation("req").unwrap().summary().count, 2);
+    assert!(t.operation("req").unwrap().labels().is_empty());
+    assert_eq!(t.len(), 2);
+}
+
+#[test]
 fn one_series_per_name_and_label_set_in_any_order() {
     let t: Tracker<4, 8> = Tracker::new();
     let a = t.operation_with_labels("requests", &[("route", "/a"), ("status", "200")]).unwrap();

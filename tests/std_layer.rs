@@ -97,9 +97,10 @@ fn timer_record_stores_its_duration_under_its_name() {
 }
 
 #[test]
-fn a_timer_name_recorded_again_lands_in_its_own_slot_of_each_tracker() {
+fn a_name_resolved_again_lands_in_its_own_slot_of_each_tracker() {
     // The same names in the opposite slot order: a slot index remembered
-    // for one tracker must never be used in the other.
+    // for one tracker must never be used in the other, whether a Timer, a
+    // record by name or a guard by name resolved it.
     let (t1, t2): (Tracker<2, 8>, Tracker<2, 8>) = (Tracker::new(), Tracker::new());
     t1.operation("a").unwrap();
     t1.operation("b").unwrap();
@@ -108,9 +109,11 @@ fn a_timer_name_recorded_again_lands_in_its_own_slot_of_each_tracker() {
     for round in 1..=3u64 {
         Timer::new("a").record(&t1).unwrap();
         Timer::new("a").record(&t2).unwrap();
-        Timer::new("a").record(&t2).unwrap();
-        assert_eq!(t1.summary("a").unwrap().count, round);
-        assert_eq!(t2.summary("a").unwrap().count, 2 * round);
+        t1.record("a", Duration::from_micros(1), 0).unwrap();
+        t2.record("a", Duration::from_micros(1), 0).unwrap();
+        drop(t2.time("a").unwrap());
+        assert_eq!(t1.summary("a").unwrap().count, 2 * round);
+        assert_eq!(t2.summary("a").unwrap().count, 3 * round);
         assert_eq!((t1.summary("b").unwrap().count, t2.summary("b").unwrap().count), (0, 0));
     }
 }

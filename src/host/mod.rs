@@ -23,7 +23,6 @@ pub(crate) mod history;
 pub(crate) mod layer;
 pub(crate) mod os;
 pub(crate) mod performance;
-mod recent;
 #[cfg(feature = "http")]
 pub(crate) mod serve;
 #[cfg(feature = "tracing")]

@@ -12,7 +12,6 @@ use super::clock::FastClock;
 
 use super::alloc::Mark;
 use super::os;
-use super::recent;
 use crate::paths::stack;
 use crate::record::totals::Raw;
 
@@ -198,16 +197,10 @@ impl Timer {
         }
         let name = &self.name;
         let raw = self.raw();
+        // A name this thread resolved lately goes straight to its slot
+        // (`Tracker::resolve_slot`).
+        let op = tracker.resolve_recorder(name)?;
         let id = tracker.paths().id();
-        // A name this thread recorded before: straight to its slot.
-        let op = match recent::find(id, name).and_then(|index| tracker.recorder_at(index)) {
-            Some(op) => op,
-            None => {
-                let op = tracker.resolve_recorder(name)?;
-                recent::remember(id, name, op.index());
-                op
-            }
-        };
         let path = stack::leaf(id, op.index(), raw.ns, |parent| op.path_under(parent));
         op.close_raw(&raw, path, 0);
         Ok(Duration::from_nanos(raw.ns))
