@@ -152,6 +152,8 @@ fn timer_with_a_bad_name_reports_the_error_when_recording() {
     assert_eq!(Timer::new("").record(&t), Err(perftrack::TrackerError::EmptyName));
     assert_eq!(Timer::new("n".repeat(65)).record(&t), Err(perftrack::TrackerError::NameTooLong));
     assert!(t.is_empty());
+    // Its name reads empty, as documented, and no part of the long name.
+    assert_eq!(Timer::new("n".repeat(65)).name().as_str(), "");
 }
 
 #[test]

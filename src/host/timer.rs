@@ -105,7 +105,8 @@ impl Timer {
     /// The name this timer records under (empty if it was invalid).
     #[must_use]
     pub fn name(&self) -> Name {
-        if self.bad.is_some() { Name::new() } else { self.name.to_name() }
+        // An invalid name left the buffer empty (`NameBuf::fill`).
+        self.name.to_name()
     }
 
     /// Wall time since the timer started.
