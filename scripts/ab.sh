@@ -15,7 +15,9 @@
 # record), which changes to the timer quote. Then `Tracker::record` by name
 # in a tracker of 256 operations, of the last of 200 names registered (the
 # name's resolution and the record), which changes to resolution by name
-# quote. Then a snapshot: `summaries()` of 32 operations
+# quote. Then the same for the last of 200 labelled series of one name,
+# resolved by `operation_with_labels` (no thread remembers a labelled
+# series: the registry's walk and the record). Then a snapshot: `summaries()` of 32 operations
 # with records across six decades, which changes to the histogram quote.
 # Then the contended (hot/cold) path: a thread that is not the shard's owner
 # records on a shard another thread owns, which changes to that path quote.
@@ -125,6 +127,26 @@ macro_rules! by_name {
     }};
 }
 
+macro_rules! by_labels {
+    ($krate:ident) => {{
+        // 200 labelled series of one name, in a tracker the size of the
+        // global one; the last of them resolved by its labels and recorded.
+        let t = $krate::Tracker::<256, 8, 8>::boxed();
+        let routes: Vec<String> = (0..200).map(|k| format!("/api/v1/resource_{k}")).collect();
+        for route in &routes {
+            t.operation_with_labels("http_request", &[("route", route.as_str()), ("method", "GET")]).unwrap();
+        }
+        let last = [("route", routes[199].as_str()), ("method", "GET")];
+        let t0 = Instant::now();
+        for i in 0..B {
+            t.operation_with_labels("http_request", &last).unwrap().record(Duration::from_nanos(black_box(i) & 1023), 0);
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / B as f64;
+        assert_eq!(t.operation_with_labels("http_request", &last).unwrap().summary().count, B);
+        ns
+    }};
+}
+
 const S: u64 = 2_000;
 
 macro_rules! snapshots {
@@ -209,6 +231,12 @@ fn main() {
     ab(&format!("Tracker::record by name, the last of 200 names, {B} records a round"), "ns/record", &|| by_name!(before), &|| {
         by_name!(after)
     });
+    ab(
+        &format!("operation_with_labels -> record, the last of 200 labelled series of one name, {B} records a round"),
+        "ns/record",
+        &|| by_labels!(before),
+        &|| by_labels!(after),
+    );
     ab(&format!("summaries() of 32 operations, 8 shards, 1 thread, {S} a round"), "µs", &|| snapshots!(before), &|| {
         snapshots!(after)
     });

@@ -120,6 +120,20 @@ impl Labels {
         Ok(out)
     }
 
+    /// A hash of the set (`hints.rs`): every word the labels span, mixed in
+    /// turn; equal sets (whatever order their pairs were given in) have
+    /// equal hashes. Made on demand: a labelled lookup hashes once.
+    #[inline]
+    pub(crate) fn hash(&self) -> u32 {
+        let words = usize::from(self.len).div_ceil(8);
+        let mixed = self.bytes.chunks_exact(8).take(words).fold(u64::from(self.len), |h, piece| {
+            let word = <[u8; 8]>::try_from(piece).map_or(0, u64::from_ne_bytes);
+            (h ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
+        });
+        // The top half of a last multiply: the bits every input bit reaches.
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32
+    }
+
     /// Whether there are no labels.
     #[must_use]
     pub const fn is_empty(&self) -> bool {

@@ -122,6 +122,7 @@ mod compare;
 mod error;
 mod export;
 mod fork;
+mod hints;
 mod histogram;
 #[cfg(feature = "std")]
 mod host;

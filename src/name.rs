@@ -93,7 +93,6 @@ impl NameBuf {
     }
 
     /// The name's hash ([`hash_of`]): equal names have equal hashes.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn hash(&self) -> u32 {
         (self.meta >> 32) as u32

@@ -16,6 +16,7 @@
 //! recording them. Recording on a resolved `Operation` never comes here.
 
 use crate::fork;
+use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
 use crate::name::{NameBuf, NameCell};
 use crate::record::slot::OpSlot;
@@ -56,9 +57,12 @@ impl Entry {
 pub(crate) type Series<'a, const RING: usize, const SHARDS: usize, const BUCKETS: usize> =
     (&'a OpSlot<RING, SHARDS, BUCKETS>, &'a LabelCell);
 
-/// Names to slots: `OPS` entries, each naming the operation slot beside it.
+/// Names to slots: `OPS` entries, each naming the operation slot beside it,
+/// and a hash of each published entry's key, which a lookup reads first
+/// (`hints.rs`).
 pub(crate) struct Registry<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
     entries: [Entry; OPS],
+    hints: KeyHints<OPS>,
     slots: [OpSlot<RING, SHARDS, BUCKETS>; OPS],
 }
 
@@ -67,7 +71,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { entries: array_of![Entry::new(); OPS], slots: array_of![OpSlot::new(); OPS] }
+            Self { entries: array_of![Entry::new(); OPS], hints: KeyHints::new(), slots: array_of![OpSlot::new(); OPS] }
         }
     }
 
@@ -79,7 +83,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         name: &NameBuf,
         labels: &Labels,
     ) -> Option<(usize, Series<'_, RING, SHARDS, BUCKETS>)> {
-        for (index, (entry, slot)) in self.entries.iter().zip(&self.slots).enumerate() {
+        let key = key_of(name, labels);
+        // The hints first: the entries they pass are published with other
+        // keys, so the walk starts after them.
+        let start = match self.hinted(key, name, labels) {
+            Ok(found) => return Some(found),
+            Err(start) => start,
+        };
+        for (index, (entry, slot)) in self.entries.iter().zip(&self.slots).enumerate().skip(start) {
             let mut backoff = Backoff::new();
             loop {
                 // Acquire: as in `Entry::is_ready`.
@@ -96,6 +107,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                             entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
+                            self.hints.publish(index, key);
                             fork::leave(section);
                             return Some((index, (slot, &entry.labels)));
                         }
@@ -106,6 +118,32 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             }
         }
         None
+    }
+
+    /// `key` (`name` with `labels`) among the entries whose hints are
+    /// stored: its index and slot, or `Err` with the first entry the hints
+    /// do not cover.
+    #[inline]
+    fn hinted(
+        &self,
+        key: u32,
+        name: &NameBuf,
+        labels: &Labels,
+    ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), usize> {
+        let index = self.hints.find(key, |i| self.matches_at(i, name, labels))?;
+        match (self.entries.get(index), self.slots.get(index)) {
+            (Some(entry), Some(slot)) => Ok((index, (slot, &entry.labels))),
+            // `find` gives an index below OPS: not taken.
+            _ => Err(0),
+        }
+    }
+
+    /// Whether entry `index` holds `name` with `labels`. Out of line: inlined
+    /// into the hints' scan, its address arithmetic was carried through
+    /// every step of the scan, doubling the scan's instructions.
+    #[inline(never)]
+    fn matches_at(&self, index: usize, name: &NameBuf, labels: &Labels) -> bool {
+        self.entries.get(index).is_some_and(|e| e.matches(name, labels))
     }
 
     /// Published entries and their slots, in registration order. Stops at
@@ -119,7 +157,19 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// Finds `name` with `labels` without registering them: its index and
     /// slot.
     pub(crate) fn find(&self, name: &NameBuf, labels: &Labels) -> Option<(usize, Series<'_, RING, SHARDS, BUCKETS>)> {
-        self.published().find(|(_, e, _)| e.matches(name, labels)).map(|(i, e, slot)| (i, (slot, &e.labels)))
+        let start = match self.hinted(key_of(name, labels), name, labels) {
+            Ok(found) => return Some(found),
+            Err(start) => start,
+        };
+        // Entries published whose hints are not stored yet.
+        self.entries
+            .iter()
+            .zip(&self.slots)
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, (e, _))| e.is_ready())
+            .find(|(_, (e, _))| e.matches(name, labels))
+            .map(|(i, (e, slot))| (i, (slot, &e.labels)))
     }
 
     /// The series in slot `index`, if that slot is published: its name and
@@ -151,5 +201,54 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// Published names and their slots, in registration order.
     pub(crate) fn ready(&self) -> impl Iterator<Item = (usize, NameBuf, Series<'_, RING, SHARDS, BUCKETS>)> {
         self.published().map(|(i, e, slot)| (i, e.name.load(), (slot, &e.labels)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CLAIMED, READY, Registry};
+    use crate::hints::key_of;
+    use crate::labels::Labels;
+    use crate::name::NameBuf;
+    use crate::sync::Ordering;
+
+    fn name(s: &str) -> NameBuf {
+        NameBuf::new(s).expect("a valid name")
+    }
+
+    #[test]
+    fn an_entry_published_before_its_hint_is_stored_is_still_found_and_never_claimed_twice() {
+        let registry = std::boxed::Box::new(Registry::<4, 1, 1, 8>::new());
+        registry.resolve(&name("first"), &Labels::EMPTY).expect("room");
+        // A registrar between its publish and its hint's store: the entry is
+        // READY, its hint still 0.
+        let entry = &registry.entries[1];
+        entry.state.store(CLAIMED, Ordering::Relaxed);
+        entry.name.store(&name("second"));
+        entry.labels.store(&Labels::EMPTY);
+        entry.state.store(READY, Ordering::Release);
+        let (index, _) = registry.resolve(&name("second"), &Labels::EMPTY).expect("room");
+        assert_eq!(index, 1, "found where it was published, not claimed again");
+        assert_eq!(registry.find(&name("second"), &Labels::EMPTY).map(|(i, _)| i), Some(1));
+        assert_eq!(registry.ready_count(), 2);
+        // A new name walks past it and takes the next free slot.
+        assert_eq!(registry.resolve(&name("third"), &Labels::EMPTY).map(|(i, _)| i), Some(2));
+        assert_eq!(registry.find(&name("third"), &Labels::EMPTY).map(|(i, _)| i), Some(2));
+    }
+
+    #[test]
+    fn keys_whose_hashes_collide_keep_their_own_slots() {
+        // A name's hash covers its length and its first and last words:
+        // these two differ only in their middle word.
+        let (a, b) = (name("aaaaaaaa_x______bbb"), name("aaaaaaaa_y______bbb"));
+        assert_eq!(key_of(&a, &Labels::EMPTY), key_of(&b, &Labels::EMPTY), "the test needs a collision");
+        let registry = std::boxed::Box::new(Registry::<4, 1, 1, 8>::new());
+        let (ia, _) = registry.resolve(&a, &Labels::EMPTY).expect("room");
+        let (ib, _) = registry.resolve(&b, &Labels::EMPTY).expect("room");
+        assert_ne!(ia, ib);
+        assert_eq!(registry.resolve(&b, &Labels::EMPTY).map(|(i, _)| i), Some(ib));
+        assert_eq!(registry.find(&b, &Labels::EMPTY).map(|(i, _)| i), Some(ib));
+        assert_eq!(registry.find(&a, &Labels::EMPTY).map(|(i, _)| i), Some(ia));
+        assert_eq!(registry.ready_count(), 2);
     }
 }

@@ -19,6 +19,7 @@ pub(crate) mod gauge;
 
 use crate::error::TrackerError;
 use crate::fork;
+use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
@@ -56,6 +57,10 @@ impl Entry {
         // Acquire: pairs with the Release publish in `resolve`.
         self.state.load(Ordering::Acquire) == READY
     }
+
+    fn matches(&self, name: &NameBuf, labels: &Labels) -> bool {
+        self.name.matches(name) && self.labels.matches(labels)
+    }
 }
 
 /// A counter's or gauge's values: the counter's shard cells, and one more
@@ -76,6 +81,9 @@ impl<const SHARDS: usize> Values<SHARDS> {
 /// The counters and gauges of a tracker: `N` entries.
 pub(crate) struct Metrics<const N: usize, const SHARDS: usize> {
     entries: [Entry; N],
+    /// A hash of each published entry's key, read before the entries
+    /// (`hints.rs`).
+    hints: KeyHints<N>,
     values: [Values<SHARDS>; N],
 }
 
@@ -90,7 +98,7 @@ pub(crate) struct Registered<'a, const SHARDS: usize> {
 impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { entries: array_of![Entry::new(); N], values: array_of![Values::new(); N] }
+            Self { entries: array_of![Entry::new(); N], hints: KeyHints::new(), values: array_of![Values::new(); N] }
         }
     }
 
@@ -101,18 +109,26 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     /// [`TrackerError::KindMismatch`] when the name and labels are another
     /// kind's; [`TrackerError::Full`] when every entry holds another.
     pub(crate) fn resolve(&self, kind: Kind, name: &NameBuf, labels: &Labels) -> Result<&Values<SHARDS>, TrackerError> {
-        for (entry, values) in self.entries.iter().zip(&self.values) {
+        let of_kind = |entry: &Entry, values| {
+            if entry.kind.load(Ordering::Relaxed) == kind as u8 { Ok(values) } else { Err(TrackerError::KindMismatch) }
+        };
+        // The hints first, as the registry's lookup does (`hints.rs`): the
+        // entries they pass are published with other keys.
+        let key = key_of(name, labels);
+        let start = match self.hints.find(key, |i| self.entries.get(i).is_some_and(|e| e.matches(name, labels))) {
+            Ok(index) => match (self.entries.get(index), self.values.get(index)) {
+                (Some(entry), Some(values)) => return of_kind(entry, values),
+                // `find` gives an index below N: not taken.
+                _ => 0,
+            },
+            Err(start) => start,
+        };
+        for (index, (entry, values)) in self.entries.iter().zip(&self.values).enumerate().skip(start) {
             let mut backoff = Backoff::new();
             loop {
                 // Acquire: as in `Entry::is_ready`.
                 match entry.state.load(Ordering::Acquire) {
-                    READY if entry.name.matches(name) && entry.labels.matches(labels) => {
-                        return if entry.kind.load(Ordering::Relaxed) == kind as u8 {
-                            Ok(values)
-                        } else {
-                            Err(TrackerError::KindMismatch)
-                        };
-                    }
+                    READY if entry.matches(name, labels) => return of_kind(entry, values),
                     READY => break,
                     FREE => {
                         // A registrar of the same key waits while this entry
@@ -125,6 +141,7 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
                             entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
+                            self.hints.publish(index, key);
                             fork::leave(section);
                             return Ok(values);
                         }
@@ -187,4 +204,30 @@ pub(crate) fn valid_metric_name(s: &str) -> bool {
     let mut cs = s.chars();
     cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, Metrics};
+    use crate::error::TrackerError;
+    use crate::hints::key_of;
+    use crate::labels::Labels;
+    use crate::metric::counter::Counter;
+    use crate::name::NameBuf;
+
+    #[test]
+    fn counters_whose_keys_hash_alike_keep_their_own_values_and_kinds() {
+        // The name hash covers the length and the first and last words:
+        // these differ only in the middle word.
+        let a = NameBuf::new("requests_a______bbb").expect("a valid name");
+        let b = NameBuf::new("requests_b______bbb").expect("a valid name");
+        assert_eq!(key_of(&a, &Labels::EMPTY), key_of(&b, &Labels::EMPTY), "the test needs a collision");
+        let table = Metrics::<4, 1>::new();
+        Counter::over(table.resolve(Kind::Counter, &a, &Labels::EMPTY).expect("room")).increment(2);
+        Counter::over(table.resolve(Kind::Counter, &b, &Labels::EMPTY).expect("room")).increment(5);
+        assert_eq!(Counter::over(table.resolve(Kind::Counter, &a, &Labels::EMPTY).expect("found")).get(), 2);
+        assert_eq!(Counter::over(table.resolve(Kind::Counter, &b, &Labels::EMPTY).expect("found")).get(), 5);
+        assert_eq!(table.registered().count(), 2);
+        assert_eq!(table.resolve(Kind::Gauge, &b, &Labels::EMPTY).err(), Some(TrackerError::KindMismatch));
+    }
 }
