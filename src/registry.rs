@@ -14,6 +14,10 @@
 //! while another thread is copying a new name in (a few dozen stores). Names
 //! already registered are found without waiting, so a full tracker keeps
 //! recording them. Recording on a resolved `Operation` never comes here.
+//!
+//! A lookup first reads the entries' key hints (`hints.rs`), which let it
+//! pass the published entries that hold other keys without reading them;
+//! the walk then starts at the first entry without a hint.
 
 use crate::fork;
 use crate::hints::{KeyHints, key_of};
