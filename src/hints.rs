@@ -44,7 +44,7 @@ impl<const N: usize> KeyHints<N> {
     /// hint is not stored yet (`N` when every hint is).
     ///
     /// Out of line: inlined into a registrar, the scan carried the entries'
-    /// and slots' addresses along as it went, twice the instructions a step.
+    /// and slots' addresses along as it went, more instructions a step.
     #[inline(never)]
     pub(crate) fn find(&self, key: u32, mut is_it: impl FnMut(usize) -> bool) -> Result<usize, usize> {
         for (index, hint) in self.keys.iter().enumerate() {

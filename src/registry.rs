@@ -134,7 +134,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         name: &NameBuf,
         labels: &Labels,
     ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), usize> {
-        let index = self.hints.find(key, |i| self.matches_at(i, name, labels))?;
+        let index = self.hints.find(key, |i| self.entries.get(i).is_some_and(|e| e.matches(name, labels)))?;
         match (self.entries.get(index), self.slots.get(index)) {
             (Some(entry), Some(slot)) => Ok((index, (slot, &entry.labels))),
             // `find` gives an index below OPS: not taken.
@@ -142,20 +142,25 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
     }
 
-    /// Whether entry `index` holds `name` with `labels`. Out of line: inlined
-    /// into the hints' scan, its address arithmetic was carried through
-    /// every step of the scan, doubling the scan's instructions.
-    #[inline(never)]
-    fn matches_at(&self, index: usize, name: &NameBuf, labels: &Labels) -> bool {
-        self.entries.get(index).is_some_and(|e| e.matches(name, labels))
-    }
-
     /// Published entries and their slots, in registration order. Stops at
     /// the first slot not yet published: slots are claimed in order, so
     /// later ones are newer still. Reads no name: callers load or compare
     /// names only where they need them.
     fn published(&self) -> impl Iterator<Item = (usize, &Entry, &OpSlot<RING, SHARDS, BUCKETS>)> {
-        self.entries.iter().zip(&self.slots).take_while(|(e, _)| e.is_ready()).enumerate().map(|(i, (e, s))| (i, e, s))
+        self.published_from(0)
+    }
+
+    /// [`published`](Self::published) from entry `start` on, for a caller
+    /// that knows the entries below it are published: their states are not
+    /// read.
+    fn published_from(&self, start: usize) -> impl Iterator<Item = (usize, &Entry, &OpSlot<RING, SHARDS, BUCKETS>)> {
+        self.entries
+            .iter()
+            .zip(&self.slots)
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, (e, _))| e.is_ready())
+            .map(|(i, (e, s))| (i, e, s))
     }
 
     /// Finds `name` with `labels` without registering them: its index and
@@ -166,14 +171,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             Err(start) => start,
         };
         // Entries published whose hints are not stored yet.
-        self.entries
-            .iter()
-            .zip(&self.slots)
-            .enumerate()
-            .skip(start)
-            .take_while(|(_, (e, _))| e.is_ready())
-            .find(|(_, (e, _))| e.matches(name, labels))
-            .map(|(i, (e, slot))| (i, (slot, &e.labels)))
+        self.published_from(start).find(|(_, e, _)| e.matches(name, labels)).map(|(i, e, slot)| (i, (slot, &e.labels)))
     }
 
     /// The series in slot `index`, if that slot is published: its name and
