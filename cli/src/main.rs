@@ -115,7 +115,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { base, head, threshold, format } => {
-            let diff = last(&head)?.diff_with(&last(&base)?, threshold.0);
+            // BASE first: an error names the files in the order they were given.
+            let base = last(&base)?;
+            let diff = last(&head)?.diff_with(&base, threshold.0);
             match format {
                 Format::Text => print!("{diff}"),
                 Format::Markdown => print!("{}", diff.to_markdown()),

@@ -150,6 +150,11 @@ fn bad_files_are_errors_that_name_the_file_and_the_line() {
             assert!(stderr.contains(path.to_str().unwrap()) && stderr.contains(expected), "{name}: {stderr}");
         }
     }
+    // Both files bad: the error names BASE, the first given, as a user reads them.
+    let (missing, garbage) = (d.join("missing.jsonl"), d.join("garbage.jsonl"));
+    let out = perftrack(&["diff", missing.to_str().unwrap(), garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("missing.jsonl: cannot read history"), "{:?}", text(&out));
     let out = perftrack(&["report", d.join("missing.jsonl").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).1.contains("missing.jsonl"), "{:?}", text(&out));
