@@ -1,6 +1,7 @@
 //! One attribute per function: `#[perftrack::measure]` times each call into
-//! the process-wide tracker, and `#[perftrack::main]` prints its report to
-//! stderr when `main` returns.
+//! the process-wide tracker, `perftrack::measure_block!` times a block in
+//! one line, and `#[perftrack::main]` prints the report to stderr when
+//! `main` returns.
 //!
 //! ```text
 //! cargo run --release --example measured
@@ -33,7 +34,9 @@ fn handle(line: &str) -> u64 {
 fn main() {
     let mut total = 0u64;
     for i in 0..20_000u64 {
-        let line = format!("request {i} from client {} with payload {}", i % 7, i * 31);
+        let line = perftrack::measure_block!("format_request", {
+            format!("request {i} from client {} with payload {}", i % 7, i * 31)
+        });
         total = total.wrapping_add(handle(black_box(&line)));
     }
     println!("checksum of all requests: {total:x}");

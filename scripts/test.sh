@@ -172,11 +172,11 @@ report_at_exit() {
         cargo run --quiet --example measured --features serde 2>&1 >/dev/null) || { echo "$err"; rm -rf "$dir"; return 1; }
     echo "$err" | head -12
     grep -q '^=== Performance Report ===$' <<<"$err" && grep -q '^handle ' <<<"$err" \
-        && grep -q '^handle;tokenize [0-9]*$' "$dir/run.folded" \
+        && grep -q '^handle;tokenize [0-9]*$' "$dir/run.folded" && grep -q '^format_request [0-9]*$' "$dir/run.folded" \
         && python3 -c 'import json, sys
 line = json.loads(open(sys.argv[1]).read().splitlines()[0])
 names = {s["name"]: s["count"] for s in line["summaries"]}
-assert line["version"] == 4 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000}, names
+assert line["version"] == 4 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000, "format_request": 20000}, names
 print("PERFTRACK_OUT json:", names)' "$dir/run.jsonl"
     local rc=$?
     rm -rf "$dir"

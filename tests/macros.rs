@@ -1,7 +1,8 @@
 //! `#[perftrack::measure]` and friends on every form of function: free
 //! functions, methods, `async fn` (Send, nested, interleaved), generic
 //! functions, `impl Trait` returns, `measure_all` with `skip`, and the
-//! `name`/`tracker` options.
+//! `name`/`tracker` options; and `measure_block!` on blocks and `async`
+//! blocks.
 #![cfg(all(feature = "macros", not(feature = "off")))]
 
 use core::fmt::Debug;
@@ -9,7 +10,7 @@ use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
-use perftrack::{HeapTracker, global, measure, measure_all};
+use perftrack::{HeapTracker, global, measure, measure_all, measure_block};
 
 /// A tracker of the tests' own, for the `tracker = …` option.
 static OWN: HeapTracker<8, 8, 2> = HeapTracker::new();
@@ -284,4 +285,94 @@ fn a_full_tracker_runs_the_function_untimed() {
     assert_eq!(first() + second() + second(), 5);
     assert_eq!(TINY.len(), 1);
     assert_eq!(TINY.summary("first").unwrap().count, 1);
+}
+
+/// The count and cancelled calls of `name` in `tracker`.
+fn counts(tracker: &'static HeapTracker<8, 8, 2>, name: &str) -> (u64, u64) {
+    tracker.summary(name).map_or((0, 0), |s| (s.count, s.cancelled))
+}
+
+#[test]
+fn a_block_yields_its_value_and_records_once_per_run_into_the_global_tracker() {
+    let count = || global().summary("block::sum").map_or(0, |s| s.count);
+    let before = count();
+    let mut total = 0u64;
+    for i in 0..3u64 {
+        total += measure_block!("block::sum", { (0..=i).sum::<u64>() });
+    }
+    assert_eq!(total, 4);
+    assert_eq!(count(), before + 3);
+}
+
+/// Leaves the measured block by `?` on odd input.
+fn halve(n: u32) -> Result<u32, String> {
+    measure_block!("halve", tracker = &OWN, {
+        if n % 2 == 1 {
+            Err(format!("{n} is odd"))?;
+        }
+        Ok(n / 2)
+    })
+}
+
+#[test]
+fn a_block_left_early_by_question_mark_is_still_recorded() {
+    let before = counts(&OWN, "halve").0;
+    assert_eq!(halve(4), Ok(2));
+    assert_eq!(halve(3), Err("3 is odd".to_string()));
+    assert_eq!(counts(&OWN, "halve").0, before + 2);
+    assert_eq!(global().summary("halve"), None, "the tracker option keeps it out of the global tracker");
+}
+
+#[test]
+fn a_block_nests_under_the_measured_block_around_it() {
+    static TREE: HeapTracker<4, 4, 1> = HeapTracker::new();
+    measure_block!("request", tracker = &TREE, {
+        for _ in 0..2 {
+            measure_block!("parse", tracker = &TREE, { core::hint::black_box(1) });
+        }
+    });
+    let mut folded = String::new();
+    TREE.write_folded(&mut folded).unwrap();
+    let paths: Vec<&str> = folded.lines().map(|l| l.rsplit_once(' ').unwrap().0).collect();
+    assert_eq!(paths, ["request", "request;parse"]);
+    assert_eq!(TREE.summary("parse").unwrap().count, 2);
+}
+
+#[test]
+fn a_full_tracker_runs_the_block_untimed() {
+    static TINY: HeapTracker<1, 2, 1> = HeapTracker::new();
+    let a = measure_block!("first", tracker = &TINY, { 1 });
+    let b = measure_block!("second", tracker = &TINY, { 2 });
+    assert_eq!(a + b, 3, "the refused block still runs");
+    assert_eq!(TINY.len(), 1);
+    assert!(TINY.summary("second").is_none());
+    assert_eq!(TINY.refused(), 1, "the refusal is counted, for the report's line");
+}
+
+#[test]
+fn an_async_block_is_send_timed_from_first_poll_and_cancelled_when_dropped_mid_flight() {
+    let fetch = |n: u32| {
+        measure_block!("fetch", tracker = &OWN, async move {
+            Yield(2).await;
+            n * 2
+        })
+    };
+    let before = counts(&OWN, "fetch");
+    let fut = fetch(3);
+    assert_send(&fut);
+    drop(fut);
+    assert_eq!(counts(&OWN, "fetch"), before, "a future never polled is not a call");
+    assert_eq!(block_on(fetch(3)), 6);
+    assert_eq!(counts(&OWN, "fetch"), (before.0 + 1, before.1));
+    {
+        let mut fut = pin!(fetch(4));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(counts(&OWN, "fetch"), (before.0 + 2, before.1 + 1), "dropped mid-flight: a cancelled call");
+    // The form without `move`, into the global tracker.
+    let label = "borrowed";
+    let out = block_on(measure_block!("fetch::borrowing", async { label.len() }));
+    assert_eq!(out, 8);
+    assert_eq!(global().summary("fetch::borrowing").unwrap().count, 1);
 }

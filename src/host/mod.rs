@@ -4,6 +4,8 @@
 // The one module with `unsafe`: a `GlobalAlloc` impl cannot be written without it.
 #[allow(unsafe_code)]
 pub(crate) mod alloc;
+// `measure_block!`, exported at the crate root.
+mod block;
 mod boxed;
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;
