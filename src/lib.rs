@@ -192,6 +192,7 @@ pub use host::timer::Timer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
 pub use metric::counter::Counter;
 pub use metric::gauge::Gauge;
+pub use metric::reading::{MetricReading, MetricValue};
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};

@@ -12,6 +12,7 @@ use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
+use crate::metric::reading::{MetricReading, MetricValue};
 use crate::metric::{Kind, Metrics, Registered, valid_metric_name};
 use crate::name::NameBuf;
 use crate::operation::Operation;
@@ -295,9 +296,35 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         Ok(Gauge::over(values))
     }
 
-    /// Every counter and gauge series, in registration order (for the report).
-    pub(crate) fn metric_series(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
-        self.metrics.registered()
+    /// Every counter and gauge series with its value now, in registration
+    /// order: a [`MetricReading`] each (its name, labels and
+    /// [`MetricValue`]). Allocates nothing; each series
+    /// is read when the iterator reaches it.
+    ///
+    /// ```
+    /// use perftrack::{MetricValue, Tracker};
+    ///
+    /// static T: Tracker<4, 4> = Tracker::new();
+    /// let hits = T.counter("cache_hits_total")?;
+    /// hits.increment(2);
+    /// let total: u64 = T
+    ///     .metric_readings()
+    ///     .filter_map(|r| match r.value {
+    ///         MetricValue::Counter(n) => Some(n),
+    ///         MetricValue::Gauge(_) => None,
+    ///     })
+    ///     .sum();
+    /// assert_eq!(total, 2);
+    /// # Ok::<(), perftrack::TrackerError>(())
+    /// ```
+    pub fn metric_readings(&self) -> impl Iterator<Item = MetricReading> + '_ {
+        self.metrics.registered().map(|m| {
+            let value = match m.kind {
+                Kind::Counter => MetricValue::Counter(m.counter()),
+                Kind::Gauge => MetricValue::Gauge(m.gauge()),
+            };
+            MetricReading::new(m.name.to_name(), m.labels, value)
+        })
     }
 
     /// The counter and gauge families, each by its first series and that

@@ -4,7 +4,7 @@
 use core::time::Duration;
 use std::path::PathBuf;
 
-use perftrack::{HistoryError, Sample, Snapshot, Tracker, append_json_lines, read_json_lines};
+use perftrack::{HistoryError, MetricValue, Sample, Snapshot, Tracker, append_json_lines, read_json_lines};
 
 fn temp_file(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!("perftrack-{}-{name}.jsonl", std::process::id()));
@@ -246,7 +246,7 @@ fn allocation_counts_are_written_and_lines_without_them_still_read() {
     // `version` key) has no such key, and reads as 0.
     let without = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
     assert!(!without.contains("total_allocations"));
-    let old = without.replace(r#""version":4,"#, "").replace(r#","cancelled":0"#, "");
+    let old = without.replace(r#""version":5,"#, "").replace(r#","cancelled":0"#, "");
     std::fs::write(&path, &old).unwrap();
     let back = read_json_lines(&path).unwrap();
     assert_eq!(back[0].summaries.iter().map(|s| s.total_allocations).sum::<u64>(), 0);
@@ -330,9 +330,9 @@ fn quantiles_out_of_order_or_a_wrong_average_are_named() {
 fn a_newer_format_version_is_named_instead_of_read_with_fields_missing() {
     let line = one_line();
     assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::HISTORY_VERSION)));
-    let newer = line.replacen(r#""version":4"#, r#""version":5"#, 1);
+    let newer = line.replacen(r#""version":5"#, r#""version":6"#, 1);
     let err = line_one_error(&newer);
-    assert!(err.contains("format version 5 is newer than this build reads"), "{err}");
+    assert!(err.contains("format version 6 is newer than this build reads"), "{err}");
 }
 
 #[test]
@@ -341,8 +341,8 @@ fn cancelled_is_required_from_version_3_and_optional_before() {
     assert!(line.contains(r#","cancelled":0,"#), "{line}");
     let without = line.replacen(r#","cancelled":0"#, "", 1);
     let err = line_one_error(&without);
-    assert!(err.contains("`cancelled` is missing (required in format version 4)"), "{err}");
-    let v2 = without.replacen(r#""version":4"#, r#""version":2"#, 1);
+    assert!(err.contains("`cancelled` is missing (required in format version 5)"), "{err}");
+    let v2 = without.replacen(r#""version":5"#, r#""version":2"#, 1);
     let back = Snapshot::from_json_lines(&v2).unwrap();
     assert_eq!(back[0].summaries[0].cancelled, 0);
 }
@@ -367,7 +367,7 @@ fn a_line_on_the_old_log_linear_grid_is_read_onto_the_native_grid() {
     let start = line.find(r#""buckets":["#).unwrap() + r#""buckets":"#.len();
     let end = start + line[start..].find("]]").unwrap() + 2;
     let v3 = format!("{}[[103,1],[1023,1],[1535,1]]{}", &line[..start], &line[end..]).replacen(
-        r#""version":4"#,
+        r#""version":5"#,
         r#""version":3"#,
         1,
     );
@@ -379,4 +379,112 @@ fn a_line_on_the_old_log_linear_grid_is_read_onto_the_native_grid() {
     // within one old bucket (1/16) and one new of where it was.
     let mid = d.quantile(0.5).unwrap().as_nanos() as f64;
     assert!((mid - 1_000.0).abs() <= 1_000.0 * (1.0 / 16.0 + d.relative_error()), "{mid}");
+}
+
+/// A tracker with a labelled counter, a plain one, and gauges at a finite
+/// value and at each value JSON has no number for. (A counter's name is
+/// kept without `_total`, which the expositions add.)
+fn metered_tracker() -> Tracker<8, 4> {
+    let t = Tracker::new();
+    t.record("handle", Duration::from_micros(3), 0).unwrap();
+    t.counter_with_labels("requests", &[("route", "/a")]).unwrap().increment(3);
+    t.counter("errors").unwrap().increment(u64::MAX);
+    t.gauge("queue_depth").unwrap().set(2.5);
+    t.gauge("nan_gauge").unwrap().set(f64::NAN);
+    t.gauge("hot").unwrap().set(f64::INFINITY);
+    t.gauge("cold").unwrap().set(f64::NEG_INFINITY);
+    t
+}
+
+#[test]
+fn counters_and_gauges_are_kept_read_back_and_reported() {
+    let t = metered_tracker();
+    let snapshot = Snapshot::take(&t);
+    assert_eq!(snapshot.metrics.len(), 6);
+    let line = snapshot.to_json_line();
+    assert!(line.contains(r#""metrics":[{"name":"requests","labels":{"route":"/a"},"value":{"counter":3}}"#), "{line}");
+    assert!(line.contains(r#"{"name":"queue_depth","labels":{},"value":{"gauge":2.5}}"#), "{line}");
+    assert!(line.contains(r#""value":{"gauge":"NaN"}"#) && line.contains(r#""value":{"gauge":"+Inf"}"#), "{line}");
+    assert!(line.contains(r#""value":{"gauge":"-Inf"}"#), "{line}");
+    let back = Snapshot::from_json_lines(&line).unwrap();
+    assert_eq!(back, vec![snapshot.clone()], "every value, NaN included, reads back as written");
+    assert_eq!(back[0].metrics[1].value, MetricValue::Counter(u64::MAX));
+    let report = back[0].report().to_string();
+    let row = |series: &str| report.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("{report}"));
+    assert!(row(r#"requests{route="/a"} "#).split_whitespace().eq([r#"requests{route="/a"}"#, "counter", "3"]));
+    assert!(row("queue_depth ").split_whitespace().eq(["queue_depth", "gauge", "2.5"]), "{report}");
+    // The tracker's own report shows the same rows.
+    let live = t.report().to_string();
+    assert!(live.lines().any(|l| l.split_whitespace().eq(["queue_depth", "gauge", "2.5"])), "{live}");
+}
+
+#[test]
+fn a_snapshot_of_only_counters_still_reports_them() {
+    let t: Tracker<2, 4> = Tracker::new();
+    t.counter("jobs").unwrap().increment(4);
+    let back = Snapshot::from_json_lines(&Snapshot::take(&t).to_json_line()).unwrap();
+    let report = back[0].report().to_string();
+    assert!(report.contains("(no operations recorded)"), "{report}");
+    assert!(report.lines().any(|l| l.split_whitespace().eq(["jobs", "counter", "4"])), "{report}");
+}
+
+#[test]
+fn metrics_are_required_from_version_5_and_read_as_none_before() {
+    let line = Snapshot::take(&metered_tracker()).to_json_line();
+    let start = line.find(r#","metrics":"#).unwrap();
+    let without = format!("{}}}", &line[..start]);
+    let err = line_one_error(&without);
+    assert!(err.contains("`metrics` is missing (required in format version 5)"), "{err}");
+    let v4 = without.replacen(r#""version":5"#, r#""version":4"#, 1);
+    let back = Snapshot::from_json_lines(&v4).unwrap();
+    assert!(back[0].metrics.is_empty());
+    assert_eq!(back[0].summaries[0].name.as_str(), "handle");
+}
+
+#[test]
+fn a_bad_counter_or_gauge_is_an_error_naming_it() {
+    let line = Snapshot::take(&metered_tracker()).to_json_line();
+    let cases = [
+        (r#""value":{"counter":3}"#, r#""value":{"counter":3},"unit":"s""#, "unknown field `unit`"),
+        (r#","value":{"counter":3}"#, "", "field `value` is missing"),
+        (r#""name":"requests""#, r#""name":"requests total""#, "the name must match"),
+        (r#""value":{"gauge":2.5}"#, r#""value":{"gauge":"lots"}"#, "lots"),
+        (r#""value":{"counter":3}"#, r#""value":{"counter":-3}"#, "-3"),
+        (r#""value":{"counter":3}"#, r#""value":{"histogram":3}"#, "histogram"),
+    ];
+    for (from, to, expected) in cases {
+        let bad = line.replacen(from, to, 1);
+        assert_ne!(bad, line, "{from}");
+        let err = line_one_error(&bad);
+        assert!(err.contains(expected), "{to}: {err}");
+    }
+    assert!(
+        line_one_error(&line.replacen(r#""name":"requests""#, r#""name":"requests total""#, 1))
+            .contains("counter or gauge 1 (\"requests total\")")
+    );
+}
+
+#[test]
+fn merge_adds_counters_and_gauges_and_keeps_a_counter_and_a_gauge_of_one_name_apart() {
+    let (a, b): (Tracker<4, 4>, Tracker<4, 4>) = (Tracker::new(), Tracker::new());
+    a.counter_with_labels("requests", &[("route", "/a")]).unwrap().increment(3);
+    a.gauge("connections").unwrap().set(2.0);
+    a.counter("mixed").unwrap().increment(1);
+    b.gauge("connections").unwrap().set(5.5);
+    b.counter_with_labels("requests", &[("route", "/a")]).unwrap().increment(4);
+    b.counter_with_labels("requests", &[("route", "/b")]).unwrap().increment(1);
+    b.gauge("mixed").unwrap().set(9.0);
+    let fleet = Snapshot::merge([Snapshot::take(&a), Snapshot::take(&b)].iter());
+    let got: Vec<(String, String, MetricValue)> =
+        fleet.metrics.iter().map(|m| (m.name.to_string(), m.labels.to_string(), m.value)).collect();
+    let want = [
+        ("requests", r#"{route="/a"}"#, MetricValue::Counter(7)),
+        ("connections", "", MetricValue::Gauge(7.5)),
+        ("mixed", "", MetricValue::Counter(1)),
+        ("requests", r#"{route="/b"}"#, MetricValue::Counter(1)),
+        ("mixed", "", MetricValue::Gauge(9.0)),
+    ];
+    let want: Vec<(String, String, MetricValue)> =
+        want.iter().map(|(n, l, v)| (n.to_string(), l.to_string(), *v)).collect();
+    assert_eq!(got, want);
 }

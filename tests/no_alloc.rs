@@ -136,6 +136,7 @@ impl<const O: usize, const R: usize, const S: usize> Probe for Tracker<O, R, S> 
         g.set(2.0);
         g.increment(1.0);
         assert_eq!((c.get(), g.get()), (3, 3.0));
+        assert_eq!(self.metric_readings().count(), 2);
         let _ = self.write_openmetrics(&mut Sink(heapless::String::new()));
         let labelled = self.operation_with_labels("third", &[("k", "v")]).unwrap();
         labelled.record(Duration::from_nanos(9), 0);

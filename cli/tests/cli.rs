@@ -109,6 +109,8 @@ fn merge_of_two_processes_equals_one_process_of_all_their_records() {
         let (t, ns) = if i % 3 == 0 { (&ta, 1_000 + i * 7) } else { (&tb, 50_000 + i * 13) };
         t.record("request", Duration::from_nanos(ns), i).unwrap();
         tboth.record("request", Duration::from_nanos(ns), i).unwrap();
+        t.counter("bytes_total").unwrap().increment(i);
+        tboth.counter("bytes_total").unwrap().increment(i);
     }
     append_json_lines(&a, &Snapshot::take(&ta)).unwrap();
     append_json_lines(&b, &Snapshot::take(&tb)).unwrap();
@@ -119,6 +121,10 @@ fn merge_of_two_processes_equals_one_process_of_all_their_records() {
     let merged = perftrack::read_json_lines(&both).unwrap();
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].summaries, expected.summaries, "exact, bucket for bucket");
+    assert_eq!(merged[0].metrics, expected.metrics, "counters add");
+    // The merged file's report lists the counter under the table.
+    let report = text(&perftrack(&["report", both.to_str().unwrap()])).0;
+    assert!(report.lines().any(|l| l.split_whitespace().eq(["bytes", "counter", "499500"])), "{report}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -133,7 +139,7 @@ fn bad_files_are_errors_that_name_the_file_and_the_line() {
         ("garbage", "this is not json\n".to_string(), "line 1"),
         (
             "newer",
-            line.replacen(r#""version":4"#, r#""version":9"#, 1),
+            line.replacen(r#""version":5"#, r#""version":9"#, 1),
             "format version 9 is newer than this build reads",
         ),
         ("empty", String::new(), "no snapshot in the file"),

@@ -9,7 +9,7 @@ use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
-use crate::metric::Kind;
+use crate::metric::reading::MetricValue;
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 
@@ -101,12 +101,12 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             write!(f, "\n{}", s);
         }
         // The counters and gauges after the operations, as the text report.
-        for m in self.tracker().metric_series() {
+        for m in self.tracker().metric_readings() {
             write!(f, "\n");
             series(f, m.name.as_str(), &m.labels);
-            match m.kind {
-                Kind::Counter => write!(f, ": counter={=u64}", m.counter()),
-                Kind::Gauge => write!(f, ": gauge={=f64}", m.gauge()),
+            match m.value {
+                MetricValue::Counter(n) => write!(f, ": counter={=u64}", n),
+                MetricValue::Gauge(v) => write!(f, ": gauge={=f64}", v),
             }
         }
     }

@@ -5,7 +5,7 @@ use core::fmt::{self, Write};
 use crate::export::units::{Bytes, Nanos, Value};
 use crate::histogram::buckets::Layout;
 use crate::labels::Labels;
-use crate::metric::Kind;
+use crate::metric::reading::{MetricReading, MetricValue};
 use crate::run;
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
@@ -330,23 +330,32 @@ const METRICS_COLS: [&str; 2] = ["Kind", "Value"];
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Report<'_, OPS, RING, SHARDS, BUCKETS>
 {
-    /// The counters and gauges, when any are registered: one row per
-    /// series, in the order they were registered.
+    /// The counters and gauges, when any are registered.
     fn write_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.tracker;
-        let Some(name_w) = t.metric_series().map(|m| series_width(m.name.as_str(), &m.labels)).max() else {
-            return Ok(());
-        };
-        let name_w = name_w.max(METRICS_HEADER.len());
-        writeln!(f)?;
-        write_header(f, METRICS_HEADER, name_w, METRICS_COLS)?;
-        for m in t.metric_series() {
-            write_series(f, m.name.as_str(), &m.labels, name_w)?;
-            match m.kind {
-                Kind::Counter => writeln!(f, " {:>W$} {:>W$}", "counter", m.counter())?,
-                Kind::Gauge => writeln!(f, " {:>W$} {:>W$}", "gauge", Value(m.gauge()))?,
-            }
-        }
-        Ok(())
+        write_metric_table(f, || self.tracker.metric_readings())
     }
+}
+
+/// The counters and gauges `rows()` yields (called twice: once for the
+/// width, once for the rows), one row per series in the order given, under
+/// a blank line and a header; nothing when it yields none. Shared by the
+/// tracker's report and a history snapshot's.
+pub(crate) fn write_metric_table<I: Iterator<Item = MetricReading>>(
+    f: &mut fmt::Formatter<'_>,
+    rows: impl Fn() -> I,
+) -> fmt::Result {
+    let Some(name_w) = rows().map(|m| series_width(m.name.as_str(), &m.labels)).max() else {
+        return Ok(());
+    };
+    let name_w = name_w.max(METRICS_HEADER.len());
+    writeln!(f)?;
+    write_header(f, METRICS_HEADER, name_w, METRICS_COLS)?;
+    for m in rows() {
+        write_series(f, m.name.as_str(), &m.labels, name_w)?;
+        match m.value {
+            MetricValue::Counter(n) => writeln!(f, " {:>W$} {:>W$}", "counter", n)?,
+            MetricValue::Gauge(v) => writeln!(f, " {:>W$} {:>W$}", "gauge", Value(v))?,
+        }
+    }
+    Ok(())
 }

@@ -12,8 +12,10 @@ use std::vec::Vec;
 
 use serde_json::{Map, Value};
 
-use crate::export::report::write_table;
+use crate::export::report::{write_metric_table, write_table};
 use crate::histogram::buckets::{DEFAULT_BUCKETS, Layout};
+use crate::metric::reading::MetricReading;
+use crate::metric::valid_metric_name;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
@@ -22,15 +24,16 @@ use crate::tracker::Tracker;
 /// saturation flag, so a summary there may leave `total_allocations` and
 /// `saturated` out; version 2 came before the count of cancelled calls, so
 /// it may leave `cancelled` out; version 3 came before labelled series, so
-/// it may leave `labels` out (an empty set); from version 4 every field is
-/// required.
+/// it may leave `labels` out (an empty set); version 4 came before counters
+/// and gauges in history, so it may leave `metrics` out (none); from
+/// version 5 every field is required.
 /// Versions 1 to 3 wrote their histograms on the log-linear grid of before
 /// the native one (version 4): each of their buckets is read into the new
 /// bucket that holds its upper bound, kept between the buckets of the
 /// recorded extremes, so a quantile read from such a line may move by up to
 /// one old bucket (1/16 of its value) and one new. A later version is an
 /// error that says so, rather than a line read with fields missing.
-pub const HISTORY_VERSION: u64 = 4;
+pub const HISTORY_VERSION: u64 = 5;
 
 /// The last format version whose histograms are on the log-linear grid.
 const LAST_LOG_LINEAR: u64 = 3;
@@ -100,6 +103,12 @@ fn required(key: &str, version: u64) -> bool {
         && (version >= 4 || !NEW_IN_4.contains(&key))
 }
 
+/// The first version whose lines must carry `metrics`.
+const METRICS_SINCE: u64 = 5;
+
+/// Every key of a counter's or gauge's reading.
+const METRIC_KEYS: [&str; 3] = ["name", "labels", "value"];
+
 /// The keys of a summary's distribution.
 const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
 
@@ -124,6 +133,10 @@ pub struct Snapshot {
     /// non-empty buckets only), so that two snapshots give an interval with
     /// [`MetricsSummary::since`].
     pub summaries: Vec<MetricsSummary>,
+    /// The counters and gauges, in registration order (empty in a line of
+    /// format 4 or before, which kept none).
+    #[serde(default)]
+    pub metrics: Vec<MetricReading>,
 }
 
 /// Fails on a key of `object` that `known` does not list: a misspelt key
@@ -133,6 +146,17 @@ fn only_known_keys(object: &Map<String, Value>, known: &[&str], what: &str) -> R
         Some(k) => Err(std::format!("{what}: unknown field `{k}`")),
         None => Ok(()),
     }
+}
+
+/// Item `i` of a line's list of `what`s (summaries, or counters and
+/// gauges): the object, with no key that `known` does not list, and how a
+/// message names it (`summary 2 ("parse")`).
+fn item<'v>(v: &'v Value, what: &str, i: usize, known: &[&str]) -> Result<(&'v Map<String, Value>, String), String> {
+    let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+    let which = std::format!("{what} {} ({name:?})", i + 1);
+    let object = v.as_object().ok_or_else(|| std::format!("{which} is not an object"))?;
+    only_known_keys(object, known, &which)?;
+    Ok((object, which))
 }
 
 /// Why a history could not be read in full.
@@ -193,12 +217,14 @@ impl fmt::Display for SnapshotReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "=== Performance Report ===")?;
         if self.0.summaries.is_empty() {
-            return writeln!(f, "(no operations recorded)");
+            writeln!(f, "(no operations recorded)")?;
+            return write_metric_table(f, || self.0.metrics.iter().cloned());
         }
         write_table(f, || self.0.summaries.iter().cloned())?;
         let within = const { Layout::of(DEFAULT_BUCKETS) }.relative_error_text();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
-        writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)
+        writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)?;
+        write_metric_table(f, || self.0.metrics.iter().cloned())
     }
 }
 
@@ -224,10 +250,13 @@ impl Snapshot {
     }
 
     /// Merges snapshots of many processes into one, exactly: the summaries
-    /// of each operation (matched by name) add with
-    /// [`MetricsSummary::merge`], histograms bucket for bucket; operations
-    /// keep the order they are first seen in; the time is the latest.
-    /// The offline fleet view (`perftrack merge`).
+    /// of each operation (matched by name and labels) add with
+    /// [`MetricsSummary::merge`], histograms bucket for bucket; so do the
+    /// counters, and the gauges (a fleet's queue depth or open connections
+    /// is their sum), each matched by name, labels and kind
+    /// ([`MetricValue::plus`](crate::MetricValue::plus)). Series keep the order they are first seen
+    /// in; the time is the latest. The offline fleet view (`perftrack
+    /// merge`).
     ///
     /// ```
     /// use perftrack::{Snapshot, Tracker};
@@ -244,7 +273,7 @@ impl Snapshot {
     /// ```
     #[must_use]
     pub fn merge<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> Snapshot {
-        let mut out = Snapshot { unix_ms: 0, summaries: Vec::new() };
+        let mut out = Snapshot { unix_ms: 0, summaries: Vec::new(), metrics: Vec::new() };
         for s in snapshots {
             out.unix_ms = out.unix_ms.max(s.unix_ms);
             for summary in &s.summaries {
@@ -253,11 +282,19 @@ impl Snapshot {
                     None => out.summaries.push(summary.clone()),
                 }
             }
+            for reading in &s.metrics {
+                let same = |m: &&mut MetricReading| m.name == reading.name && m.labels == reading.labels;
+                // Matched by kind too: `plus` is `None` for a counter and a gauge.
+                match out.metrics.iter_mut().filter(same).find_map(|m| Some((m.value.plus(reading.value)?, m))) {
+                    Some((sum, m)) => m.value = sum,
+                    None => out.metrics.push(reading.clone()),
+                }
+            }
         }
         out
     }
 
-    /// Takes a snapshot of every operation now. History is kept at the
+    /// Takes a snapshot of every operation, counter and gauge now. History is kept at the
     /// default histogram resolution ([`DEFAULT_BUCKETS`]), so this takes
     /// trackers of that resolution.
     #[must_use]
@@ -267,7 +304,7 @@ impl Snapshot {
         let unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        Self { unix_ms, summaries: tracker.summaries().collect() }
+        Self { unix_ms, summaries: tracker.summaries().collect(), metrics: tracker.metric_readings().collect() }
     }
 
     /// This snapshot as one line of JSON, without the newline, tagged with
@@ -279,10 +316,16 @@ impl Snapshot {
             version: u64,
             unix_ms: u64,
             summaries: &'a [MetricsSummary],
+            metrics: &'a [MetricReading],
         }
+        let line = Line {
+            version: HISTORY_VERSION,
+            unix_ms: self.unix_ms,
+            summaries: &self.summaries,
+            metrics: &self.metrics,
+        };
         // Serialising plain numbers and strings into a String cannot fail.
-        serde_json::to_string(&Line { version: HISTORY_VERSION, unix_ms: self.unix_ms, summaries: &self.summaries })
-            .unwrap_or_default()
+        serde_json::to_string(&line).unwrap_or_default()
     }
 
     /// One line: JSON, then the shape its version requires (no unknown key,
@@ -299,25 +342,35 @@ impl Snapshot {
                 "format version {version} is newer than this build reads (1 to {HISTORY_VERSION}): upgrade perftrack"
             ));
         }
-        only_known_keys(top, &["version", "unix_ms", "summaries"], "the snapshot")?;
+        only_known_keys(top, &["version", "unix_ms", "summaries", "metrics"], "the snapshot")?;
+        if version >= METRICS_SINCE && !top.contains_key("metrics") {
+            return Err(std::format!(
+                "the snapshot: field `metrics` is missing (required in format version {version})"
+            ));
+        }
+        // A `metrics` that is not a list is left for serde to name.
+        let metrics = top.get("metrics").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        for (i, m) in metrics.iter().enumerate() {
+            let (m, which) = item(m, "counter or gauge", i, &METRIC_KEYS)?;
+            if let Some(key) = METRIC_KEYS.iter().find(|k| !m.contains_key(**k)) {
+                return Err(std::format!("{which}: field `{key}` is missing"));
+            }
+            if !m.get("name").and_then(Value::as_str).is_some_and(valid_metric_name) {
+                return Err(std::format!("{which}: the name must match [a-zA-Z_:][a-zA-Z0-9_:]*"));
+            }
+        }
         let summaries = top.get("summaries").and_then(Value::as_array).ok_or("`summaries` must be a list")?;
         for (i, s) in summaries.iter().enumerate() {
-            let which = || {
-                let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
-                std::format!("summary {} ({name:?})", i + 1)
-            };
-            let s = s.as_object().ok_or_else(|| std::format!("{} is not an object", which()))?;
-            only_known_keys(s, &SUMMARY_KEYS, &which())?;
+            let (s, which) = item(s, "summary", i, &SUMMARY_KEYS)?;
             for key in SUMMARY_KEYS.iter().filter(|k| required(k, version)) {
                 if !s.contains_key(*key) {
                     return Err(std::format!(
-                        "{}: field `{key}` is missing (required in format version {version})",
-                        which()
+                        "{which}: field `{key}` is missing (required in format version {version})"
                     ));
                 }
             }
             if let Some(d) = s.get("distribution").and_then(Value::as_object) {
-                only_known_keys(d, &DISTRIBUTION_KEYS, &std::format!("{}'s distribution", which()))?;
+                only_known_keys(d, &DISTRIBUTION_KEYS, &std::format!("{which}'s distribution"))?;
             }
         }
         let mut value = value;

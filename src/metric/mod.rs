@@ -16,6 +16,7 @@
 
 pub(crate) mod counter;
 pub(crate) mod gauge;
+pub(crate) mod reading;
 
 use crate::error::TrackerError;
 use crate::fork;
