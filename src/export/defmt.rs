@@ -9,7 +9,7 @@ use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
-use crate::metric::reading::MetricValue;
+use crate::metric::reading::{MetricReading, MetricValue};
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 
@@ -77,6 +77,22 @@ impl<const BUCKETS: usize> Format for MetricsSummary<BUCKETS> {
     }
 }
 
+impl Format for MetricValue {
+    fn format(&self, f: Formatter<'_>) {
+        match *self {
+            Self::Counter(n) => write!(f, "counter={=u64}", n),
+            Self::Gauge(v) => write!(f, "gauge={=f64}", v),
+        }
+    }
+}
+
+impl Format for MetricReading {
+    fn format(&self, f: Formatter<'_>) {
+        series(f, self.name.as_str(), &self.labels);
+        write!(f, ": {}", self.value);
+    }
+}
+
 impl<const BUCKETS: usize> Format for Distribution<BUCKETS> {
     fn format(&self, f: Formatter<'_>) {
         let ns = |d: Option<core::time::Duration>| d.map(saturating_ns);
@@ -102,12 +118,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         // The counters and gauges after the operations, as the text report.
         for m in self.tracker().metric_readings() {
-            write!(f, "\n");
-            series(f, m.name.as_str(), &m.labels);
-            match m.value {
-                MetricValue::Counter(n) => write!(f, ": counter={=u64}", n),
-                MetricValue::Gauge(v) => write!(f, ": gauge={=f64}", v),
-            }
+            write!(f, "\n{}", m);
         }
     }
 }
