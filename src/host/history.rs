@@ -112,7 +112,8 @@ const METRIC_KEYS: [&str; 3] = ["name", "labels", "value"];
 /// The keys of a summary's distribution.
 const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
 
-/// Every operation's summary at one moment.
+/// Every operation's summary, and every counter's and gauge's value, at one
+/// moment.
 ///
 /// ```
 /// use perftrack::{Snapshot, Tracker};
