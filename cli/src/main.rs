@@ -32,8 +32,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Prints the report of one snapshot of a history file: the last one,
-    /// or the N-th with --at.
+    /// Prints the report of one snapshot of a history file (its operations,
+    /// then its counters and gauges): the last one, or the N-th with --at.
     Report {
         /// A JSON-lines history file.
         file: PathBuf,
@@ -57,8 +57,8 @@ enum Command {
         format: Format,
     },
     /// Merges the last snapshot of each file into one (exact: histograms
-    /// add bucket for bucket) and prints it as one JSON line: the fleet's
-    /// view, for `perftrack report` or `diff`.
+    /// add bucket for bucket, counters and gauges add) and prints it as one
+    /// JSON line: the fleet's view, for `perftrack report` or `diff`.
     Merge {
         /// JSON-lines history files, one per process.
         #[arg(required = true)]
