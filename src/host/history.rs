@@ -255,9 +255,9 @@ impl Snapshot {
     /// [`MetricsSummary::merge`], histograms bucket for bucket; so do the
     /// counters, and the gauges (a fleet's queue depth or open connections
     /// is their sum), each matched by name, labels and kind
-    /// ([`MetricValue::plus`](crate::MetricValue::plus)). Series keep the order they are first seen
-    /// in; the time is the latest. The offline fleet view (`perftrack
-    /// merge`).
+    /// ([`MetricValue::plus`](crate::MetricValue::plus)). Series keep the
+    /// order they are first seen in; the time is the latest. The offline
+    /// fleet view (`perftrack merge`).
     ///
     /// ```
     /// use perftrack::{Snapshot, Tracker};
@@ -295,9 +295,9 @@ impl Snapshot {
         out
     }
 
-    /// Takes a snapshot of every operation, counter and gauge now. History is kept at the
-    /// default histogram resolution ([`DEFAULT_BUCKETS`]), so this takes
-    /// trackers of that resolution.
+    /// Takes a snapshot of every operation, counter and gauge now. History
+    /// is kept at the default histogram resolution ([`DEFAULT_BUCKETS`]), so
+    /// this takes trackers of that resolution.
     #[must_use]
     pub fn take<const OPS: usize, const RING: usize, const SHARDS: usize>(
         tracker: &Tracker<OPS, RING, SHARDS, DEFAULT_BUCKETS>,
