@@ -70,6 +70,10 @@ const NEW_IN_3: [&str; 1] = ["cancelled"];
 /// The key that lines before version 4 may leave out.
 const NEW_IN_4: [&str; 1] = ["labels"];
 
+/// The key (of the snapshot itself) that lines before version 5 may leave
+/// out.
+const NEW_IN_5: [&str; 1] = ["metrics"];
+
 /// Moves the buckets of a line written on the log-linear grid (format 3 and
 /// before) onto the native grid: each `[upper_ns, count]` goes to the bucket
 /// that holds `upper_ns`, kept between the buckets of the line's `min_ns`
@@ -101,10 +105,8 @@ fn required(key: &str, version: u64) -> bool {
     (version >= 2 || !NEW_IN_2.contains(&key))
         && (version >= 3 || !NEW_IN_3.contains(&key))
         && (version >= 4 || !NEW_IN_4.contains(&key))
+        && (version >= 5 || !NEW_IN_5.contains(&key))
 }
-
-/// The first version whose lines must carry `metrics`.
-const METRICS_SINCE: u64 = 5;
 
 /// Every key of a counter's or gauge's reading.
 const METRIC_KEYS: [&str; 3] = ["name", "labels", "value"];
@@ -344,7 +346,7 @@ impl Snapshot {
             ));
         }
         only_known_keys(top, &["version", "unix_ms", "summaries", "metrics"], "the snapshot")?;
-        if version >= METRICS_SINCE && !top.contains_key("metrics") {
+        if required("metrics", version) && !top.contains_key("metrics") {
             return Err(std::format!(
                 "the snapshot: field `metrics` is missing (required in format version {version})"
             ));
