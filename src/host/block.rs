@@ -53,23 +53,21 @@
 #[cfg(not(feature = "off"))]
 #[macro_export]
 macro_rules! measure_block {
-    ($name:expr, tracker = $tracker:expr, async move $body:block) => {
+    // The one place a timed future is built: both `async` forms come here.
+    (@timed $name:expr, $tracker:expr, $fut:expr) => {
         $crate::__private::MaybeTimed::new(
             {
                 static __PERFTRACK_SITE: $crate::__private::CallSite = $crate::__private::CallSite::new();
                 __PERFTRACK_SITE.operation($tracker, || $crate::__private::SiteName::Given($name))
             },
-            async move $body,
+            $fut,
         )
     };
+    ($name:expr, tracker = $tracker:expr, async move $body:block) => {
+        $crate::measure_block!(@timed $name, $tracker, async move $body)
+    };
     ($name:expr, tracker = $tracker:expr, async $body:block) => {
-        $crate::__private::MaybeTimed::new(
-            {
-                static __PERFTRACK_SITE: $crate::__private::CallSite = $crate::__private::CallSite::new();
-                __PERFTRACK_SITE.operation($tracker, || $crate::__private::SiteName::Given($name))
-            },
-            async $body,
-        )
+        $crate::measure_block!(@timed $name, $tracker, async $body)
     };
     // A block's statements go straight after the guard, with no braces
     // around them for the `unused_braces` lint to see.
@@ -80,24 +78,12 @@ macro_rules! measure_block {
         };
         $($body)*
     }};
-    ($name:expr, tracker = $tracker:expr, $body:expr) => {{
-        let __perftrack_guard = {
-            static __PERFTRACK_SITE: $crate::__private::CallSite = $crate::__private::CallSite::new();
-            __PERFTRACK_SITE.guard($tracker, || $crate::__private::SiteName::Given($name))
-        };
-        $body
-    }};
-    ($name:expr, async move $body:block) => {
-        $crate::measure_block!($name, tracker = $crate::global(), async move $body)
+    ($name:expr, tracker = $tracker:expr, $body:expr) => {
+        $crate::measure_block!($name, tracker = $tracker, { $body })
     };
-    ($name:expr, async $body:block) => {
-        $crate::measure_block!($name, tracker = $crate::global(), async $body)
-    };
-    ($name:expr, { $($body:tt)* }) => {
-        $crate::measure_block!($name, tracker = $crate::global(), { $($body)* })
-    };
-    ($name:expr, $body:expr) => {
-        $crate::measure_block!($name, tracker = $crate::global(), $body)
+    // Without a tracker: every form above, into the global one.
+    ($name:expr, $($body:tt)+) => {
+        $crate::measure_block!($name, tracker = $crate::global(), $($body)+)
     };
 }
 
@@ -106,22 +92,10 @@ macro_rules! measure_block {
 #[cfg(feature = "off")]
 #[macro_export]
 macro_rules! measure_block {
-    ($name:expr, tracker = $tracker:expr, async move $body:block) => {
-        async move $body
+    ($name:expr, tracker = $tracker:expr, $($body:tt)+) => {
+        $($body)+
     };
-    ($name:expr, tracker = $tracker:expr, async $body:block) => {
-        async $body
-    };
-    ($name:expr, tracker = $tracker:expr, $body:expr) => {
-        $body
-    };
-    ($name:expr, async move $body:block) => {
-        async move $body
-    };
-    ($name:expr, async $body:block) => {
-        async $body
-    };
-    ($name:expr, $body:expr) => {
-        $body
+    ($name:expr, $($body:tt)+) => {
+        $($body)+
     };
 }
