@@ -56,6 +56,28 @@ suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
     [ "$rc" = 0 ] || FAILURES+=("$name")
 }
 
+# ---------------------------------------------------------------- disk
+# A full run's target/ peaks near 3 GiB, and the toolchains and packages it
+# installs add about 2 more. A disk that fills mid-run shows up as a linker's
+# bus error or "No space left on device" in whichever step is building, so
+# the room there is said up front, where a failure can be traced to it.
+FULL_RUN_NEEDS_MIB=5120
+disk_free_mib() { df -Pm . 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+# The test binaries in target/debug/deps of a step that has run: no later
+# step runs them again (each later build has other features), so they only
+# take room.
+prune_test_binaries() { find target/debug/deps -maxdepth 1 -type f -perm -u+x ! -name '*.so' -delete 2>/dev/null || true; }
+if [ "$QUICK" = 0 ]; then
+    free=$(disk_free_mib)
+    if [ -z "$free" ]; then
+        echo "disk: df could not say how much room there is here"
+    elif [ "$free" -lt "$FULL_RUN_NEEDS_MIB" ]; then
+        echo "disk: WARNING: only $free MiB free here; a full run needs about $FULL_RUN_NEEDS_MIB MiB, and steps will fail when it runs out"
+    else
+        echo "disk: $free MiB free here (a full run needs about $FULL_RUN_NEEDS_MIB MiB)"
+    fi
+fi
+
 # ---------------------------------------------------------------- tools
 if [ "$QUICK" = 0 ]; then
     # A full run builds everything from scratch once: incremental state and
@@ -107,9 +129,11 @@ if [ "$QUICK" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- the full suite: host checks
+prune_test_binaries
 step "clippy -D warnings (every combinable feature, all targets)" cargo clippy --all-targets --features "$ALL_FEATURES" -- -D warnings
 step "clippy -D warnings (no_std core + serde)" cargo clippy --lib --no-default-features --features serde -- -D warnings
 step "tests: unit, integration, doc (every combinable feature)" cargo test --features "$ALL_FEATURES"
+prune_test_binaries
 # The doctests of what the core exports without std (the std items' own
 # examples are compiled out with them).
 no_std_tests() { cargo test --no-default-features --lib && cargo test --no-default-features --doc; }
@@ -281,6 +305,7 @@ fi
 
 # ---------------------------------------------------------------- summary
 echo
+echo "disk: target/ holds $(du -sm target 2>/dev/null | cut -f1) MiB; $(disk_free_mib) MiB free here"
 if [ "${#FAILURES[@]}" -gt 0 ]; then printf 'failed: %s\n' "${FAILURES[@]}"; fi
 echo "checks: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]
