@@ -57,8 +57,9 @@ suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
 }
 
 # ---------------------------------------------------------------- disk
-# A full run's target/ peaks near 3 GiB, and the toolchains and packages it
-# installs add about 2 more. A disk that fills mid-run shows up as a linker's
+# A full run's target/ peaks near 2.5 GiB (3 GiB before the test binaries
+# were pruned, below), and the toolchains and packages it installs add about
+# 2 more. A disk that fills mid-run shows up as a linker's
 # bus error or "No space left on device" in whichever step is building, so
 # the room there is said up front, where a failure can be traced to it.
 FULL_RUN_NEEDS_MIB=5120
