@@ -108,6 +108,50 @@ elif cargo +nightly miri --version >/dev/null 2>&1 || { rustup toolchain install
     cargo +nightly miri --version >/dev/null 2>&1 && HAVE_MIRI=1
 fi
 
+# Miri where it finds what the other checks cannot: the only unsafe code (the
+# counting allocator, tests/alloc_*), and the atomics protocols of the record
+# path, the registry and the call paths under miri's weak-memory emulation
+# (the library's unit tests and tests/invariants.rs). The other unit tests
+# (formatting, bucket arithmetic, clocks) are safe, single-threaded code that
+# the plain test runs already cover, and so are the report, quantile and
+# ordering tests of tests/invariants.rs.
+MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distribution:: --skip host::boxed:: --skip host::clock::
+    --skip report_ --skip the_report_and_the_exposition_show_allocations --skip quantiles_cover --skip summaries_come_in)
+#
+# The unit tests and the allocator's tests run with all of miri's checks. The
+# invariants tests run without Stacked Borrows: they drive the record path,
+# registry and snapshots, which are safe code (the crate's `unsafe` blocks
+# that miri can run, the allocator's and the boxed and heap trackers'
+# allocation, get every check in the unit and allocator tests; RDTSC and
+# pthread_atfork are compiled out under miri). What miri adds to
+# them is its data-race detector and weak-memory emulation, which stay on;
+# the aliasing model would check only std's internals there, and it is most
+# of miri's time on these threaded tests.
+#
+# Miri interprets on one core, for about six minutes, so a full run starts
+# it first, in the background, where it fills the moments the other checks
+# leave a core idle (linking, single-threaded tests, QEMU, Prometheus and
+# Chromium waiting); started after the loom models, it was the run's last
+# six minutes. Its own target dir, target/miri, takes no lock the others
+# need; its log is printed at the end.
+miri_checks() {
+    cargo +nightly miri test --lib --test alloc_attribution --test alloc_threads -- "${MIRI_SKIP[@]}" \
+        && MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-stacked-borrows" \
+            cargo +nightly miri test --test invariants -- "${MIRI_SKIP[@]}"
+}
+MIRI_NAME="miri: the record path, registry and call paths (unit tests), the counting allocator; invariants (weak memory, races)"
+if [ "$QUICK" = 1 ]; then
+    :
+elif [ "$HAVE_MIRI" = 1 ]; then
+    log "$MIRI_NAME: started in the background"
+    MIRI_T0=$SECONDS
+    rm -f target/miri.log
+    miri_checks >target/miri.log 2>&1 &
+    MIRI_PID=$!
+else
+    skip "miri" "nightly miri component could not be installed"
+fi
+
 # ---------------------------------------------------------------- the quick tier
 # Every feature that combines with the others: defmt, serde, metrics,
 # prometheus-client, flamegraph, tracing (the portable-atomic pass-throughs
@@ -234,45 +278,6 @@ else
 fi
 
 step "loom models (release, LOOM_MAX_PREEMPTIONS=2, floors of explored executions)" scripts/loom.sh --nocapture
-
-# Miri where it finds what the other checks cannot: the only unsafe code (the
-# counting allocator, tests/alloc_*), and the atomics protocols of the record
-# path, the registry and the call paths under miri's weak-memory emulation
-# (the library's unit tests and tests/invariants.rs). The other unit tests
-# (formatting, bucket arithmetic, clocks) are safe, single-threaded code that
-# the plain test runs already cover, and so are the report, quantile and
-# ordering tests of tests/invariants.rs.
-MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distribution:: --skip host::boxed:: --skip host::clock::
-    --skip report_ --skip the_report_and_the_exposition_show_allocations --skip quantiles_cover --skip summaries_come_in)
-#
-# The unit tests and the allocator's tests run with all of miri's checks. The
-# invariants tests run without Stacked Borrows: they drive the record path,
-# registry and snapshots, which are safe code (the crate's `unsafe` blocks
-# that miri can run, the allocator's and the boxed and heap trackers'
-# allocation, get every check in the unit and allocator tests; RDTSC and
-# pthread_atfork are compiled out under miri). What miri adds to
-# them is its data-race detector and weak-memory emulation, which stay on;
-# the aliasing model would check only std's internals there, and it is most
-# of miri's time on these threaded tests.
-#
-# Miri interprets on one core, so it runs in the background beside the
-# cross-builds, the firmware and the export checks (its own target dir,
-# target/miri, takes no lock they need); its log is printed when it ends.
-miri_checks() {
-    cargo +nightly miri test --lib --test alloc_attribution --test alloc_threads -- "${MIRI_SKIP[@]}" \
-        && MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-stacked-borrows" \
-            cargo +nightly miri test --test invariants -- "${MIRI_SKIP[@]}"
-}
-MIRI_NAME="miri: the record path, registry and call paths (unit tests), the counting allocator; invariants (weak memory, races)"
-if [ "$HAVE_MIRI" = 1 ]; then
-    log "$MIRI_NAME: started in the background"
-    MIRI_T0=$SECONDS
-    rm -f target/miri.log
-    miri_checks >target/miri.log 2>&1 &
-    MIRI_PID=$!
-else
-    skip "miri" "nightly miri component could not be installed"
-fi
 
 # ---------------------------------------------------------------- no_std cross-builds
 suite cross scripts/cross.sh
