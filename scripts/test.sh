@@ -81,10 +81,11 @@ fi
 
 # ---------------------------------------------------------------- tools
 if [ "$QUICK" = 0 ]; then
-    # A full run builds everything from scratch once: incremental state and
-    # full debug info only slow that build down (panics still name file and
-    # line).
-    export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=line-tables-only CARGO_PROFILE_TEST_DEBUG=line-tables-only
+    # A full run builds everything from scratch once, and debugs nothing:
+    # incremental state and debug info only slow that build down and fill
+    # the disk (a failed assertion still names its file and line, which the
+    # panic carries without debug info; a backtrace would not).
+    export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
     # The OS packages of the last checks (QEMU, Prometheus, Chromium),
     # installed while the first checks compile; each of those scripts waits
     # for this and installs on its own only what is still missing.
