@@ -120,7 +120,8 @@ impl Timer {
     /// ```
     /// let t = perftrack::Timer::new("x");
     /// std::thread::sleep(std::time::Duration::from_millis(2));
-    /// assert!(t.elapsed_ms() >= 2.0);
+    /// // The TSC, where it is the clock, is calibrated to within 1% of the OS clock.
+    /// assert!(t.elapsed_ms() >= 1.98);
     /// ```
     #[must_use]
     pub fn elapsed_ms(&self) -> f64 {

@@ -1,0 +1,19 @@
+//! What the integration tests that time sleeps share.
+
+use core::time::Duration;
+
+/// Whether `measured`, read from perftrack's fast clock, covers `slept`, a
+/// sleep by the OS clock. The fast clock is calibrated against the OS clock
+/// to within 1% (`the_fast_clock_agrees_with_the_os_clock_over_20_ms`), and a
+/// sleep may end within a microsecond of its time, so a correct reading of
+/// it can fall a little short: 1% of slack, which no test's other bound
+/// comes near.
+pub fn covers(measured: Duration, slept: Duration) -> bool {
+    measured + slept / 100 >= slept
+}
+
+/// [`covers`] for a reading in nanoseconds, such as a folded stack's weight.
+#[allow(dead_code, reason = "each test file that includes this module uses what it needs")]
+pub fn covers_ns(measured_ns: u64, slept: Duration) -> bool {
+    covers(Duration::from_nanos(measured_ns), slept)
+}
