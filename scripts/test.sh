@@ -57,12 +57,12 @@ suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
 }
 
 # ---------------------------------------------------------------- disk
-# A full run's target/ peaks near 2.5 GiB (3 GiB before the test binaries
-# were pruned, below), and the toolchains and packages it installs add about
+# A full run's clone peaks near 1.4 GiB (3 GiB with debug info and every
+# test binary kept), and the toolchains and packages it installs add about
 # 2 more. A disk that fills mid-run shows up as a linker's
 # bus error or "No space left on device" in whichever step is building, so
 # the room there is said up front, where a failure can be traced to it.
-FULL_RUN_NEEDS_MIB=5120
+FULL_RUN_NEEDS_MIB=4096
 disk_free_mib() { df -Pm . 2>/dev/null | awk 'NR == 2 { print $4 }'; }
 # The test binaries in target/debug/deps of a step that has run: no later
 # step runs them again (each later build has other features), so they only
