@@ -59,9 +59,9 @@ suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
 # ---------------------------------------------------------------- disk
 # A full run's clone peaks near 1.4 GiB (3 GiB with debug info and every
 # test binary kept), and the toolchains and packages it installs add about
-# 2 more. A disk that fills mid-run shows up as a linker's
-# bus error or "No space left on device" in whichever step is building, so
-# the room there is said up front, where a failure can be traced to it.
+# 2 more. A disk that fills mid-run shows up as a linker's bus error or "No
+# space left on device" in whichever step is building, so the room there is
+# said up front, where a failure can be traced to it.
 FULL_RUN_NEEDS_MIB=4096
 disk_free_mib() { df -Pm . 2>/dev/null | awk 'NR == 2 { print $4 }'; }
 # The test binaries in target/debug/deps of a step that has run: no later
