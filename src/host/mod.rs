@@ -7,8 +7,11 @@ pub(crate) mod alloc;
 // `measure_block!`, exported at the crate root.
 mod block;
 mod boxed;
+// Only where the TSC may be the clock, and for its tests.
 #[cfg(feature = "metrics")]
 pub(crate) mod bridge;
+#[cfg(any(test, all(target_arch = "x86_64", target_os = "linux", not(miri))))]
+mod calibration;
 pub(crate) mod callsite;
 pub(crate) mod clock;
 #[cfg(feature = "prometheus-client")]
