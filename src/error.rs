@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::metric::clash::Clash;
 use crate::name::{BadName, MAX_NAME_LEN};
 
 /// Why a name (and its labels) could not be turned into a slot.
@@ -46,6 +47,13 @@ pub enum TrackerError {
     /// The name and labels are registered as the other kind (a counter as a
     /// gauge, or a gauge as a counter) in this tracker.
     KindMismatch,
+    /// A new counter's or gauge's family would take a name that another
+    /// family takes in an exposition, which would make it invalid ("second
+    /// TYPE line"): its own name or one of its samples' (a counter `x`
+    /// writes `x_total`; a histogram `x_count`, `x_sum`, `x_bucket`). The
+    /// [`Clash`] says with which: perftrack's own families at the default
+    /// prefix, or a counter or gauge registered before.
+    NameClash(Clash),
 }
 
 impl fmt::Display for TrackerError {
@@ -65,6 +73,10 @@ impl fmt::Display for TrackerError {
             ),
             Self::InvalidMetricName => f.write_str("a counter's or gauge's name must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
             Self::KindMismatch => f.write_str("the name is already registered as the other kind (counter or gauge) in this tracker"),
+            Self::NameClash(with) => write!(
+                f,
+                "the name would clash in the exposition with {with} (its family name or one of its samples': _total, _count, _sum, _bucket, _created)"
+            ),
         }
     }
 }

@@ -24,8 +24,24 @@
 //! A thread's sections do not nest in the code, but a signal handler may
 //! record in one while its thread is in another: a per-thread depth lets the
 //! inner one through, so a handler never waits for a fork that waits for
-//! its own thread. The steps are short (a contended record, one snapshot,
-//! a name's copy), so the fork waits a few microseconds at most.
+//! its own thread. For the same reason `prepare` does not wait for the
+//! forking thread's own count: a handler that forks while its thread is
+//! inside a section (glibc's `fork` may be called from a handler, though
+//! POSIX 2024 no longer lists it as async-signal-safe) would otherwise wait
+//! for itself for ever, holding glibc's fork lock, so that every other
+//! thread's fork would wait too. Its child is a copy of that thread, which
+//! finishes the interrupted section once the handler returns, as the
+//! parent's does.
+//!
+//! **What a fork waits for.** `prepare` waits until every *other* thread
+//! that is inside a section has left it. A running thread leaves within one
+//! step: one contended record, one operation's snapshot, or one name's copy
+//! into a new slot, each a bounded loop with no I/O and no lock of anyone
+//! else's. A thread that is *stopped* inside a section (by a debugger,
+//! `SIGSTOP`, or a signal handler of its own that blocks) holds every fork
+//! of the process until it runs again and leaves. That is the price of a
+//! child that never hangs: the alternative, forking while a step is half
+//! done, leaves the child a lock no thread will ever release.
 //!
 //! Without `std` there is no fork, and under loom and miri the barrier is
 //! off (neither models `fork`): [`enter`] then costs nothing.
@@ -53,6 +69,14 @@ pub(crate) fn leave(section: Section) {
     imp::leave(section);
 }
 
+/// How many sections the calling thread is inside (0 where the barrier is
+/// off): for the tests of a signal handler that forks inside one.
+#[doc(hidden)]
+#[must_use]
+pub fn section_depth() -> u32 {
+    imp::depth()
+}
+
 #[cfg(not(all(feature = "std", unix, not(perftrack_loom), not(miri))))]
 mod imp {
     use super::Section;
@@ -64,6 +88,10 @@ mod imp {
 
     #[inline]
     pub(super) fn leave(_: Section) {}
+
+    pub(super) fn depth() -> u32 {
+        0
+    }
 }
 
 #[cfg(all(feature = "std", unix, not(perftrack_loom), not(miri)))]
@@ -107,8 +135,19 @@ mod imp {
 
     extern "C" fn prepare() {
         FORKING.store(true, Ordering::SeqCst);
-        for stripe in &ENTERED {
-            while stripe.load(Ordering::SeqCst) != 0 {
+        // The forking thread's own stripe, where it may be counted in (a
+        // signal handler forking inside its thread's section): that one
+        // count is not waited for. `enter` and `leave` change the depth
+        // outside the count (before the add, after the subtraction), so a
+        // handler that finds a depth may find its own count there or not,
+        // and never one it does not hold.
+        let own = match (DEPTH.try_with(Cell::get), STRIPE.try_with(Cell::get)) {
+            (Ok(depth), Ok(stripe)) if depth > 0 => stripe,
+            _ => usize::MAX,
+        };
+        for (i, stripe) in ENTERED.iter().enumerate() {
+            let mine = usize::from(i == own);
+            while stripe.load(Ordering::SeqCst) > mine {
                 std::thread::yield_now();
             }
         }
@@ -122,8 +161,9 @@ mod imp {
         REGISTER.call_once(|| {
             // SAFETY: the three handlers are `extern "C"` functions with no
             // arguments, as `pthread_atfork` requires; they only touch
-            // statics, and `prepare` waits only for threads inside a section,
-            // which never fork and never wait for a fork while inside one.
+            // statics and the forking thread's own thread-locals, and
+            // `prepare` waits only for other threads inside a section,
+            // which never wait for a fork while inside one.
             // A failure (ENOMEM) leaves the barrier off: it is only reported.
             let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(after), Some(after)) };
             if rc != 0 {
@@ -170,11 +210,18 @@ mod imp {
 
     #[inline(never)]
     pub(super) fn leave(section: Section) {
-        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         if let Some(count) = ENTERED.get(section.stripe) {
             // Release: the section's writes happen before the fork that
             // waited for this.
             count.fetch_sub(1, Ordering::Release);
         }
+        // After the count: a handler that forks in between sees a depth
+        // and no count of its own, which `prepare` allows for.
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+
+    /// How many sections the calling thread is inside.
+    pub(super) fn depth() -> u32 {
+        DEPTH.try_with(Cell::get).unwrap_or(0)
     }
 }

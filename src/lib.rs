@@ -100,7 +100,7 @@ assert_eq!(parse.count, 2);
 //! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
 //! | `flamegraph` | off | `Tracker::write_flamegraph`: the call tree as an SVG, drawn by inferno (CDDL-1.0; implies `std`) |
 //! | `tracing` | off | `PerftrackLayer`, a `tracing-subscriber` layer: spans become records and call paths (implies `std`) |
-//! | `http` | off | `perftrack::serve`: `/metrics` (OpenMetrics text, or protobuf with native histograms, by the scraper's `Accept`) and `/report` over HTTP, on tiny_http (implies `std`) |
+//! | `http` | off | `perftrack::serve`: `/metrics` (OpenMetrics text, or protobuf with native histograms, by the scraper's `Accept`) and `/report` over HTTP, on hyper with limits on every client (`serve_with`, `ServeOptions`) (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
 //!
@@ -175,7 +175,10 @@ pub use host::future::Timed;
 #[cfg(feature = "std")]
 pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
-pub use host::history::{HISTORY_VERSION, HistoryError, Snapshot, SnapshotReport, append_json_lines, read_json_lines};
+pub use host::history::{
+    HISTORY_VERSION, HistoryError, MAX_HISTORY_LINE, Snapshot, SnapshotReport, append_json_lines, read_json_lines,
+    read_json_lines_limited,
+};
 #[cfg(feature = "tracing")]
 pub use host::layer::PerftrackLayer;
 #[cfg(feature = "std")]
@@ -186,10 +189,11 @@ pub use host::os::{
 #[cfg(feature = "std")]
 pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
 #[cfg(feature = "http")]
-pub use host::serve::{Server, serve};
+pub use host::serve::{ServeOptions, Server, serve, serve_with};
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
+pub use metric::clash::Clash;
 pub use metric::counter::Counter;
 pub use metric::gauge::Gauge;
 pub use metric::reading::{MetricReading, MetricValue};
@@ -200,7 +204,7 @@ pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
 #[cfg(not(feature = "std"))]
 pub use tracker::PerformanceTracker;
-pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Tracker};
+pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Refusals, Tracker};
 
 #[cfg(feature = "macros")]
 pub use perftrack_macros::{main, measure, measure_all, skip};
@@ -214,6 +218,8 @@ pub mod __private {
     #[cfg(feature = "macros")]
     pub use crate::host::exit::ReportAtExit;
     pub use crate::host::future::{MaybeTimed, output};
+    // For tests/fork.rs: whether a signal landed inside a section.
+    pub use crate::fork::section_depth;
 }
 
 // The README's and the guide's recipes use the JSON history (`serde`), which

@@ -13,7 +13,7 @@ use crate::labels::Labels;
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::metric::reading::{MetricReading, MetricValue};
-use crate::metric::{Kind, Metrics, Registered, valid_metric_name};
+use crate::metric::{Kind, Metrics, Registered, Values, valid_metric_name};
 use crate::name::NameBuf;
 use crate::operation::Operation;
 #[cfg(feature = "std")]
@@ -23,7 +23,7 @@ use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
 use crate::recent;
 use crate::registry::{Registry, Series};
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
-use crate::sync::{AtomicU64, Ordering, const_fn};
+use crate::sync::{AtomicU32, AtomicU64, Ordering, array_of, const_fn};
 
 /// Default number of operation slots in [`DefaultTracker`].
 pub const DEFAULT_OPS: usize = 32;
@@ -102,10 +102,14 @@ pub struct Tracker<
     paths: PathTable<SHARDS, [PathRow<SHARDS>; OPS]>,
     /// Counters and gauges: `OPS` of them, beside the operations.
     metrics: Metrics<OPS, SHARDS>,
-    /// Registrations refused because every slot was taken: the report says
-    /// how many, whoever asked (a macro call site, the tracing layer, the
-    /// `metrics` bridge, a direct call).
-    refused: AtomicU64,
+    /// Registrations refused because every slot was taken, by what was
+    /// asked for (an operation or labelled series, a counter, a gauge): the
+    /// report says how many, whoever asked (a macro call site, the tracing
+    /// layer, the `metrics` bridge, a direct call).
+    refused: [AtomicU64; 3],
+    /// The counter and gauge families the latest exposition left out for a
+    /// name clash (`metric/clash.rs`).
+    left_out: AtomicU32,
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
@@ -122,7 +126,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                 assert!(RING > 0, "perftrack: RING (recent-window length) must be at least 1");
                 assert!(SHARDS > 0, "perftrack: SHARDS must be at least 1");
             }
-            Self { registry: Registry::new(), paths: PathTable::new(), metrics: Metrics::new(), refused: AtomicU64::new(0) }
+            Self { registry: Registry::new(), paths: PathTable::new(), metrics: Metrics::new(), refused: array_of![AtomicU64::new(0); 3], left_out: AtomicU32::new(0) }
         }
     }
 
@@ -269,7 +273,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ) -> Result<Counter<'_, SHARDS>, TrackerError> {
         let name = name.as_ref();
         let name = metric_name(name.strip_suffix("_total").filter(|n| !n.is_empty()).unwrap_or(name))?;
-        let values = self.metrics.resolve(Kind::Counter, &name, &Labels::new(labels)?)?;
+        let values = self.resolve_metric(Kind::Counter, &name, labels)?;
         Ok(Counter::over(values))
     }
 
@@ -292,7 +296,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// Those of [`gauge`](Self::gauge) and of [`Labels::new`].
     pub fn gauge_with_labels(&self, name: impl AsRef<str>, labels: &[(&str, &str)]) -> Result<Gauge<'_>, TrackerError> {
         let name = metric_name(name.as_ref())?;
-        let values = self.metrics.resolve(Kind::Gauge, &name, &Labels::new(labels)?)?;
+        let values = self.resolve_metric(Kind::Gauge, &name, labels)?;
         Ok(Gauge::over(values))
     }
 
@@ -327,10 +331,28 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         })
     }
 
-    /// The counter and gauge families, each by its first series and that
-    /// series' index (for the exporters; see `Metrics::families`).
-    pub(crate) fn metric_families(&self) -> impl Iterator<Item = (usize, Registered<'_, SHARDS>)> {
-        self.metrics.families()
+    /// The counter and gauge families an exposition under `prefix` writes,
+    /// each by its first series and that series' index: those whose names
+    /// clash with no other family's (`Metrics::exported`).
+    pub(crate) fn metric_families<'s>(
+        &'s self,
+        prefix: &'s str,
+    ) -> impl Iterator<Item = (usize, Registered<'s, SHARDS>)> + 's {
+        let left_out = u32::try_from(self.metrics.left_out(prefix)).unwrap_or(u32::MAX);
+        // Relaxed: a count for the report.
+        self.left_out.store(left_out, Ordering::Relaxed);
+        self.metrics.exported(prefix)
+    }
+
+    /// How many counter or gauge families the latest exposition (text or
+    /// protobuf) left out because their names clashed with another
+    /// family's under its prefix: registration refuses such a name at the
+    /// default prefix ([`TrackerError::NameClash`]), but an export with
+    /// another prefix, or two clashing names registered at the same moment,
+    /// can still meet. The report says so when it is not 0.
+    #[must_use]
+    pub fn left_out_families(&self) -> u32 {
+        self.left_out.load(Ordering::Relaxed)
     }
 
     /// The series of the family whose first series is entry `first`.
@@ -386,7 +408,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
         let (index, series) = self.registry.resolve(name, labels).ok_or_else(|| {
             // Relaxed: a count for the report, nothing hangs on it.
-            self.refused.fetch_add(1, Ordering::Relaxed);
+            self.count_refused(Refused::Operation);
             TrackerError::Full
         })?;
         #[cfg(feature = "std")]
@@ -406,10 +428,46 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     /// How many times a new name was refused because every slot was taken
-    /// ([`TrackerError::Full`]); the report prints it when it is not 0.
+    /// ([`TrackerError::Full`]): operations and labelled series, counters
+    /// and gauges together; the report prints it, by kind, when it is not 0.
     #[must_use]
     pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
+        self.refused.iter().fold(0, |a, n| a.saturating_add(n.load(Ordering::Relaxed)))
+    }
+
+    /// [`refused`](Self::refused) by what was asked for: operations (and
+    /// their labelled series), counters, gauges.
+    #[must_use]
+    pub fn refused_by_kind(&self) -> Refusals {
+        let [operations, counters, gauges] = self.refused.each_ref().map(|n| n.load(Ordering::Relaxed));
+        Refusals { operations, counters, gauges }
+    }
+
+    /// Counts one refusal of `what`, and passes `Full` on.
+    fn count_refused(&self, what: Refused) {
+        if let Some(n) = self.refused.get(what as usize) {
+            // Relaxed: a count for the report, nothing hangs on it.
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A counter's or gauge's table entry, counting a refusal for want of
+    /// room.
+    fn resolve_metric(
+        &self,
+        kind: Kind,
+        name: &NameBuf,
+        labels: &[(&str, &str)],
+    ) -> Result<&Values<SHARDS>, TrackerError> {
+        let refused = match kind {
+            Kind::Counter => Refused::Counter,
+            Kind::Gauge => Refused::Gauge,
+        };
+        self.metrics.resolve(kind, name, &Labels::new(labels)?).inspect_err(|e| {
+            if *e == TrackerError::Full {
+                self.count_refused(refused);
+            }
+        })
     }
 
     /// The summary of `name`, or `None` if it was never registered.
@@ -539,6 +597,27 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// What a refused registration asked for: the index of its count.
+#[derive(Clone, Copy)]
+enum Refused {
+    Operation = 0,
+    Counter = 1,
+    Gauge = 2,
+}
+
+/// Registrations refused for want of a free slot, by what was asked for
+/// ([`Tracker::refused_by_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Refusals {
+    /// New operations and labelled series.
+    pub operations: u64,
+    /// New counter series.
+    pub counters: u64,
+    /// New gauge series.
+    pub gauges: u64,
 }
 
 /// A counter's or gauge's name, checked.

@@ -154,3 +154,141 @@ fn a_tracker_with_counters_and_no_operations_reports_the_counters() {
     let row = text.lines().find(|l| l.starts_with("retries")).expect("the counter's row");
     assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["retries", "counter", "2"], "{text}");
 }
+
+#[test]
+fn threads_sharing_one_shard_lose_no_increment() {
+    // One shard: every thread adds to the same cell, where an increment
+    // made of a load and a store would lose the others' additions.
+    let t = Tracker::<2, 4, 1>::boxed();
+    let c = t.counter("shared").unwrap();
+    let start = std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                start.wait();
+                for _ in 0..500_000 {
+                    c.increment(1);
+                }
+            });
+        }
+    });
+    assert_eq!(c.get(), 2_000_000);
+}
+
+#[test]
+fn a_counter_saturates_at_the_top_and_never_reads_backwards() {
+    let t = Tracker::<4, 4>::boxed();
+    let c = t.counter("near_the_top").unwrap();
+    c.increment(u64::MAX - 1);
+    c.increment(5);
+    assert_eq!(c.get(), u64::MAX, "one cell past the top stays at the top");
+    c.increment(1);
+    assert_eq!(c.get(), u64::MAX);
+    // Two threads (on two shards, or one) adding 2^63 each: the sum of the
+    // cells saturates too.
+    let halves = t.counter("two_halves").unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| halves.increment(1 << 63));
+        }
+    });
+    assert_eq!(halves.get(), u64::MAX);
+    let one_shard = Tracker::<2, 4, 1>::boxed();
+    let h = one_shard.counter("two_halves").unwrap();
+    h.increment(1 << 63);
+    h.increment(1 << 63);
+    assert_eq!(h.get(), u64::MAX);
+    let mut text = String::new();
+    t.write_openmetrics(&mut text).unwrap();
+    assert!(text.contains(&format!("\nnear_the_top_total {}\n", u64::MAX)), "{text}");
+}
+
+/// Every `# TYPE` name of a text exposition, and whether any is written twice.
+fn type_names(text: &str) -> (Vec<String>, bool) {
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    let twice = sorted.len() != names.len();
+    (names, twice)
+}
+
+#[test]
+fn names_that_would_clash_in_the_exposition_are_refused_and_say_with_what() {
+    use perftrack::Clash;
+    let t: Tracker<8, 4> = Tracker::new();
+    t.record("op", Duration::from_micros(3), 16).unwrap();
+    // perftrack's own families, and their samples.
+    assert_eq!(
+        t.gauge("perftrack_operation_memory_bytes").unwrap_err(),
+        TrackerError::NameClash(Clash::Perftrack("perftrack_operation_memory_bytes"))
+    );
+    assert_eq!(
+        t.gauge("perftrack_operation_duration_seconds_count").unwrap_err(),
+        TrackerError::NameClash(Clash::Perftrack("perftrack_operation_duration_seconds"))
+    );
+    assert_eq!(
+        t.counter("perftrack_operation_duration_seconds").unwrap_err(),
+        TrackerError::NameClash(Clash::Perftrack("perftrack_operation_duration_seconds"))
+    );
+    // A counter `x` writes `x_total`: a gauge of that name would be a second
+    // family under one name, and so would the other kind under `x` itself.
+    t.counter("x").unwrap().increment(1);
+    assert_eq!(t.gauge("x_total").unwrap_err(), TrackerError::NameClash(Clash::Counter { index: 0 }));
+    assert_eq!(
+        t.gauge_with_labels("x", &[("k", "v")]).unwrap_err(),
+        TrackerError::NameClash(Clash::Counter { index: 0 })
+    );
+    t.gauge("depth").unwrap().set(1.0);
+    assert_eq!(
+        t.counter_with_labels("depth", &[("k", "v")]).unwrap_err(),
+        TrackerError::NameClash(Clash::Gauge { index: 1 })
+    );
+    assert_eq!(t.gauge("x_created").unwrap_err(), TrackerError::NameClash(Clash::Counter { index: 0 }));
+    // The same family with other labels is no clash.
+    t.counter_with_labels("x", &[("k", "v")]).unwrap().increment(2);
+    let message = t.gauge("x_total").unwrap_err().to_string();
+    assert!(message.contains("the counter registered at position 0"), "{message}");
+    // None of the refusals took a slot or counts as a full tracker's.
+    assert_eq!(t.metric_readings().count(), 3);
+    assert_eq!(t.refused(), 0);
+    let mut text = String::new();
+    t.write_openmetrics(&mut text).unwrap();
+    let (names, twice) = type_names(&text);
+    assert!(!twice, "{names:?}");
+    assert_eq!(t.left_out_families(), 0);
+}
+
+#[test]
+fn a_family_that_clashes_under_the_exports_prefix_is_left_out_counted_and_reported() {
+    let t: Tracker<8, 4> = Tracker::new();
+    t.record("op", Duration::from_micros(3), 16).unwrap();
+    // No clash at the default prefix, so registration takes it...
+    t.gauge("app_operation_memory_bytes").unwrap().set(1.0);
+    t.counter("app_requests").unwrap().increment(1);
+    let mut default = String::new();
+    t.write_openmetrics(&mut default).unwrap();
+    assert!(default.contains("\napp_operation_memory_bytes 1\n"), "{default}");
+    assert_eq!(t.left_out_families(), 0);
+    // ...but under the prefix `app` it would meet perftrack's memory family.
+    let opts = perftrack::ExportOptions::new().prefix("app");
+    let mut text = String::new();
+    t.write_openmetrics_with(&mut text, &opts).unwrap();
+    let (names, twice) = type_names(&text);
+    assert!(!twice, "{names:?}");
+    assert_eq!(names.iter().filter(|n| *n == "app_operation_memory_bytes").count(), 1, "{text}");
+    assert!(!text.contains("# TYPE app_operation_memory_bytes gauge"), "{text}");
+    assert!(text.contains("\napp_requests_total 1\n"), "the other families stay: {text}");
+    assert_eq!(t.left_out_families(), 1);
+    let report = t.report().to_string();
+    assert!(report.contains("(1 counter or gauge families left out of the latest exposition"), "{report}");
+    // The protobuf exposition leaves it out too.
+    let mut bytes = Vec::new();
+    t.write_protobuf_with(&mut bytes, &opts).unwrap();
+    assert_eq!(t.left_out_families(), 1);
+    assert!(bytes.windows(12).any(|w| w == b"app_requests"));
+}

@@ -149,3 +149,82 @@ fn a_child_forked_amid_snapshots_contended_records_and_registrations_never_hangs
     });
     assert!(failures.is_empty(), "{} of {rounds} children failed: {failures:#?}", failures.len());
 }
+
+/// Handlers run, and how many of them found their thread inside a section.
+static HANDLED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+static IN_SECTION: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// A SIGUSR1 handler that forks: the child leaves at once, the handler
+/// reaps it.
+extern "C" fn fork_in_handler(_: libc::c_int) {
+    if perftrack::__private::section_depth() > 0 {
+        IN_SECTION.fetch_add(1, Ordering::Relaxed);
+    }
+    // SAFETY: glibc's fork may be called from a signal handler (POSIX 2024
+    // no longer lists it as async-signal-safe, so this test is glibc's); the
+    // child calls only `_exit`, and `waitpid` is async-signal-safe.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            libc::_exit(0);
+        }
+        if pid > 0 {
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+            HANDLED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg_attr(miri, ignore = "miri does not fork")]
+fn a_signal_handler_that_forks_inside_its_own_threads_section_never_deadlocks() {
+    // In a child of its own, under its alarm: a deadlock ends it with
+    // SIGALRM instead of hanging the test run.
+    let pid = fork_child(|| {
+        let t: &'static Tracker<4, 8, 1> = Box::leak(Tracker::boxed());
+        let op = t.operation("snapshotted").unwrap();
+        for n in 0..1000 {
+            op.record(Duration::from_nanos(100 + n), 0);
+        }
+        static TARGET: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+        static STOP: AtomicBool = AtomicBool::new(false);
+        // SAFETY: a valid `sigaction` for SIGUSR1 whose handler is an
+        // `extern "C" fn(c_int)`; SA_RESTART so the snapshot loop's own
+        // calls are not cut short.
+        unsafe {
+            let mut action: libc::sigaction = core::mem::zeroed();
+            action.sa_sigaction = fork_in_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGUSR1, &action, core::ptr::null_mut());
+        }
+        let snapshots = thread::spawn(move || {
+            // SAFETY: the calling thread's own id.
+            TARGET.store(unsafe { libc::pthread_self() } as u64, Ordering::Release);
+            // Snapshots back to back: most of this thread's time is inside
+            // a section.
+            while !STOP.load(Ordering::Relaxed) {
+                let _ = op.summary();
+            }
+        });
+        while TARGET.load(Ordering::Acquire) == 0 {
+            thread::yield_now();
+        }
+        let mut sent = 0;
+        while IN_SECTION.load(Ordering::Relaxed) < 20 && sent < 5000 {
+            // SAFETY: a live thread of this process (it ends only after STOP).
+            unsafe { libc::pthread_kill(TARGET.load(Ordering::Acquire) as libc::pthread_t, libc::SIGUSR1) };
+            sent += 1;
+            thread::sleep(Duration::from_micros(200));
+        }
+        STOP.store(true, Ordering::Relaxed);
+        snapshots.join().is_ok() && IN_SECTION.load(Ordering::Relaxed) >= 20 && HANDLED.load(Ordering::Relaxed) > 0
+    });
+    match wait_child(pid) {
+        Ok(0) => {}
+        Ok(code) => panic!("the child's checks failed (exit {code}): fewer than 20 signals landed inside a section"),
+        Err(why) => panic!("a fork from a signal handler inside a section: {why}"),
+    }
+}

@@ -725,5 +725,21 @@ fn a_full_tracker_counts_refused_names_and_the_report_says_so() {
     t.record("a", Duration::from_nanos(1), 0).unwrap(); // a known name still records
     assert_eq!(t.refused(), 3);
     let report = t.report().to_string();
-    assert!(report.contains("(3 registrations of a new name refused: all 2 operations are taken"), "{report}");
+    assert!(report.contains("(3 registrations of a new name refused, every slot taken: 3 of operations or series, 0 of counters, 0 of gauges; each kind holds 2"), "{report}");
+}
+
+#[test]
+fn refused_counts_counters_and_gauges_too_and_the_report_says_which() {
+    let t: Tracker<2, 4, 1> = Tracker::new();
+    t.counter("a").unwrap();
+    t.gauge("b").unwrap();
+    for _ in 0..9_992 {
+        assert_eq!(t.counter("c").unwrap_err(), TrackerError::Full);
+    }
+    assert_eq!(t.gauge_with_labels("b", &[("k", "v")]).unwrap_err(), TrackerError::Full);
+    assert_eq!(t.refused(), 9_993);
+    let by_kind = t.refused_by_kind();
+    assert_eq!((by_kind.operations, by_kind.counters, by_kind.gauges), (0, 9_992, 1));
+    let report = t.report().to_string();
+    assert!(report.contains("(9993 registrations of a new name refused, every slot taken: 0 of operations or series, 9992 of counters, 1 of gauges"), "{report}");
 }

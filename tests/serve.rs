@@ -36,7 +36,10 @@ fn metrics_is_text_by_default_and_protobuf_when_accept_prefers_it() {
     let addr = server.local_addr();
     let plain = text(&get(addr, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     assert!(plain.starts_with("HTTP/1.1 200"), "{plain}");
-    assert!(plain.contains(&format!("Content-Type: {OPENMETRICS_CONTENT_TYPE}")), "{plain}");
+    assert!(
+        plain.to_ascii_lowercase().contains(&format!("content-type: {OPENMETRICS_CONTENT_TYPE}").to_ascii_lowercase()),
+        "{plain}"
+    );
     assert!(plain.contains(r#"perftrack_operation_duration_seconds_count{operation="requests",route="/a"} 1"#));
     assert!(plain.contains("served_total 2") && plain.ends_with("# EOF\n"));
     let accept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
@@ -44,7 +47,10 @@ fn metrics_is_text_by_default_and_protobuf_when_accept_prefers_it() {
         get(addr, &format!("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"));
     let head = text(&proto[..proto.windows(4).position(|w| w == b"\r\n\r\n").unwrap()]);
     assert!(
-        head.starts_with("HTTP/1.1 200") && head.contains(&format!("Content-Type: {PROTOBUF_CONTENT_TYPE}")),
+        head.starts_with("HTTP/1.1 200")
+            && head
+                .to_ascii_lowercase()
+                .contains(&format!("content-type: {PROTOBUF_CONTENT_TYPE}").to_ascii_lowercase()),
         "{head}"
     );
     let body = &proto[head.len() + 4..];

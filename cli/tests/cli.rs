@@ -1,6 +1,7 @@
 //! The `perftrack` command end to end: each subcommand's output and exit
 //! status on history files written by a real tracker, and its errors on
 //! files that are not histories.
+#![allow(unsafe_code)]
 
 use core::time::Duration;
 use std::path::PathBuf;
@@ -167,5 +168,83 @@ fn bad_files_are_errors_that_name_the_file_and_the_line() {
     let out = perftrack(&["diff", good.to_str().unwrap(), good.to_str().unwrap(), "--threshold", "five"]);
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
     assert!(text(&out).1.contains("is not a threshold"), "{:?}", text(&out));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Runs the command and reaps it with `wait4`: its exit code, its stderr,
+/// and its peak resident memory in KiB.
+// The child is reaped by `wait4`, which std's `Child` does not know of.
+#[allow(clippy::zombie_processes)]
+fn perftrack_peak(args: &[&str]) -> (i32, String, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perftrack"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value to write into.
+    let mut usage: libc::rusage = unsafe { core::mem::zeroed() };
+    // SAFETY: our own child, not yet reaped; valid out-pointers.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    assert!(libc::WIFEXITED(status), "the command did not exit: {status}");
+    (libc::WEXITSTATUS(status), err, usage.ru_maxrss as u64)
+}
+
+#[test]
+fn a_50_mb_line_is_refused_by_its_number_before_it_is_parsed_in_bounded_memory() {
+    let d = dir("long-line");
+    let file = d.join("big.jsonl");
+    history(&file, 1.0);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        f.write_all(b"{\"version\":5,\"summaries\":[{\"name\":\"").unwrap();
+        for _ in 0..50 {
+            f.write_all(&chunk).unwrap();
+        }
+        f.write_all(b"\"}]}\n").unwrap();
+    }
+    let (code, err, peak_kib) = perftrack_peak(&["report", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("history line 2 is longer than 16777216 bytes"), "{err}");
+    assert!(err.contains("the 1 lines before it are fine"), "{err}");
+    assert!(err.len() < 1000, "the message echoes {} bytes", err.len());
+    assert!(peak_kib < 64 * 1024, "peak memory {peak_kib} KiB for a 50 MB line");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn reading_dev_zero_stops_at_the_line_limit_in_bounded_memory() {
+    let (code, err, peak_kib) = perftrack_peak(&["report", "/dev/zero"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/dev/zero: history line 1 is longer than"), "{err}");
+    assert!(peak_kib < 64 * 1024, "peak memory {peak_kib} KiB reading /dev/zero");
+}
+
+#[test]
+fn an_error_echoes_at_most_64_bytes_of_a_name_from_the_file() {
+    let d = dir("long-name");
+    let file = d.join("name.jsonl");
+    let name = "n".repeat(1 << 20);
+    std::fs::write(
+        &file,
+        format!("{{\"version\":5,\"unix_ms\":0,\"metrics\":[],\"summaries\":[{{\"name\":\"{name}\",\"bogus\":1}}]}}\n"),
+    )
+    .unwrap();
+    let out = perftrack(&["report", file.to_str().unwrap()]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("summary 1 (\"{}\"… (1048576 bytes))", "n".repeat(64))),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(err.len() < 600, "the message echoes {} bytes", err.len());
     let _ = std::fs::remove_dir_all(&d);
 }

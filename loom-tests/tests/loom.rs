@@ -390,6 +390,27 @@ fn counter_increments_racing_a_reader_never_run_backwards_and_end_exact() {
     });
 }
 
+/// (c5b) Two threads add to one gauge while a reader reads it: each
+/// addition lands exactly once (the compare-and-swap loop), and every read
+/// is a value some order of the additions passes through.
+#[test]
+fn gauge_additions_racing_each_other_each_land_once() {
+    explore("c5b: gauge additions racing", 20, || {
+        let t = leak::<1, 1, 1>();
+        let g = t.gauge("depth").unwrap();
+        let writers: Vec<_> = [1.0, 2.0].into_iter().map(|delta| spawn_writer(move || g.increment(delta))).collect();
+        let reader = thread::spawn(move || {
+            let v = g.get();
+            assert!([0.0, 1.0, 2.0, 3.0].contains(&v), "read {v}");
+        });
+        for w in writers {
+            w.join().unwrap();
+        }
+        reader.join().unwrap();
+        assert_eq!(g.get(), 3.0);
+    });
+}
+
 /// (c2) Two threads race for the last free slot: exactly one wins, the other
 /// gets `Full`, and the name already there keeps recording. Cited for I4.
 #[test]

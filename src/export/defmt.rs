@@ -9,6 +9,7 @@ use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
+use crate::metric::clash::Clash;
 use crate::metric::reading::{MetricReading, MetricValue};
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
@@ -26,6 +27,9 @@ impl Format for TrackerError {
             Self::LabelsTooLong => write!(f, "LabelsTooLong"),
             Self::InvalidMetricName => write!(f, "InvalidMetricName"),
             Self::KindMismatch => write!(f, "KindMismatch"),
+            Self::NameClash(Clash::Perftrack(name)) => write!(f, "NameClash(Perftrack({=str}))", name),
+            Self::NameClash(Clash::Counter { index }) => write!(f, "NameClash(Counter {{ index: {=usize} }})", index),
+            Self::NameClash(Clash::Gauge { index }) => write!(f, "NameClash(Gauge {{ index: {=usize} }})", index),
         }
     }
 }

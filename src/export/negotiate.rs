@@ -2,6 +2,8 @@
 //! scraper's `Accept` header prefers, the OpenMetrics text or the protobuf
 //! that carries native histograms.
 
+#[cfg(feature = "std")]
+use crate::export::openmetrics::ExportOptions;
 use crate::export::openmetrics::OPENMETRICS_CONTENT_TYPE;
 use crate::export::protobuf::PROTOBUF_CONTENT_TYPE;
 #[cfg(feature = "std")]
@@ -102,16 +104,30 @@ impl Exposition {
         tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
         out: &mut std::vec::Vec<u8>,
     ) {
+        self.write_with(tracker, out, &ExportOptions::new());
+    }
+
+    /// [`write`](Self::write) with export options of your own (a prefix,
+    /// constant labels, the native schema). Options that are not valid
+    /// ([`Tracker::write_openmetrics_with`]'s errors) write nothing.
+    pub fn write_with<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+        self,
+        tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+        out: &mut std::vec::Vec<u8>,
+        options: &ExportOptions<'_>,
+    ) {
         match self {
             Self::Protobuf => {
-                let Ok(()) = tracker.write_protobuf(out);
+                // A `Vec` sink never fails; invalid options write nothing.
+                let _ = tracker.write_protobuf_with(out, options);
             }
             Self::OpenMetrics => {
                 let mut text = std::string::String::new();
-                // Writing to a String fails only on a formatter error, which
-                // the default options never raise.
-                let _ = tracker.write_openmetrics(&mut text);
-                out.extend_from_slice(text.as_bytes());
+                // Writing to a String fails only on invalid options, which
+                // then write nothing.
+                if tracker.write_openmetrics_with(&mut text, options).is_ok() {
+                    out.extend_from_slice(text.as_bytes());
+                }
             }
         }
     }

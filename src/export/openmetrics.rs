@@ -237,7 +237,7 @@ fn write_metrics<W: Write, const OPS: usize, const RING: usize, const SHARDS: us
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     o: &ExportOptions<'_>,
 ) -> fmt::Result {
-    for (i, first) in tracker.metric_families() {
+    for (i, first) in tracker.metric_families(o.prefix) {
         let name = first.name.as_str();
         let (kind, help) = match first.kind {
             Kind::Counter => ("counter", COUNTER_HELP),
@@ -549,6 +549,38 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("\n") && !out.contains("# EOF"));
+    }
+
+    #[test]
+    fn every_family_the_writers_name_is_in_the_clash_checks_list() {
+        use super::{ALLOCATIONS, CANCELLED, DURATION, EXTREMES, MEMORY};
+        use crate::metric::clash::{OWN_FAMILIES, Shape};
+        let stems = [
+            (DURATION, Shape::Histogram),
+            (EXTREMES[0].0, Shape::Gauge),
+            (EXTREMES[1].0, Shape::Gauge),
+            (MEMORY.0, Shape::Summary),
+            (ALLOCATIONS.0, Shape::Summary),
+            (CANCELLED.0, Shape::Summary),
+        ];
+        for (stem, shape) in stems {
+            assert!(OWN_FAMILIES.iter().any(|o| o.1 == stem && o.3 == shape), "{stem} is missing from OWN_FAMILIES");
+        }
+        // And each `# TYPE` line the text writes for an operation.
+        static T: Tracker<2, 4, 1, COARSE_BUCKETS> = Tracker::new();
+        T.record("op", Duration::from_nanos(5), 64).unwrap();
+        let mut out = String::new();
+        T.write_openmetrics(&mut out).unwrap();
+        for line in out.lines().filter_map(|l| l.strip_prefix("# TYPE perftrack_")) {
+            let (name, kind) = line.split_once(' ').unwrap();
+            let shape = match kind {
+                "histogram" => Shape::Histogram,
+                "gauge" => Shape::Gauge,
+                "summary" => Shape::Summary,
+                other => panic!("{other}"),
+            };
+            assert!(OWN_FAMILIES.iter().any(|o| o.0 == format!("perftrack_{name}") && o.3 == shape), "{line}");
+        }
     }
 
     #[test]

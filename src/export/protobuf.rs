@@ -225,7 +225,7 @@ fn write_metrics<const OPS: usize, const RING: usize, const SHARDS: usize, const
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
     opts: &ExportOptions<'_>,
 ) -> Res {
-    for (i, first) in tracker.metric_families() {
+    for (i, first) in tracker.metric_families(opts.prefix) {
         let name = first.name.as_str();
         let (suffix, help, kind) = match first.kind {
             Kind::Counter => ("_total", COUNTER_HELP, COUNTER_TYPE),

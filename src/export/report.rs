@@ -160,13 +160,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         write_table(f, || self.summaries())?;
         let within = const { Layout::of(BUCKETS) }.relative_error_text();
         writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
-        let refused = self.tracker.refused();
-        if refused > 0 {
-            writeln!(
-                f,
-                "({refused} registrations of a new name refused: all {OPS} operations are taken; those calls were not recorded)"
-            )?;
-        }
         let run = run::so_far();
         if let Some((wall, threads)) = run {
             let s = if threads == 1 { "" } else { "s" };
@@ -332,7 +325,24 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 {
     /// The counters and gauges, when any are registered.
     fn write_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_metric_table(f, || self.tracker.metric_readings())
+        write_metric_table(f, || self.tracker.metric_readings())?;
+        let refused = self.tracker.refused_by_kind();
+        let total = self.tracker.refused();
+        if total > 0 {
+            writeln!(
+                f,
+                "({total} registrations of a new name refused, every slot taken: {} of operations or series, {} of counters, {} of gauges; each kind holds {OPS}; those calls were not recorded)",
+                refused.operations, refused.counters, refused.gauges
+            )?;
+        }
+        let left_out = self.tracker.left_out_families();
+        if left_out > 0 {
+            writeln!(
+                f,
+                "({left_out} counter or gauge families left out of the latest exposition: their names clash with another family's under its prefix)"
+            )?;
+        }
+        Ok(())
     }
 }
 

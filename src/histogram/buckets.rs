@@ -453,6 +453,26 @@ mod tests {
     }
 
     #[test]
+    fn durations_at_and_past_the_first_bucket_above_the_top_land_in_the_top_bucket() {
+        for len in [FINE_BUCKETS, COARSE_BUCKETS, 321, 85, 44, 4, 2] {
+            let l = Layout::of(len);
+            // The smallest duration whose bucket on the grid is `len`, one
+            // past the last: where the cut at the top begins.
+            let (mut lo, mut hi) = (l.lower(len - 1), u64::MAX);
+            assert!(l.grid.bucket(hi) >= len, "len {len}: the grid reaches past the top");
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if l.grid.bucket(mid) >= len { hi = mid } else { lo = mid + 1 }
+            }
+            assert_eq!(l.grid.bucket(lo), len, "len {len}: the first duration past the top");
+            for ns in [lo, lo + 1, lo.saturating_mul(2), u64::MAX] {
+                assert_eq!(l.index(ns), len - 1, "len {len}: {ns} ns");
+            }
+            assert_eq!(l.index(lo - 1), len - 1, "len {len}: the last duration of the top bucket's own range");
+        }
+    }
+
+    #[test]
     fn buckets_tile_the_range_with_no_gap_and_no_overlap() {
         for len in [FINE_BUCKETS, COARSE_BUCKETS, 321, 85, 44, 4, 2] {
             let l = Layout::of(len);

@@ -3,8 +3,8 @@
 //! restarts, and a user can plot it.
 
 use std::fmt;
-use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::string::{String, ToString};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -146,7 +146,7 @@ pub struct Snapshot {
 /// would otherwise be ignored and its figure read as missing.
 fn only_known_keys(object: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), String> {
     match object.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(std::format!("{what}: unknown field `{k}`")),
+        Some(k) => Err(std::format!("{what}: unknown field `{}`", Cut(k))),
         None => Ok(()),
     }
 }
@@ -156,14 +156,72 @@ fn only_known_keys(object: &Map<String, Value>, known: &[&str], what: &str) -> R
 /// message names it (`summary 2 ("parse")`).
 fn item<'v>(v: &'v Value, what: &str, i: usize, known: &[&str]) -> Result<(&'v Map<String, Value>, String), String> {
     let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
-    let which = std::format!("{what} {} ({name:?})", i + 1);
+    let which = std::format!("{what} {} ({:?})", i + 1, Cut(name));
     let object = v.as_object().ok_or_else(|| std::format!("{which} is not an object"))?;
     only_known_keys(object, known, &which)?;
     Ok((object, which))
 }
 
+/// The longest line [`read_json_lines`] reads: 16 MiB, some thousand times
+/// a snapshot of a full default tracker. A longer line is refused with its
+/// number before it is parsed, so a file that is not a history (or
+/// `/dev/zero`) costs at most this much memory;
+/// [`read_json_lines_limited`] takes another limit.
+pub const MAX_HISTORY_LINE: usize = 16 << 20;
+
+/// The most bytes of a name or key from the file that a message echoes.
+const ECHOED: usize = 64;
+
+/// The most bytes of a parser's message kept (serde_json's can quote the
+/// value it could not read).
+const MESSAGE: usize = 512;
+
+/// A string from the file as a message echoes it: the first [`ECHOED`]
+/// bytes (at a character boundary), then `…` and its length.
+struct Cut<'a>(&'a str);
+
+impl Cut<'_> {
+    /// The longest prefix of at most `max` bytes that ends on a character.
+    fn prefix(s: &str, max: usize) -> &str {
+        let mut end = s.len().min(max);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        &s[..end]
+    }
+}
+
+impl fmt::Display for Cut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() <= ECHOED {
+            return f.write_str(self.0);
+        }
+        write!(f, "{}… ({} bytes)", Self::prefix(self.0, ECHOED), self.0.len())
+    }
+}
+
+impl fmt::Debug for Cut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() <= ECHOED {
+            return write!(f, "{:?}", self.0);
+        }
+        write!(f, "{:?}… ({} bytes)", Self::prefix(self.0, ECHOED), self.0.len())
+    }
+}
+
+/// A message cut to [`MESSAGE`] bytes.
+fn capped(mut message: String) -> String {
+    if message.len() > MESSAGE {
+        let keep = Cut::prefix(&message, MESSAGE).len();
+        message.truncate(keep);
+        message.push_str("… (cut)");
+    }
+    message
+}
+
 /// Why a history could not be read in full.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum HistoryError {
     /// The file could not be opened or read.
     Io(io::Error),
@@ -179,6 +237,17 @@ pub enum HistoryError {
         /// The snapshots read before the bad line.
         read: Vec<Snapshot>,
     },
+    /// Line `line` (counted from 1) is longer than `limit` bytes: it was
+    /// refused before it was parsed. `read` holds every snapshot on the
+    /// lines before it.
+    LineTooLong {
+        /// The 1-based line number.
+        line: usize,
+        /// The limit it passed ([`MAX_HISTORY_LINE`] unless another was given).
+        limit: usize,
+        /// The snapshots read before the long line.
+        read: Vec<Snapshot>,
+    },
 }
 
 impl fmt::Display for HistoryError {
@@ -192,6 +261,11 @@ impl fmt::Display for HistoryError {
                     read.len()
                 )
             }
+            Self::LineTooLong { line, limit, read } => write!(
+                f,
+                "history line {line} is longer than {limit} bytes, the most a line may take, so it was not parsed; the {} lines before it are fine",
+                read.len()
+            ),
         }
     }
 }
@@ -200,7 +274,7 @@ impl core::error::Error for HistoryError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),
-            Self::Line { .. } => None,
+            Self::Line { .. } | Self::LineTooLong { .. } => None,
         }
     }
 }
@@ -415,20 +489,22 @@ impl Snapshot {
     pub fn from_json_line_bytes(bytes: &[u8]) -> Result<Vec<Self>, HistoryError> {
         let mut read = Vec::new();
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let bad = |message: String, read| HistoryError::Line { line: i + 1, message, read };
-            let line = match core::str::from_utf8(line) {
-                Ok(l) => l,
-                Err(e) => return Err(bad(std::format!("not UTF-8: {e}"), read)),
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            match Self::from_line(line) {
-                Ok(s) => read.push(s),
-                Err(message) => return Err(bad(message, read)),
+            match Self::from_line_bytes(line) {
+                Ok(Some(s)) => read.push(s),
+                Ok(None) => {}
+                Err(message) => return Err(HistoryError::Line { line: i + 1, message, read }),
             }
         }
         Ok(read)
+    }
+
+    /// One line's snapshot, `None` for a blank line, or why it is not one.
+    fn from_line_bytes(line: &[u8]) -> Result<Option<Self>, String> {
+        let line = core::str::from_utf8(line).map_err(|e| std::format!("not UTF-8: {e}"))?;
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        Self::from_line(line).map(Some).map_err(capped)
     }
 }
 
@@ -446,14 +522,50 @@ pub fn append_json_lines(path: impl AsRef<Path>, snapshot: &Snapshot) -> io::Res
     OpenOptions::new().create(true).append(true).open(path)?.write_all(line.as_bytes())
 }
 
-/// Reads every snapshot from a JSON-lines file.
+/// Reads every snapshot from a JSON-lines file, a line at a time (never
+/// the whole file at once), refusing a line longer than
+/// [`MAX_HISTORY_LINE`].
 ///
 /// # Errors
 ///
 /// [`HistoryError::Io`] if the file cannot be read; [`HistoryError::Line`]
 /// naming the first bad line (corrupt, not UTF-8, or truncated by a crash
-/// mid-write), with the snapshots before it. The file is decoded line by
-/// line, so a bad line never costs the lines before it.
+/// mid-write), or [`HistoryError::LineTooLong`], with the snapshots before
+/// it. A bad line never costs the lines before it. Names echoed in a
+/// message are cut to 64 bytes.
 pub fn read_json_lines(path: impl AsRef<Path>) -> Result<Vec<Snapshot>, HistoryError> {
-    Snapshot::from_json_line_bytes(&std::fs::read(path)?)
+    read_json_lines_limited(path, MAX_HISTORY_LINE)
+}
+
+/// [`read_json_lines`] with a line limit of your own, in bytes (the line's
+/// end not counted): the most memory one line may take before it is parsed.
+///
+/// # Errors
+///
+/// As [`read_json_lines`]'s, with `max_line` as the limit.
+pub fn read_json_lines_limited(path: impl AsRef<Path>, max_line: usize) -> Result<Vec<Snapshot>, HistoryError> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut read = Vec::new();
+    let mut buf = Vec::new();
+    let budget = u64::try_from(max_line).unwrap_or(u64::MAX).saturating_add(1);
+    for line in 1.. {
+        buf.clear();
+        // At most one byte past the limit is read: enough to tell a line
+        // that is too long, never more of it.
+        if (&mut reader).take(budget).read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.len() > max_line {
+            return Err(HistoryError::LineTooLong { line, limit: max_line, read });
+        }
+        match Snapshot::from_line_bytes(&buf) {
+            Ok(Some(s)) => read.push(s),
+            Ok(None) => {}
+            Err(message) => return Err(HistoryError::Line { line, message, read }),
+        }
+    }
+    Ok(read)
 }

@@ -9,10 +9,15 @@ use crate::sync::Ordering;
 /// A monotonic counter, resolved once by
 /// [`Tracker::counter`](crate::Tracker::counter): `Copy`, `Send` and `Sync`.
 ///
-/// `increment` is wait-free: one `fetch_add` on the cell of the calling
-/// thread's shard, a cache line no other shard's thread writes, so threads
-/// add in parallel as into per-thread counters. `get` sums the cells. The
-/// `metrics` crate's vocabulary: `increment`, `absolute`, `get`.
+/// `increment` adds to the cell of the calling thread's shard, a cache line
+/// no other shard's thread writes, so threads add in parallel as into
+/// per-thread counters: one compare-and-swap, retried only when another
+/// thread on the same shard added in between (lock-free). `get` sums the
+/// cells. The `metrics` crate's vocabulary: `increment`, `absolute`, `get`.
+///
+/// A counter **saturates** at `u64::MAX`, as records do (I5): each cell and
+/// the sum stop there, so a counter never reads below an earlier reading,
+/// whatever is added.
 ///
 /// ```
 /// use perftrack::Tracker;
@@ -41,15 +46,23 @@ impl<'t, const SHARDS: usize> Counter<'t, SHARDS> {
         Self { values }
     }
 
-    /// Adds `n`. Wraps at `u64::MAX` (after 2^64 additions of 1: never).
+    /// Adds `n`, saturating at `u64::MAX`: a counter never wraps to a
+    /// smaller value.
     #[inline]
     pub fn increment(&self, n: u64) {
         // Never a division by zero: `Tracker::new` rejects `SHARDS == 0`.
         let (shard, _) = shard_of(thread_hint(), SHARDS);
         if let Some(cell) = self.values.cells.get(shard) {
-            // Relaxed: a count; readers sum the cells and need no order
-            // with anything else.
-            cell.fetch_add(n, Ordering::Relaxed);
+            // A compare-and-swap rather than `fetch_add`, which would wrap
+            // past `u64::MAX` and read as a small count. Relaxed: a count;
+            // readers sum the cells and need no order with anything else.
+            let mut old = cell.load(Ordering::Relaxed);
+            loop {
+                match cell.compare_exchange_weak(old, old.saturating_add(n), Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return,
+                    Err(now) => old = now,
+                }
+            }
         }
     }
 
@@ -63,11 +76,12 @@ impl<'t, const SHARDS: usize> Counter<'t, SHARDS> {
     }
 
     /// The count: the sum of the shards' cells (or the `absolute` floor,
-    /// where that is larger). Never below an earlier `get` of the same
-    /// counter: every cell only grows.
+    /// where that is larger), saturating at `u64::MAX`. Never below an
+    /// earlier `get` of the same counter: every cell only grows, and so
+    /// does their saturating sum.
     #[must_use]
     pub fn get(&self) -> u64 {
-        let sum = self.values.cells.iter().fold(0u64, |a, c| a.wrapping_add(c.load(Ordering::Relaxed)));
+        let sum = self.values.cells.iter().fold(0u64, |a, c| a.saturating_add(c.load(Ordering::Relaxed)));
         sum.max(self.values.word.load(Ordering::Relaxed))
     }
 }

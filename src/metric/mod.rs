@@ -14,6 +14,7 @@
 //!   and `decrement` add with a compare-and-swap loop, so concurrent
 //!   additions are each applied once (lock-free).
 
+pub(crate) mod clash;
 pub(crate) mod counter;
 pub(crate) mod gauge;
 pub(crate) mod reading;
@@ -22,6 +23,7 @@ use crate::error::TrackerError;
 use crate::fork;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
+use crate::metric::clash::{Clash, DEFAULT_PREFIX, Pieces, Shape, meet, own_met_by};
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::name::{NameBuf, NameCell};
@@ -99,7 +101,11 @@ pub(crate) struct Registered<'a, const SHARDS: usize> {
 impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { entries: array_of![Entry::new(); N], hints: KeyHints::new(), values: array_of![Values::new(); N] }
+            Self {
+                entries: array_of![Entry::new(); N],
+                hints: KeyHints::new(),
+                values: array_of![Values::new(); N],
+            }
         }
     }
 
@@ -108,7 +114,10 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     /// # Errors
     ///
     /// [`TrackerError::KindMismatch`] when the name and labels are another
-    /// kind's; [`TrackerError::Full`] when every entry holds another.
+    /// kind's; [`TrackerError::NameClash`] when a new family's name would
+    /// meet perftrack's own (at the default prefix) or another registered
+    /// family's in an exposition; [`TrackerError::Full`] when every entry
+    /// holds another.
     pub(crate) fn resolve(&self, kind: Kind, name: &NameBuf, labels: &Labels) -> Result<&Values<SHARDS>, TrackerError> {
         let of_kind = |entry: &Entry, values| {
             if entry.kind.load(Ordering::Relaxed) == kind as u8 { Ok(values) } else { Err(TrackerError::KindMismatch) }
@@ -132,6 +141,12 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
                     READY if entry.matches(name, labels) => return of_kind(entry, values),
                     READY => break,
                     FREE => {
+                        // New: its family must not meet another's. Two
+                        // registrars of clashing names racing here can both
+                        // pass; the writers check again (`exported`).
+                        if let Some(clash) = self.clash(kind, name) {
+                            return Err(TrackerError::NameClash(clash));
+                        }
                         // A registrar of the same key waits while this entry
                         // is claimed: no fork may fall between the claim and
                         // the publish (`fork.rs`).
@@ -155,6 +170,23 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
         Err(TrackerError::Full)
     }
 
+    /// What a new series of `kind` `name` would clash with: perftrack's own
+    /// families at the default prefix, or another registered family.
+    fn clash(&self, kind: Kind, name: &NameBuf) -> Option<Clash> {
+        if let Some(own) = own_met_by(DEFAULT_PREFIX, name.as_str(), kind) {
+            return Some(Clash::Perftrack(own.0));
+        }
+        let mine = Pieces::plain(name.as_str());
+        self.registered().enumerate().find_map(|(index, m)| {
+            let other = (m.kind != kind || m.name != *name)
+                && meet(mine, Shape::of(kind), Pieces::plain(m.name.as_str()), Shape::of(m.kind));
+            other.then_some(match m.kind {
+                Kind::Counter => Clash::Counter { index },
+                Kind::Gauge => Clash::Gauge { index },
+            })
+        })
+    }
+
     /// Every registered counter and gauge, in registration order.
     pub(crate) fn registered(&self) -> impl Iterator<Item = Registered<'_, SHARDS>> {
         self.entries.iter().zip(&self.values).take_while(|(e, _)| e.is_ready()).map(|(e, values)| Registered {
@@ -174,6 +206,33 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
         self.registered()
             .enumerate()
             .filter(move |(i, first)| !self.registered().take(*i).any(|m| m.same_family(first)))
+    }
+
+    /// The families an exposition under `prefix` writes: those of
+    /// [`families`](Self::families) that [`fits`](Self::fits).
+    pub(crate) fn exported<'s>(
+        &'s self,
+        prefix: &'s str,
+    ) -> impl Iterator<Item = (usize, Registered<'s, SHARDS>)> + 's {
+        self.families().filter(move |(_, f)| self.fits(prefix, f))
+    }
+
+    /// How many families an exposition under `prefix` leaves out.
+    pub(crate) fn left_out(&self, prefix: &str) -> usize {
+        self.families().filter(|(_, f)| !self.fits(prefix, f)).count()
+    }
+
+    /// Whether the family of `first` can be written under `prefix`: its
+    /// names meet neither perftrack's own families' nor those of a family
+    /// registered before it (`clash.rs`).
+    fn fits(&self, prefix: &str, first: &Registered<'_, SHARDS>) -> bool {
+        let (mine, shape) = (Pieces::plain(first.name.as_str()), Shape::of(first.kind));
+        own_met_by(prefix, first.name.as_str(), first.kind).is_none()
+            && !self
+                .families()
+                .map(|(_, earlier)| earlier)
+                .take_while(|earlier| !earlier.same_family(first))
+                .any(|e| meet(mine, shape, Pieces::plain(e.name.as_str()), Shape::of(e.kind)))
     }
 
     /// The series of the family whose first series is entry `first`.

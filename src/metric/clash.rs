@@ -1,0 +1,185 @@
+//! Names that would put two families under one name in an exposition.
+//!
+//! A family takes its own name and the names of its samples: a counter `x`
+//! takes `x`, `x_total` and `x_created`; a gauge only `x`; a histogram
+//! `x`, `x_bucket`, `x_count`, `x_sum` and `x_created`; a summary `x`,
+//! `x_count`, `x_sum` and `x_created` (OpenMetrics 1.0, and what Prometheus's
+//! text parser and promtool read as one family). Two families whose names
+//! meet make the exposition invalid ("second TYPE line"), so a counter or
+//! gauge whose name would meet another family's is refused when it is
+//! registered ([`Tracker::counter`](crate::Tracker::counter)), and the
+//! writers leave out any that still does under the prefix an export chose.
+//!
+//! Nothing here allocates: a name is a few pieces compared byte by byte.
+
+use core::fmt;
+
+use crate::metric::Kind;
+
+/// What a family is, for the names its samples take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+}
+
+impl Shape {
+    /// The suffixes its samples add to the family's name, beside the name
+    /// itself.
+    const fn suffixes(self) -> &'static [&'static str] {
+        match self {
+            Self::Counter => &["_total", "_created"],
+            Self::Gauge => &[],
+            Self::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            Self::Summary => &["_count", "_sum", "_created"],
+        }
+    }
+
+    /// The shape of a counter's or gauge's family.
+    pub(crate) const fn of(kind: Kind) -> Self {
+        match kind {
+            Kind::Counter => Self::Counter,
+            Kind::Gauge => Self::Gauge,
+        }
+    }
+}
+
+/// One of perftrack's own families: its name at the default prefix, its
+/// stem and unit (the name is `{prefix}_{stem}[_{unit}]`), and its shape.
+/// The writers' `# TYPE` lines are checked against this list in the tests.
+pub(crate) type Own = (&'static str, &'static str, &'static str, Shape);
+
+/// Every family perftrack writes for its operations.
+pub(crate) const OWN_FAMILIES: [Own; 6] = [
+    ("perftrack_operation_duration_seconds", "operation_duration", "seconds", Shape::Histogram),
+    ("perftrack_operation_duration_min_seconds", "operation_duration_min", "seconds", Shape::Gauge),
+    ("perftrack_operation_duration_max_seconds", "operation_duration_max", "seconds", Shape::Gauge),
+    ("perftrack_operation_memory_bytes", "operation_memory", "bytes", Shape::Summary),
+    ("perftrack_operation_allocations", "operation_allocations", "", Shape::Summary),
+    ("perftrack_operation_cancelled", "operation_cancelled", "", Shape::Summary),
+];
+
+/// The default prefix, which registration checks against.
+pub(crate) const DEFAULT_PREFIX: &str = "perftrack";
+
+/// A family's name in pieces, joined without separators.
+#[derive(Clone, Copy)]
+pub(crate) struct Pieces<'a>([&'a str; 5]);
+
+impl<'a> Pieces<'a> {
+    /// A counter's or gauge's name, as it is.
+    pub(crate) const fn plain(name: &'a str) -> Self {
+        Self([name, "", "", "", ""])
+    }
+
+    /// An own family's name under `prefix`.
+    pub(crate) fn own(prefix: &'a str, (_, stem, unit, _): &Own) -> Self {
+        let sep = if unit.is_empty() { "" } else { "_" };
+        Self([prefix, "_", stem, sep, unit])
+    }
+
+    fn bytes(self) -> impl Iterator<Item = u8> + 'a {
+        self.0.into_iter().flat_map(str::bytes)
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(|p| p.len()).sum()
+    }
+}
+
+/// Whether families `a` and `b` take a name in common.
+pub(crate) fn meet(a: Pieces<'_>, a_shape: Shape, b: Pieces<'_>, b_shape: Shape) -> bool {
+    let (a_len, b_len) = (a.len(), b.len());
+    [""].iter().chain(a_shape.suffixes()).any(|sa| {
+        [""].iter().chain(b_shape.suffixes()).any(|sb| {
+            a_len + sa.len() == b_len + sb.len() && a.bytes().chain(sa.bytes()).eq(b.bytes().chain(sb.bytes()))
+        })
+    })
+}
+
+/// The own family, under `prefix`, that a counter's or gauge's family
+/// `name` would meet, if any.
+pub(crate) fn own_met_by(prefix: &str, name: &str, kind: Kind) -> Option<&'static Own> {
+    OWN_FAMILIES.iter().find(|own| meet(Pieces::plain(name), Shape::of(kind), Pieces::own(prefix, own), own.3))
+}
+
+/// What a counter's or gauge's name clashes with
+/// ([`TrackerError::NameClash`](crate::TrackerError::NameClash)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Clash {
+    /// perftrack's own family of this name (at the default prefix,
+    /// `perftrack`), or one of its samples.
+    Perftrack(&'static str),
+    /// The counter registered `index`-th in this tracker (from 0, its place
+    /// in [`metric_readings`](crate::Tracker::metric_readings)), or one of
+    /// its samples (`_total`, `_created`).
+    Counter {
+        /// Its place in registration order.
+        index: usize,
+    },
+    /// The gauge registered `index`-th in this tracker (from 0, its place
+    /// in [`metric_readings`](crate::Tracker::metric_readings)).
+    Gauge {
+        /// Its place in registration order.
+        index: usize,
+    },
+}
+
+impl fmt::Display for Clash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Perftrack(name) => write!(f, "perftrack's own family `{name}`"),
+            Self::Counter { index } => write!(f, "the counter registered at position {index}"),
+            Self::Gauge { index } => write!(f, "the gauge registered at position {index}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_PREFIX, OWN_FAMILIES, Pieces, Shape, meet, own_met_by};
+    use crate::metric::Kind;
+
+    extern crate std;
+
+    fn joined(p: Pieces<'_>) -> std::string::String {
+        std::string::String::from_utf8(p.bytes().collect()).unwrap()
+    }
+
+    #[test]
+    fn each_own_familys_default_name_is_its_prefix_stem_and_unit() {
+        for own in &OWN_FAMILIES {
+            assert_eq!(joined(Pieces::own(DEFAULT_PREFIX, own)), own.0);
+        }
+    }
+
+    #[test]
+    fn a_family_meets_another_through_its_name_or_its_samples() {
+        let (c, g, h, s) = (Shape::Counter, Shape::Gauge, Shape::Histogram, Shape::Summary);
+        let p = Pieces::plain;
+        assert!(meet(p("x"), c, p("x_total"), g), "counter x's sample x_total");
+        assert!(meet(p("x"), g, p("x"), c), "one name, two kinds");
+        assert!(meet(p("lat_seconds_count"), g, p("lat_seconds"), h), "a histogram's sample");
+        assert!(meet(p("m_sum"), c, p("m"), s), "a summary's sample");
+        assert!(meet(p("a_created"), g, p("a"), c));
+        assert!(!meet(p("x"), c, p("xy"), g));
+        assert!(meet(p("x_total"), g, p("x_total"), g), "a family meets itself");
+        assert!(!meet(p("requests"), c, p("requests_in_flight"), g));
+    }
+
+    #[test]
+    fn the_default_names_are_checked_and_another_prefix_moves_them() {
+        assert_eq!(
+            own_met_by(DEFAULT_PREFIX, "perftrack_operation_memory_bytes", Kind::Gauge).map(|o| o.0),
+            Some("perftrack_operation_memory_bytes")
+        );
+        assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration_seconds", Kind::Counter).is_some());
+        assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration_seconds_count", Kind::Gauge).is_some());
+        assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration", Kind::Gauge).is_none());
+        assert!(own_met_by("app", "perftrack_operation_memory_bytes", Kind::Gauge).is_none());
+        assert!(own_met_by("app", "app_operation_cancelled_sum", Kind::Gauge).is_some());
+    }
+}
