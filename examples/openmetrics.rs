@@ -31,6 +31,20 @@ fn main() -> Result<(), perftrack::TrackerError> {
     }
     t.gauge("queue_depth")?.set(3.5);
     t.gauge_with_labels("temperature", &[("zone", "größe")])?.set(-1.25);
+    // Names that would put a second family under one name (promtool: "second
+    // TYPE line") are refused, so the exposition below stays valid.
+    let clashing = [
+        t.gauge("perftrack_operation_memory_bytes").err(),
+        t.gauge("http_requests_total").err(),
+        t.gauge("perftrack_operation_duration_seconds_count").err(),
+        t.counter("perftrack_operation_duration_seconds").err(),
+    ];
+    for refused in clashing {
+        match refused {
+            Some(e @ perftrack::TrackerError::NameClash(_)) => eprintln!("refused: {e}"),
+            _ => panic!("a clashing name was not refused: {refused:?}"),
+        }
+    }
     let mut out = String::new();
     t.write_openmetrics(&mut out).map_err(|_| perftrack::TrackerError::Full)?;
     print!("{out}");

@@ -71,6 +71,7 @@ pub(crate) fn leave(section: Section) {
 
 /// How many sections the calling thread is inside (0 where the barrier is
 /// off): for the tests of a signal handler that forks inside one.
+#[cfg(feature = "std")]
 #[doc(hidden)]
 #[must_use]
 pub fn section_depth() -> u32 {
@@ -89,6 +90,7 @@ mod imp {
     #[inline]
     pub(super) fn leave(_: Section) {}
 
+    #[cfg(feature = "std")]
     pub(super) fn depth() -> u32 {
         0
     }

@@ -54,10 +54,15 @@ fn a_gauge_is_exact_under_concurrent_increments_and_decrements() {
     let t = Tracker::<4, 8>::boxed();
     let g = t.gauge("in_flight").unwrap();
     g.set(100.0);
+    // The threads start together, so their additions overlap on the one
+    // word (a lost update needs two at once).
+    let start = std::sync::Barrier::new(4);
     std::thread::scope(|s| {
         for i in 0..4 {
+            let start = &start;
             s.spawn(move || {
-                for _ in 0..50_000 {
+                start.wait();
+                for _ in 0..250_000 {
                     if i % 2 == 0 { g.increment(1.0) } else { g.decrement(1.0) }
                 }
             });

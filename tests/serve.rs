@@ -83,16 +83,13 @@ fn report_is_the_text_report_and_other_paths_and_methods_are_refused() {
 fn a_slow_client_never_stalls_another_scrape() {
     let server = perftrack::serve(tracker(), "127.0.0.1:0").unwrap();
     let addr = server.local_addr();
-    // Half a request, then nothing: tiny_http's reader for this connection
-    // waits, and no worker is held.
+    // Half a request, then nothing: its connection's task waits for the
+    // rest (until the header-read timeout), and holds nothing else.
     let mut slow = TcpStream::connect(addr).unwrap();
     slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").unwrap();
     // Whole requests whose answers are never read, on connections kept
-    // open: each holds a worker only while its answer goes into the socket
-    // buffer. (Two: tiny_http 0.12 serves connections on a pool that starts
-    // at four threads and, when four connections sit idle at once, can queue
-    // a fifth until one closes; docs/DESIGN.md says so.)
-    let unread: Vec<TcpStream> = (0..2)
+    // open: each is a task of its own.
+    let unread: Vec<TcpStream> = (0..8)
         .map(|_| {
             let mut c = TcpStream::connect(addr).unwrap();
             c.write_all(b"GET /report HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
@@ -116,8 +113,8 @@ fn dropping_the_server_stops_it() {
     let t0 = Instant::now();
     drop(server);
     assert!(t0.elapsed() < Duration::from_secs(2), "stopping took {:?}", t0.elapsed());
-    // The port is free again: a new listener can bind it (tiny_http's accept
-    // thread closes the socket as it wakes, just after the drop).
+    // The port is free again: a new listener can bind it (the runtime's
+    // thread drops the listener as it ends, within the drop).
     let freed = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(20));
         std::net::TcpListener::bind(addr).is_ok()

@@ -395,7 +395,7 @@ fn counter_increments_racing_a_reader_never_run_backwards_and_end_exact() {
 /// is a value some order of the additions passes through.
 #[test]
 fn gauge_additions_racing_each_other_each_land_once() {
-    explore("c5b: gauge additions racing", 20, || {
+    explore("c5b: gauge additions racing", 100, || {
         let t = leak::<1, 1, 1>();
         let g = t.gauge("depth").unwrap();
         let writers: Vec<_> = [1.0, 2.0].into_iter().map(|delta| spawn_writer(move || g.increment(delta))).collect();
