@@ -131,6 +131,32 @@ fn an_async_fn_records_once_per_completed_call_and_stays_send() {
     assert_eq!(count("fetch"), before + 2);
 }
 
+/// The async functions with and without CPU time record here.
+static CPU: HeapTracker<2, 8, 2> = HeapTracker::new();
+
+#[measure(tracker = &CPU, name = "with cpu", cpu_time)]
+async fn with_cpu_time() -> u32 {
+    Yield(2).await;
+    3
+}
+
+#[measure(tracker = &CPU, name = "without cpu")]
+async fn without_cpu_time() -> u32 {
+    Yield(2).await;
+    3
+}
+
+#[test]
+fn an_async_fn_reads_the_cpu_clock_only_with_cpu_time() {
+    assert_eq!(block_on(with_cpu_time()), 3);
+    assert_eq!(block_on(without_cpu_time()), 3);
+    let with = CPU.summary("with cpu").unwrap();
+    let without = CPU.summary("without cpu").unwrap();
+    assert_eq!((with.count, with.cpu_samples), (1, 1));
+    assert_eq!((without.count, without.cpu_samples), (1, 0));
+    assert!(with.total_cpu_time <= with.total_duration);
+}
+
 /// A future that is pending `n` times before it is ready.
 struct Yield(u32);
 

@@ -327,10 +327,10 @@ impl Future for Steps {
 }
 
 #[test]
-fn timed_future_records_wall_from_first_poll_and_cpu_time_inside_poll() {
+fn timed_future_with_cpu_time_records_wall_from_first_poll_and_cpu_time_inside_poll() {
     let t: Tracker<2, 8> = Tracker::new();
     let steps = Steps { left: 2, work: Duration::from_millis(20), spin: Duration::from_millis(5) };
-    let fut = t.instrument("fetch", steps).unwrap();
+    let fut = t.instrument("fetch", steps).unwrap().with_cpu_time();
     let started = Instant::now();
     assert_eq!(block_on(fut, Duration::from_millis(20)), 7);
     let around = started.elapsed();
@@ -346,6 +346,19 @@ fn timed_future_records_wall_from_first_poll_and_cpu_time_inside_poll() {
     // The blocking 60 ms inside `poll` is not CPU time; the spinning is.
     assert!(cpu < Duration::from_millis(40), "a blocking sleep counted as CPU: {cpu:?}");
     assert!(cpu >= Duration::from_millis(3), "3 polls spin 5 ms each: {cpu:?}");
+}
+
+#[test]
+fn a_timed_future_reads_no_cpu_clock_unless_asked_and_the_report_says_so() {
+    let t: Tracker<2, 8> = Tracker::new();
+    let steps = Steps { left: 2, work: Duration::from_millis(2), spin: Duration::from_millis(1) };
+    let fut = t.instrument("fetch", steps).unwrap();
+    assert_eq!(block_on(fut, Duration::from_millis(2)), 7);
+    let s = t.summary("fetch").unwrap();
+    assert_eq!((s.count, s.cpu_samples, s.total_cpu_time), (1, 0, Duration::ZERO));
+    assert!(covers(s.total_duration, Duration::from_millis(3 * 3 + 2 * 2)), "wall {:?}", s.total_duration);
+    let report = t.report().to_string();
+    assert!(report.contains("(No CPU column: CPU time is off by default;"), "{report}");
 }
 
 #[test]

@@ -18,7 +18,10 @@
 //! PERFTRACK_ONLY=2 PERFTRACK_CALLS=100000 <the bench binary>   # one row's calls alone (scripts/instructions.sh)
 //! ```
 
+use core::future::Future;
 use core::hint::black_box;
+use core::pin::{Pin, pin};
+use core::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use perftrack::{Clock, FastClock, HeapTracker, Timer, estimate_memory_usage, measure};
@@ -44,6 +47,66 @@ fn bare(x: u64) -> u64 {
 #[inline(never)]
 fn measured(x: u64) -> u64 {
     black_box(x)
+}
+
+/// A no-op `async fn`, bare and under `#[measure]`: polled once to ready.
+#[inline(never)]
+async fn bare_async(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[measure(tracker = &TRACKER)]
+#[inline(never)]
+async fn measured_async(x: u64) -> u64 {
+    black_box(x)
+}
+
+/// The same, reading the thread CPU clock around each poll (the default
+/// before CPU time became opt-in).
+#[measure(tracker = &TRACKER, cpu_time)]
+#[inline(never)]
+async fn measured_async_cpu(x: u64) -> u64 {
+    black_box(x)
+}
+
+/// Pending `n` times (waking itself), then ready: an `.await` that suspends.
+struct Pending(u8);
+
+impl Future for Pending {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The same no-op after four `Pending` polls: five polls a call.
+#[inline(never)]
+async fn bare_pending(x: u64) -> u64 {
+    Pending(4).await;
+    black_box(x)
+}
+
+#[measure(tracker = &TRACKER)]
+#[inline(never)]
+async fn measured_pending(x: u64) -> u64 {
+    Pending(4).await;
+    black_box(x)
+}
+
+/// Polls `fut` to ready on this thread with a waker that does nothing.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
 }
 
 #[cfg(feature = "hotpath")]
@@ -125,6 +188,16 @@ fn main() {
         ),
     ];
     assert!(variants[TIMER].0.starts_with("Timer") && variants[TIMER + 1].0.starts_with("two Instant"));
+    // The async rows, bare and measured in pairs: what `#[measure]` adds to
+    // an `async fn` against what it adds to the sync fn (rows 0 and 2).
+    const ASYNC: usize = TIMER + 2;
+    variants.push(("async fn, polled once (no instrument)", Box::new(|x| block_on(bare_async(x)))));
+    variants.push(("#[perftrack::measure] async fn, polled once", Box::new(|x| block_on(measured_async(x)))));
+    variants.push(("async fn, 4 Pending then Ready (no instrument)", Box::new(|x| block_on(bare_pending(x)))));
+    variants
+        .push(("#[perftrack::measure] async fn, 4 Pending then Ready", Box::new(|x| block_on(measured_pending(x)))));
+    variants
+        .push(("#[perftrack::measure(cpu_time)] async fn, polled once", Box::new(|x| block_on(measured_async_cpu(x)))));
     #[cfg(feature = "hotpath")]
     variants.push(("#[hotpath::measure] (hotpath 0.30)", Box::new(hotpath_measured)));
 
@@ -153,6 +226,9 @@ fn main() {
     // The `Timer` against the floor it replaces: two `Instant::now` and a
     // record by name.
     let mut timer_against_instant: Vec<f64> = Vec::new();
+    // What the attribute adds to the async fn, polled once and with four
+    // Pending polls, over what it adds to the sync fn, per round.
+    let (mut async_added, mut pending_added, mut cpu_added) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let round: Vec<f64> = variants.iter_mut().map(|(_, f)| per_call(calls, f)).collect();
         for (i, t) in round.iter().enumerate() {
@@ -162,6 +238,10 @@ fn main() {
         against_last.push(round[2] / round[round.len() - 1]);
         against_bare.push(round[2] / round[0]);
         timer_against_instant.push(round[TIMER] / round[TIMER + 1]);
+        let sync_added = round[2] - round[0];
+        async_added.push((round[ASYNC + 1] - round[ASYNC]) / sync_added);
+        pending_added.push((round[ASYNC + 3] - round[ASYNC + 2]) / sync_added);
+        cpu_added.push((round[ASYNC + 4] - round[ASYNC]) / sync_added);
     }
 
     let cpu = common::cpu_model();
@@ -176,6 +256,25 @@ fn main() {
         "\nTimer::new -> record / (two Instant::now + Tracker::record), median of per-round ratios: {:.2}",
         median(&mut timer_against_instant)
     );
+    if !cfg!(feature = "off") {
+        println!(
+            "\nwhat #[measure] adds to a no-op async fn / what it adds to the no-op sync fn, median of per-round ratios: polled once {:.2}, 4 Pending then Ready {:.2}; with cpu_time, polled once {:.2}",
+            median(&mut async_added),
+            median(&mut pending_added),
+            median(&mut cpu_added)
+        );
+        // What perftrack reports for the two no-ops: its own cost, seen
+        // from inside.
+        let p50 = |name: &str| TRACKER.summary(name).and_then(|s| s.distribution.quantile(0.5));
+        if let (Some(sync), Some(once)) = (p50("measured"), p50("measured_async")) {
+            println!(
+                "reported p50: no-op sync fn {:?}, no-op async fn {:?} ({:.2}x)",
+                sync,
+                once,
+                once.as_nanos() as f64 / sync.as_nanos().max(1) as f64
+            );
+        }
+    }
     if cfg!(feature = "off") {
         println!(
             "\n#[perftrack::measure] under feature off / the bare fn, median of per-round ratios: {:.3}",

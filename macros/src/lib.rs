@@ -49,7 +49,10 @@ use syn::{
 /// * **Sync functions** (free, methods, generic, returning `impl Trait`): a
 ///   scope guard around the body. Calls nest in the call tree.
 /// * **`async fn`**: the body runs as a `Timed` future, recorded from its
-///   first poll to completion, with the CPU time of its polls. The future is
+///   first poll to completion, with its busy time (the time its polls took).
+///   `#[measure(cpu_time)]` also reads the thread CPU clock around each poll
+///   for the call's CPU time: off by default, since that clock is a system
+///   call on many machines, twice a poll (an error on a sync fn). The future is
 ///   `Send` whenever the body is; a future never polled is not a call, and
 ///   one dropped mid-flight is recorded and counted as cancelled. It nests
 ///   in the call tree under the measured call that first polls it, and the
@@ -74,7 +77,8 @@ pub fn measure(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `measure` on every function of an `impl` block or an inline module
 /// (nested inline modules and `impl` blocks included), but those marked
 /// `#[perftrack::skip]` (or `#[skip]`), `const fn`s, and functions with a
-/// `measure` of their own. Takes `tracker = …`.
+/// `measure` of their own. Takes `tracker = …`, and `cpu_time` (for the
+/// async functions among them).
 ///
 /// ```
 /// struct Store(Vec<(String, u32)>);
@@ -186,23 +190,36 @@ fn function(item: TokenStream, attribute: &str) -> syn::Result<ItemFn> {
 /// The error for an option the attribute does not take, naming those it does.
 fn unknown_option(path: &syn::Path, name_allowed: bool) -> syn::Error {
     let key = path.get_ident().map(ToString::to_string).unwrap_or_else(|| quote!(#path).to_string());
-    let takes = if name_allowed { "`name = \"…\"` and `tracker = EXPR`" } else { "`tracker = EXPR`" };
+    let takes = if name_allowed {
+        "`name = \"…\"`, `tracker = EXPR` and `cpu_time`"
+    } else {
+        "`tracker = EXPR` and `cpu_time`"
+    };
     syn::Error::new(path.span(), format!("unknown option `{key}`: this takes {takes}"))
 }
 
-/// `name = "…"` and `tracker = EXPR`.
+/// `name = "…"`, `tracker = EXPR` and `cpu_time`.
 struct Options {
     name: Option<syn::LitStr>,
     tracker: Option<Expr>,
+    /// An async fn's polls also read the thread CPU clock (where the
+    /// option was written).
+    cpu_time: Option<proc_macro2::Span>,
+    /// The options of one function's `measure`, not a `measure_all`'s.
+    single: bool,
 }
 
 impl Options {
     fn parse(attr: TokenStream2, name_allowed: bool) -> syn::Result<Self> {
         let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
-        let mut options = Self { name: None, tracker: None };
+        let mut options = Self { name: None, tracker: None, cpu_time: None, single: name_allowed };
         for meta in metas {
             let pair = match meta {
                 Meta::NameValue(pair) => pair,
+                Meta::Path(path) if path.is_ident("cpu_time") => {
+                    options.cpu_time = Some(path.span());
+                    continue;
+                }
                 Meta::Path(path) if path.is_ident("tracker") => {
                     return Err(syn::Error::new(path.span(), "`tracker` takes a value: tracker = &MY_TRACKER"));
                 }
@@ -347,14 +364,24 @@ fn instrument(function: &mut ItemFn, options: &Options, in_impl: bool) -> syn::R
             }
             ReturnType::Type(..) => quote_spanned!(span=> async move #block),
         };
+        let wrap = if options.cpu_time.is_some() {
+            quote!(::perftrack::__private::MaybeTimed::with_cpu_time)
+        } else {
+            quote!(::perftrack::__private::MaybeTimed::new)
+        };
         let body: Block = parse_quote! {{
             let __perftrack_op = {
                 #site
                 __PERFTRACK_SITE.operation(#tracker, || #name)
             };
-            ::perftrack::__private::MaybeTimed::new(__perftrack_op, #inner).await
+            #wrap(__perftrack_op, #inner).await
         }};
         *function.block = body;
+    } else if let (Some(span), true) = (options.cpu_time, options.single) {
+        return Err(syn::Error::new(
+            span,
+            "`cpu_time` reads the thread CPU clock around an async fn's polls; a sync fn's call is one span of one thread, timed by its wall time",
+        ));
     } else {
         // The guard goes first in the body as written: no block around it,
         // so no lint sees braces it did not write.

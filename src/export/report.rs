@@ -25,8 +25,9 @@ use crate::tracker::Tracker;
 /// memory in B, KiB, MiB or GiB. Integer arithmetic only, so it costs no
 /// floating point on an MCU.
 ///
-/// With `std`, a last line names the run: the wall time since this process
-/// first recorded, and how many threads have recorded.
+/// With `std`, a note under the table says that CPU time is off by default
+/// when no record carried one, and a last line names the run: the wall time
+/// since this process first recorded, and how many threads have recorded.
 ///
 /// The call tree follows when any scope was nested in another (or a record
 /// could not be given a path); a flat run has no tree, since it would repeat
@@ -157,9 +158,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             writeln!(f, "(no operations recorded)")?;
             return self.write_metrics(f);
         }
-        write_table(f, || self.summaries())?;
-        let within = const { Layout::of(BUCKETS) }.relative_error_text();
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
+        let shown = write_table(f, || self.summaries())?;
+        write_notes::<BUCKETS>(f, shown)?;
         let run = run::so_far();
         if let Some((wall, threads)) = run {
             let s = if threads == 1 { "" } else { "s" };
@@ -228,7 +228,7 @@ fn write_header<'c>(
 pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummary<BUCKETS>>>(
     f: &mut fmt::Formatter<'_>,
     rows: impl Fn() -> I,
-) -> fmt::Result {
+) -> Result<Columns, fmt::Error> {
     // Widths first, then the rows: summaries are taken one at a time (each
     // carries a histogram), so the column choice reads them once more.
     let name_w = rows().map(|r| series_width(&r.name, &r.labels)).max().unwrap_or(0).max("Operation".len());
@@ -263,6 +263,33 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
     if show_cancelled {
         writeln!(f, "(Cancelled: calls dropped before they completed, in Count and timed up to the drop)")?;
     }
+    Ok(Columns { cpu: show_cpu })
+}
+
+/// The optional columns a table showed.
+#[derive(Clone, Copy)]
+pub(crate) struct Columns {
+    /// The CPU column.
+    cpu: bool,
+}
+
+/// The notes under a table of `BUCKETS`-bucket histograms: the footer on
+/// what the figures are, and with `std`, where the table had no CPU column,
+/// how to have one.
+pub(crate) fn write_notes<const BUCKETS: usize>(f: &mut fmt::Formatter<'_>, shown: Columns) -> fmt::Result {
+    let within = const { Layout::of(BUCKETS) }.relative_error_text();
+    writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
+    // Where CPU time can be read at all, say how to have it: it is off by
+    // default, since the thread CPU clock is a system call on many machines.
+    #[cfg(feature = "std")]
+    if !shown.cpu {
+        writeln!(
+            f,
+            "(No CPU column: CPU time is off by default; Timer::with_cpu, #[measure(cpu_time)] and Timed::with_cpu_time read it)"
+        )?;
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = shown;
     Ok(())
 }
 

@@ -20,11 +20,18 @@ use super::os;
 pin_project_lite::pin_project! {
     /// A future that records, when its inner future completes:
     /// * the **wall time** from its first poll to ready, as the duration;
-    /// * the **CPU time** its `poll` calls used: the polling thread's CPU
-    ///   clock (`CLOCK_THREAD_CPUTIME_ID`) read around each poll and summed,
-    ///   on whatever thread polls it. A blocking sleep inside `poll` is wall
-    ///   time, not CPU time. Where the OS has no thread CPU clock the record
-    ///   carries no CPU time;
+    /// * its **busy time**, the time its `poll` calls took by the same fast
+    ///   clock, kept on its call path (a flamegraph weighted by
+    ///   [`Weight::Busy`](crate::Weight::Busy));
+    /// * only when asked with [`with_cpu_time`](Timed::with_cpu_time) (or
+    ///   `#[perftrack::measure(cpu_time)]`), the **CPU time** its `poll`
+    ///   calls used: the polling thread's CPU clock
+    ///   (`CLOCK_THREAD_CPUTIME_ID`) read around each poll and summed, on
+    ///   whatever thread polls it. Off by default: that clock is a system
+    ///   call on many machines (a microsecond or more on a VM), read twice a
+    ///   poll, which would be most of what a short handler reports. A
+    ///   blocking sleep inside `poll` is wall and busy time, not CPU time.
+    ///   Where the OS has no thread CPU clock the record carries none;
     /// * with a [`CountingAlloc`](crate::CountingAlloc) installed, the
     ///   **bytes allocated** inside its `poll` calls as the memory, and the
     ///   number of allocations, on whatever thread polls it.
@@ -66,8 +73,11 @@ pin_project_lite::pin_project! {
     /// let mut fut = pin!(op.instrument(async { 42 }));
     /// let mut cx = Context::from_waker(Waker::noop());
     /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(42));
-    /// let s = op.summary();
-    /// assert_eq!((s.count, s.cpu_samples), (1, 1));
+    /// // Wall time, and no CPU time unless asked for:
+    /// assert_eq!((op.summary().count, op.summary().cpu_samples), (1, 0));
+    /// let mut fut = pin!(op.instrument(async { 7 }).with_cpu_time());
+    /// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(7));
+    /// assert_eq!((op.summary().count, op.summary().cpu_samples), (2, 1));
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```
     #[must_use = "futures do nothing unless polled"]
@@ -102,8 +112,11 @@ pin_project_lite::pin_project! {
 pub(crate) struct Call {
     /// A `FastClock` reading at the first poll; taken when the call ends.
     first_poll: Option<u64>,
-    /// `None` once the thread CPU clock failed: no CPU time is recorded then.
+    /// The CPU time of its polls so far; `None` when it is not read (the
+    /// default) or the thread CPU clock failed: no CPU time is recorded then.
     cpu: Option<Duration>,
+    /// Whether its polls read the thread CPU clock ([`Timed::with_cpu_time`]).
+    read_cpu: bool,
     /// Bytes and allocations counted inside `poll` calls (a `CountingAlloc`).
     alloc: (u64, u64),
     /// Its task number in the per-thread stacks (0 until the first poll).
@@ -121,7 +134,8 @@ pub(crate) struct Call {
 impl Call {
     const NEW: Self = Self {
         first_poll: None,
-        cpu: Some(Duration::ZERO),
+        cpu: None,
+        read_cpu: false,
         alloc: (0, 0),
         task: 0,
         place: AsyncPlace::NONE,
@@ -130,16 +144,19 @@ impl Call {
         frame: Place::DETACHED,
     };
 
-    /// Records the call, ended now: flat, and on its path (its idle time
-    /// beside), or untracked when its parent's scope is gone.
+    /// Records the call, ended at the `FastClock` reading `now`: flat, and
+    /// on its path (its idle time beside), or untracked when its parent's
+    /// scope is gone.
     fn end<const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         &self,
         op: &Operation<'_, RING, SHARDS, BUCKETS>,
         cancelled: bool,
+        now: u64,
     ) {
         let Some(first) = self.first_poll else { return };
         let (bytes, allocations) = self.alloc;
-        let mut sample = Sample::new(FastClock.since(first), bytes).with_allocations(allocations);
+        let mut sample =
+            Sample::new(FastClock.to_duration(now.wrapping_sub(first)), bytes).with_allocations(allocations);
         sample.cpu_time = self.cpu;
         let ns = saturating_ns(sample.duration);
         let children_ns = stack::close_kept(self.frame).unwrap_or(self.children_ns);
@@ -164,6 +181,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
         let call = this.call;
         let op = this.op;
         // The CPU reads nest inside the wall span, so CPU never exceeds wall.
+        // Off by default: each is a system call on many machines.
         let polled = FastClock.ticks();
         if call.first_poll.is_none() {
             call.first_poll = Some(polled);
@@ -171,7 +189,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             // In the polling task, before this call's own task is entered.
             call.place = stack::place_async(op.paths().id(), op.index(), |parent| op.path_under(parent));
         }
-        let cpu_in = os::try_thread_cpu_time().ok();
+        let cpu_in = if call.read_cpu { os::try_thread_cpu_time().ok() } else { None };
         let mark = Mark::now();
         let out = {
             let _task = stack::enter_task(call.task);
@@ -188,32 +206,54 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             let (bytes, n) = mark.since();
             call.alloc = (call.alloc.0.saturating_add(bytes), call.alloc.1.saturating_add(n));
         }
-        let cpu_out = os::try_thread_cpu_time().ok();
-        call.cpu = match (call.cpu, cpu_in, cpu_out) {
-            (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
-            _ => None,
-        };
-        call.busy_ns = call.busy_ns.saturating_add(saturating_ns(FastClock.since(polled)));
+        if call.read_cpu {
+            let cpu_out = os::try_thread_cpu_time().ok();
+            call.cpu = match (call.cpu, cpu_in, cpu_out) {
+                (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
+                _ => None,
+            };
+        }
+        // One reading ends the poll's busy span and, on the last poll, the
+        // call.
+        let ended = FastClock.ticks();
+        call.busy_ns = call.busy_ns.saturating_add(saturating_ns(FastClock.to_duration(ended.wrapping_sub(polled))));
         if out.is_ready() {
-            call.end(op, false);
+            call.end(op, false, ended);
             call.first_poll = None;
         }
         out
     }
 }
 
+impl<F, O> Timed<F, O> {
+    /// Also reads the polling thread's CPU clock around each poll, and
+    /// records the sum as the call's CPU time (off by default: see
+    /// [`Timed`]). Call it before the first poll; a call already polled
+    /// keeps what it had.
+    #[must_use = "futures do nothing unless polled"]
+    pub fn with_cpu_time(mut self) -> Self {
+        if self.call.first_poll.is_none() {
+            self.call.read_cpu = true;
+            self.call.cpu = Some(Duration::ZERO);
+        }
+        self
+    }
+}
+
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation<'t, RING, SHARDS, BUCKETS> {
-    /// Wraps `fut` so that its wall and CPU time are recorded when it
-    /// completes (see [`Timed`]).
+    /// Wraps `fut` so that its wall and busy time are recorded when it
+    /// completes, and its CPU time with [`Timed::with_cpu_time`] (see
+    /// [`Timed`]).
     pub fn instrument<F: Future>(&self, fut: F) -> Timed<F, Self> {
-        Timed { inner: fut, op: *self, call: Call::NEW, cancel: |op, call| call.end(op, true) }
+        Timed { inner: fut, op: *self, call: Call::NEW, cancel: |op, call| call.end(op, true, FastClock.ticks()) }
     }
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
     Tracker<OPS, RING, SHARDS, BUCKETS>
 {
-    /// Wraps `fut` so that its wall and CPU time are recorded under `name`.
+    /// Wraps `fut` so that its wall and busy time are recorded under `name`
+    /// (and its CPU time with [`Timed::with_cpu_time`]).
     ///
     /// # Errors
     ///
@@ -250,6 +290,14 @@ impl<'t, F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize
     pub fn new(op: Option<Operation<'t, RING, SHARDS, BUCKETS>>, fut: F) -> Self {
         match op {
             Some(op) => Self::Timed { fut: op.instrument(fut) },
+            None => Self::Plain { fut },
+        }
+    }
+
+    /// `fut`, timed under `op` with its CPU time (`#[measure(cpu_time)]`).
+    pub fn with_cpu_time(op: Option<Operation<'t, RING, SHARDS, BUCKETS>>, fut: F) -> Self {
+        match op {
+            Some(op) => Self::Timed { fut: op.instrument(fut).with_cpu_time() },
             None => Self::Plain { fut },
         }
     }

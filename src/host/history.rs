@@ -12,7 +12,7 @@ use std::vec::Vec;
 
 use serde_json::{Map, Value};
 
-use crate::export::report::{write_metric_table, write_table};
+use crate::export::report::{write_metric_table, write_notes, write_table};
 use crate::histogram::buckets::{DEFAULT_BUCKETS, Layout};
 use crate::metric::reading::MetricReading;
 use crate::metric::valid_metric_name;
@@ -297,9 +297,8 @@ impl fmt::Display for SnapshotReport<'_> {
             writeln!(f, "(no operations recorded)")?;
             return write_metric_table(f, || self.0.metrics.iter().cloned());
         }
-        write_table(f, || self.0.summaries.iter().cloned())?;
-        let within = const { Layout::of(DEFAULT_BUCKETS) }.relative_error_text();
-        writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
+        let shown = write_table(f, || self.0.summaries.iter().cloned())?;
+        write_notes::<DEFAULT_BUCKETS>(f, shown)?;
         writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)?;
         write_metric_table(f, || self.0.metrics.iter().cloned())
     }

@@ -17,6 +17,9 @@ fn empty_name() {}
 #[perftrack::measure(tracker)]
 fn tracker_without_a_value() {}
 
+#[perftrack::measure(cpu_time)]
+fn cpu_time_on_a_sync_fn() {}
+
 #[perftrack::measure_all(name = "one name for many")]
 impl NotAFunction {
     fn method(&self) {}
@@ -32,6 +35,7 @@ fn main() {
     name_not_a_string();
     empty_name();
     tracker_without_a_value();
+    cpu_time_on_a_sync_fn();
     NotAFunction.method();
     not_a_block();
 }
