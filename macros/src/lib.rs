@@ -58,7 +58,8 @@ use syn::{
 ///   in the call tree under the measured call that first polls it, and the
 ///   measured calls it makes nest under it; it is a task boundary, so guards
 ///   of other tasks polled on the same thread never nest under it.
-/// * **A full tracker** runs the function untimed; nothing panics.
+/// * **A full tracker** runs the function untimed; nothing panics. The first
+///   refusal in a process is said once on stderr, with its name.
 /// * With perftrack's `off` feature the attribute expands to the function as
 ///   written.
 #[proc_macro_attribute]

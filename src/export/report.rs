@@ -281,15 +281,12 @@ pub(crate) fn write_notes<const BUCKETS: usize>(f: &mut fmt::Formatter<'_>, show
     writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
     // Where CPU time can be read at all, say how to have it: it is off by
     // default, since the thread CPU clock is a system call on many machines.
-    #[cfg(feature = "std")]
-    if !shown.cpu {
+    if cfg!(feature = "std") && !shown.cpu {
         writeln!(
             f,
             "(No CPU column: CPU time is off by default; Timer::with_cpu, #[measure(cpu_time)] and Timed::with_cpu_time read it)"
         )?;
     }
-    #[cfg(not(feature = "std"))]
-    let _ = shown;
     Ok(())
 }
 

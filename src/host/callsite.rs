@@ -10,6 +10,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::host::guard::ScopeGuard;
+use crate::host::warn;
 use crate::name::{MAX_NAME_LEN, Name};
 use crate::operation::{Operation, Recorder};
 use crate::tracker::Tracker;
@@ -136,14 +137,16 @@ impl CallSite {
         tracker: &'t Tracker<OPS, RING, SHARDS, BUCKETS>,
         name: SiteName,
     ) -> Option<Operation<'t, RING, SHARDS, BUCKETS>> {
-        match tracker.operation(name.resolve()) {
+        let name = name.resolve();
+        match tracker.operation(&name) {
             Ok(op) => {
                 // Two threads resolving at once get the same slot (I4), so
                 // either store is right.
                 self.slot.store(op.index() + 1, Ordering::Relaxed);
                 Some(op)
             }
-            Err(_) => {
+            Err(e) => {
+                warn::refused(name.as_str(), e);
                 self.slot.store(REFUSED, Ordering::Relaxed);
                 None
             }

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::host::callsite::path_name;
 use crate::host::sites::{Resolved, Sites};
+use crate::host::warn;
 use crate::operation::Recorder;
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
@@ -161,9 +162,14 @@ where
         // The metadata is `'static` and one per call site: its address names the site.
         let site = core::ptr::from_ref(meta) as usize;
         let resolved = self.sites.get_or_resolve(site, || {
-            self.tracker
-                .operation(path_name(meta.target(), meta.name()))
-                .map_or(Resolved::Refused, |op| Resolved::Slot(op.index()))
+            let name = path_name(meta.target(), meta.name());
+            self.tracker.operation(&name).map_or_else(
+                |e| {
+                    warn::refused(name.as_str(), e);
+                    Resolved::Refused
+                },
+                |op| Resolved::Slot(op.index()),
+            )
         });
         let Some(op) = (match resolved {
             Resolved::Slot(slot) => self.tracker.recorder_at(slot),

@@ -33,6 +33,7 @@ pub(crate) mod serve;
 #[cfg(feature = "tracing")]
 pub(crate) mod sites;
 pub(crate) mod timer;
+pub(crate) mod warn;
 
 use std::collections::HashMap;
 use std::string::String;

@@ -12,6 +12,7 @@ use super::clock::FastClock;
 
 use super::alloc::Mark;
 use super::os;
+use crate::host::warn;
 use crate::paths::stack;
 use crate::record::totals::Raw;
 
@@ -201,7 +202,7 @@ impl Timer {
         let raw = self.raw();
         // A name this thread resolved lately goes straight to its slot
         // (`Tracker::resolve_slot`).
-        let op = tracker.resolve_recorder(name)?;
+        let op = tracker.resolve_recorder(name).inspect_err(|e| warn::refused(name.as_str(), *e))?;
         let id = tracker.paths().id();
         let path = stack::leaf(id, op.index(), raw.ns, |parent| op.path_under(parent));
         op.close_raw(&raw, path, 0);
