@@ -10,6 +10,12 @@ use crate::name::{BadName, MAX_NAME_LEN};
 /// Every error leaves the tracker unchanged: what was recorded before stays
 /// recorded, and names already registered keep recording.
 ///
+/// An error about one of several inputs names which with a small `Copy`
+/// payload rather than text (the enum stays `Copy`, allocation-free and
+/// `no_std`): [`NameClash`](Self::NameClash) carries a [`Clash`], perftrack's
+/// own family by its `&'static` name or the other counter or gauge by its
+/// place in registration order.
+///
 /// ```
 /// use perftrack::{Tracker, TrackerError};
 /// use core::time::Duration;
