@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use crate::metric::clash::Clash;
 use crate::name::{BadName, MAX_NAME_LEN};
 
 /// Why a name (and its labels) could not be turned into a slot.
@@ -94,6 +93,39 @@ impl From<BadName> for TrackerError {
         match e {
             BadName::Empty => Self::EmptyName,
             BadName::TooLong => Self::NameTooLong,
+        }
+    }
+}
+
+/// What a counter's or gauge's name clashes with
+/// ([`TrackerError::NameClash`](crate::TrackerError::NameClash)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Clash {
+    /// perftrack's own family of this name (at the default prefix,
+    /// `perftrack`), or one of its samples.
+    Perftrack(&'static str),
+    /// The counter registered `index`-th in this tracker (from 0, its place
+    /// in [`metric_readings`](crate::Tracker::metric_readings)), or one of
+    /// its samples (`_total`, `_created`).
+    Counter {
+        /// Its place in registration order.
+        index: usize,
+    },
+    /// The gauge registered `index`-th in this tracker (from 0, its place
+    /// in [`metric_readings`](crate::Tracker::metric_readings)).
+    Gauge {
+        /// Its place in registration order.
+        index: usize,
+    },
+}
+
+impl fmt::Display for Clash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Perftrack(name) => write!(f, "perftrack's own family `{name}`"),
+            Self::Counter { index } => write!(f, "the counter registered at position {index}"),
+            Self::Gauge { index } => write!(f, "the gauge registered at position {index}"),
         }
     }
 }

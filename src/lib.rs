@@ -149,7 +149,7 @@ pub use heapless;
 pub use clock::{Clock, MockClock};
 #[cfg(all(feature = "std", feature = "serde"))]
 pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
-pub use error::TrackerError;
+pub use error::{Clash, TrackerError};
 pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
 pub use export::negotiate::Exposition;
 pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
@@ -193,7 +193,6 @@ pub use host::serve::{ServeOptions, Server, serve, serve_with};
 #[cfg(feature = "std")]
 pub use host::timer::Timer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
-pub use metric::clash::Clash;
 pub use metric::counter::Counter;
 pub use metric::gauge::Gauge;
 pub use metric::reading::{MetricReading, MetricValue};

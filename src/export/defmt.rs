@@ -5,11 +5,11 @@
 
 use defmt::{Format, Formatter, write};
 
+use crate::error::Clash;
 use crate::error::TrackerError;
 use crate::export::report::Report;
 use crate::histogram::distribution::Distribution;
 use crate::labels::Labels;
-use crate::metric::clash::Clash;
 use crate::metric::reading::{MetricReading, MetricValue};
 use crate::summary::saturating_ns;
 use crate::summary::{MetricsSummary, RecentRecord, Sample};

@@ -12,8 +12,6 @@
 //!
 //! Nothing here allocates: a name is a few pieces compared byte by byte.
 
-use core::fmt;
-
 use crate::metric::Kind;
 
 /// What a family is, for the names its samples take.
@@ -103,39 +101,6 @@ pub(crate) fn meet(a: Pieces<'_>, a_shape: Shape, b: Pieces<'_>, b_shape: Shape)
 /// `name` would meet, if any.
 pub(crate) fn own_met_by(prefix: &str, name: &str, kind: Kind) -> Option<&'static Own> {
     OWN_FAMILIES.iter().find(|own| meet(Pieces::plain(name), Shape::of(kind), Pieces::own(prefix, own), own.3))
-}
-
-/// What a counter's or gauge's name clashes with
-/// ([`TrackerError::NameClash`](crate::TrackerError::NameClash)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Clash {
-    /// perftrack's own family of this name (at the default prefix,
-    /// `perftrack`), or one of its samples.
-    Perftrack(&'static str),
-    /// The counter registered `index`-th in this tracker (from 0, its place
-    /// in [`metric_readings`](crate::Tracker::metric_readings)), or one of
-    /// its samples (`_total`, `_created`).
-    Counter {
-        /// Its place in registration order.
-        index: usize,
-    },
-    /// The gauge registered `index`-th in this tracker (from 0, its place
-    /// in [`metric_readings`](crate::Tracker::metric_readings)).
-    Gauge {
-        /// Its place in registration order.
-        index: usize,
-    },
-}
-
-impl fmt::Display for Clash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Perftrack(name) => write!(f, "perftrack's own family `{name}`"),
-            Self::Counter { index } => write!(f, "the counter registered at position {index}"),
-            Self::Gauge { index } => write!(f, "the gauge registered at position {index}"),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -19,11 +19,12 @@ pub(crate) mod counter;
 pub(crate) mod gauge;
 pub(crate) mod reading;
 
+use crate::error::Clash;
 use crate::error::TrackerError;
 use crate::fork;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
-use crate::metric::clash::{Clash, DEFAULT_PREFIX, Pieces, Shape, meet, own_met_by};
+use crate::metric::clash::{DEFAULT_PREFIX, Pieces, Shape, meet, own_met_by};
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::name::{NameBuf, NameCell};
