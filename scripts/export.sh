@@ -126,13 +126,12 @@ def workload(w):
     return [base + (i * mult % 10_000) * step for i in range(10_000)]
 merged = sorted(workload(1) + workload(2))
 exact = merged[math.ceil(0.99 * len(merged)) - 1]  # nearest rank, in ns
-# The exposition's bounds: every half power of two seconds, 2^(k/2) s for k
-# in -50..=12, each le the largest whole nanosecond within it:
-# floor(10^9 · 2^(k/2)) = isqrt(floor(10^18 · 2^k)).
+# The exposition's default bounds: every power of 4 seconds, 2^k s for even
+# k in -20..=6, each le the largest whole nanosecond within it:
+# floor(10^9 · 2^k).
 def le(k):
-    x = 10**18 * 2**k if k >= 0 else 10**18 // 2**(-k)
-    return math.isqrt(x)
-les = [le(k) for k in range(-50, 13)]
+    return 10**9 * 2**k if k >= 0 else 10**9 // 2**(-k)
+les = [le(k) for k in range(-20, 7, 2)]
 hi = next(le for le in les if exact <= le)
 lo = max([le for le in les if le < exact], default=0)
 def query(expr):

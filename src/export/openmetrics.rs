@@ -9,7 +9,7 @@ use crate::histogram::buckets::{Layout, MAX_SCHEMA, fine_bound_ns};
 use crate::histogram::distribution::Distribution;
 use crate::labels::{Escaped, Labels};
 use crate::metric::Kind;
-use crate::summary::MetricsSummary;
+use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_openmetrics`] output with.
@@ -67,9 +67,10 @@ pub(crate) const EXTREMES: [Gauge; 2] = [
 pub(crate) const MEMORY: (&str, &str) =
     ("operation_memory", "Memory per record: sum is the total recorded, count the records.");
 
-/// A family of sums: (stem and help, unit, whether it is written when every
-/// operation's figure is 0, the figure).
-type SumFamily = ((&'static str, &'static str), &'static str, bool, fn(&Figures) -> u64);
+/// A family of sums: (stem and help, unit, the figure). Each is written
+/// only once some operation's figure is not 0, and then for every
+/// operation, with its 0s, so that `rate()` sees every first increment.
+type SumFamily = ((&'static str, &'static str), &'static str, fn(&Figures) -> u64);
 
 /// Heap allocations and records (no unit: a count).
 pub(crate) const ALLOCATIONS: (&str, &str) =
@@ -79,28 +80,71 @@ pub(crate) const ALLOCATIONS: (&str, &str) =
 pub(crate) const CANCELLED: (&str, &str) =
     ("operation_cancelled", "Calls dropped before they completed: sum is the cancelled calls, count the records.");
 
-/// The classic exposition's bucket bounds: every half power of two
-/// seconds, `2^(k/2)` s, from `2^-25` s (29.8 ns) to `2^6` s (64 s), as
-/// schema-4 native indices (`8k`). Each is a bound of the native grid that
-/// the internal buckets follow, so the exposition's counts are exact; a
-/// layout too coarse to have one (schema 0 has only whole powers) skips it.
-const CLASSIC_FROM: i32 = -25 * 16;
-const CLASSIC_TO: i32 = 6 * 16;
+/// The default classic bucket bounds: every power of 4 seconds, `4^k` s,
+/// from `2^-20` s (about 0.95 µs) to `2^6` s (64 s), fourteen of them, as
+/// schema-4 native indices (`32k`, `k` in `-10..=3`). Each is a bound of the
+/// native grid that the internal buckets follow, so the exposition's counts
+/// are exact; a layout too coarse to have one skips it.
+const CLASSIC_FROM: i32 = -10;
+const CLASSIC_TO: i32 = 3;
 
-/// The classic exposition buckets of `d`: `(le, cumulative count)` pairs,
-/// `le` in whole nanoseconds and inclusive (the largest whole nanosecond
-/// within the bound), at most 63 of them; `+Inf` is the caller's (the count).
-pub(crate) fn exposition_buckets<const B: usize>(d: &Distribution<B>) -> impl Iterator<Item = (u64, u64)> + '_ {
+/// The classic bounds of one exposition, in whole nanoseconds, ascending:
+/// the default powers of 4, or bounds of the caller's snapped up to the
+/// upper bound of the internal bucket that holds them. A bound in the
+/// layout's top bucket (unbounded above) is `+Inf`'s, and left to it.
+struct Bounds<'a> {
+    layout: Layout,
+    custom: Option<&'a [Duration]>,
+    next: usize,
+    last: Option<u64>,
+}
+
+impl Iterator for Bounds<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        loop {
+            let i = self.next;
+            self.next += 1;
+            let b = match self.custom {
+                Some(bounds) => {
+                    let ns = saturating_ns(*bounds.get(i)?);
+                    self.layout.upper(self.layout.index(ns))
+                }
+                None => {
+                    let k = CLASSIC_FROM + i32::try_from(i).ok()?;
+                    if k > CLASSIC_TO {
+                        return None;
+                    }
+                    let step = 1i32 << (MAX_SCHEMA - self.layout.schema());
+                    let b = fine_bound_ns(32 * k);
+                    if (32 * k) % step != 0 || self.layout.upper(self.layout.index(b)) != b {
+                        continue;
+                    }
+                    b
+                }
+            };
+            if b == u64::MAX || self.last.is_some_and(|last| b <= last) {
+                continue;
+            }
+            self.last = Some(b);
+            return Some(b);
+        }
+    }
+}
+
+/// The classic exposition buckets of `d` under `bounds` (`None`: the
+/// default powers of 4): `(le, cumulative count)` pairs, `le` in whole
+/// nanoseconds and inclusive (the largest whole nanosecond within the
+/// bound); `+Inf` is the caller's (the count).
+pub(crate) fn exposition_buckets<'a, const B: usize>(
+    d: &'a Distribution<B>,
+    bounds: Option<&'a [Duration]>,
+) -> impl Iterator<Item = (u64, u64)> + 'a {
     let layout = const { Layout::of(B) };
-    let step = 1i32 << (MAX_SCHEMA - layout.schema());
-    let bounds = (CLASSIC_FROM / 8..=CLASSIC_TO / 8)
-        .map(|k| 8 * k)
-        .filter(move |n4| n4 % step == 0)
-        .map(fine_bound_ns)
-        .filter(move |&b| layout.upper(layout.index(b)) == b);
     let counts = d.counts();
     let (mut next, mut below) = (0usize, 0u64);
-    bounds.map(move |b| {
+    Bounds { layout, custom: bounds, next: 0, last: None }.map(move |b| {
         let end = layout.index(b) + 1;
         if let Some(c) = counts.get(next..end) {
             below = c.iter().fold(below, |a, &n| a.saturating_add(n));
@@ -149,6 +193,15 @@ pub struct ExportOptions<'a> {
     /// scraper with a bucket limit; a higher one is written at the
     /// tracker's.
     pub native_schema: Option<i8>,
+    /// The classic histogram's bucket bounds, ascending; `None` (the
+    /// default) is every power of 4 seconds from `2^-20` s (about 0.95 µs)
+    /// to `2^6` s (64 s), fourteen bounds and `+Inf`. A bound of your own
+    /// **snaps up** to the upper bound of the internal bucket that holds it
+    /// (a bound of the native grid, at the tracker's resolution), so every
+    /// count stays exact: `le` is then that bound, not the one asked for. A
+    /// bound that snaps onto the one before it, or into the top bucket
+    /// (past an hour at the default resolution), is left out.
+    pub classic_buckets: Option<&'a [Duration]>,
 }
 
 impl Default for ExportOptions<'_> {
@@ -161,13 +214,22 @@ impl<'a> ExportOptions<'a> {
     /// The defaults: prefix `perftrack`, no constant labels, `# EOF`.
     #[must_use]
     pub const fn new() -> Self {
-        Self { prefix: "perftrack", labels: &[], eof: true, native_schema: None }
+        Self { prefix: "perftrack", labels: &[], eof: true, native_schema: None, classic_buckets: None }
     }
 
     /// Sets the native histograms' schema in the protobuf exposition.
     #[must_use]
     pub const fn native_schema(mut self, schema: i8) -> Self {
         self.native_schema = Some(schema);
+        self
+    }
+
+    /// Sets the classic histogram's bucket bounds (ascending; each snaps
+    /// up to a bound of the native grid, see
+    /// [`classic_buckets`](Self::classic_buckets)).
+    #[must_use]
+    pub const fn classic_buckets(mut self, bounds: &'a [Duration]) -> Self {
+        self.classic_buckets = Some(bounds);
         self
     }
 
@@ -363,7 +425,7 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
                 *f = Some(Figures::of(&s));
             }
             let mut le = heapless::String::<24>::new();
-            for (ns, below) in exposition_buckets(&s.distribution) {
+            for (ns, below) in exposition_buckets(&s.distribution, o.classic_buckets) {
                 le.clear();
                 write!(le, "{}", Seconds(Duration::from_nanos(ns)))?;
                 let l = SampleLabels { extra: Some(("le", &le)), ..labels(o, &s.name, &s.labels) };
@@ -379,6 +441,10 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
         // above: no second snapshot.
         let kept = || tracker.operations().filter_map(|op| Some((op, figures.get(op.index()).copied().flatten()?)));
         for (stem, help, pick) in EXTREMES {
+            // Only once some operation has a record, as in the protobuf.
+            if kept().all(|(_, f)| f.count == 0) {
+                continue;
+            }
             let name = Name(o.prefix, stem, "seconds");
             family(w, &name, "gauge", help)?;
             for (op, f) in kept().filter(|(_, f)| f.count > 0) {
@@ -389,13 +455,10 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
         // Sums as summaries without quantiles: `_sum` the total, `_count` the
         // records. Allocations only where something counted them (a
         // `CountingAlloc`), cancellations only once a call was cancelled.
-        let sums: [SumFamily; 3] = [
-            (MEMORY, "bytes", true, |f| f.memory),
-            (ALLOCATIONS, "", false, |f| f.allocations),
-            (CANCELLED, "", false, |f| f.cancelled),
-        ];
-        for ((stem, help), unit, always, pick) in sums {
-            if !always && !figures.iter().flatten().any(|f| pick(f) > 0) {
+        let sums: [SumFamily; 3] =
+            [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations), (CANCELLED, "", |f| f.cancelled)];
+        for ((stem, help), unit, pick) in sums {
+            if !figures.iter().flatten().any(|f| pick(f) > 0) {
                 continue;
             }
             let name = Name(o.prefix, stem, unit);
@@ -418,37 +481,43 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// works without `std` (any `core::fmt::Write`: a `String`, a UART, a
     /// small network stack). Serve it with [`OPENMETRICS_CONTENT_TYPE`].
     ///
-    /// Four families, and two more when they have something to say, each
-    /// labelled by `operation`:
+    /// The families, each labelled by `operation`; a family that would be
+    /// zero for every operation is left out, and once one operation has
+    /// something in it, it is written for every operation, with its 0s, so
+    /// that `rate()` and `increase()` see each first increment:
     ///
     /// * `perftrack_operation_duration_seconds`, a **histogram** over the
-    ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its 64
-    ///   classic buckets (63 and `+Inf`) are the same for every operation,
-    ///   process and resolution (but schema 0), so a fleet aggregates them with
+    ///   operation's lifetime: `_bucket{le=…}`, `_sum` and `_count`. Its
+    ///   classic buckets (by default fourteen and `+Inf`) are the same for
+    ///   every operation, process and resolution (but schema 0), so a fleet
+    ///   aggregates them with
     ///   `histogram_quantile(0.99, sum by (le) (rate(…_bucket[5m])))`. Their
-    ///   bounds are every half power of two seconds, `2^(k/2)` s, from
-    ///   `2^-25` s (29.8 ns) to 64 s: bounds of the native grid the internal
-    ///   buckets follow, so the counts are exact. Each `le` is the largest
-    ///   whole nanosecond within its bound (`le="0.000976562"` for `2^-10` s,
-    ///   976,562.5 ns), as records are whole nanoseconds. `histogram_quantile`
-    ///   interpolates inside a classic bucket, so its answer is within 41% of
-    ///   the true quantile (a bucket spans `√2`). For 4.43%, scrape the
-    ///   native histogram of the protobuf exposition
+    ///   bounds are by default every power of 4 seconds, `4^k` s, from
+    ///   `2^-20` s (about 0.95 µs) to 64 s: bounds of the native grid the
+    ///   internal buckets follow, so the counts are exact. Each `le` is the
+    ///   largest whole nanosecond within its bound (`le="0.000000953"` for
+    ///   `2^-20` s), as records are whole nanoseconds. Other bounds:
+    ///   [`ExportOptions::classic_buckets`] (they snap up onto the grid).
+    ///   `histogram_quantile` interpolates inside a classic bucket, so with
+    ///   the default bounds its answer can be a factor of 4 off; for 4.43%,
+    ///   scrape the native histogram of the protobuf exposition
     ///   ([`write_protobuf`](Self::write_protobuf)); for 1/35, read
     ///   [`Distribution::quantile`](crate::Distribution::quantile)
     ///   in-process.
     /// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
-    ///   **gauges** of the lifetime extremes (omitted before the first record);
+    ///   **gauges** of the lifetime extremes (once some operation has a
+    ///   record; an operation without one has no sample);
     /// * `perftrack_operation_memory_bytes`, a **summary** without quantiles:
     ///   `_sum` is the total memory recorded, `_count` the number of records;
+    ///   written once some operation recorded memory;
     /// * `perftrack_operation_allocations`, a **summary** without quantiles
     ///   and without a unit: `_sum` is the total of heap allocations counted,
-    ///   `_count` the number of records; written only once some operation
+    ///   `_count` the number of records; written once some operation
     ///   has counted an allocation (a `CountingAlloc` installed);
     /// * `perftrack_operation_cancelled`, a **summary** likewise: `_sum` is
     ///   the calls dropped before they completed
     ///   ([`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled)),
-    ///   `_count` the records; written only once some call was cancelled.
+    ///   `_count` the records; written once some call was cancelled.
     ///
     /// Total memory and allocations are summaries rather than OpenMetrics counters on purpose:
     /// a counter's `_total` sample is read as a separate, undocumented family by
@@ -480,9 +549,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// T.write_openmetrics(&mut out).unwrap();
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_count{operation="say \"hi\""} 1"#));
     /// assert!(out.contains(r#"perftrack_operation_duration_seconds_sum{operation="say \"hi\""} 0.001500000"#));
-    /// // 1.5 ms lies between the bounds 2^-9.5 s (1.381 ms) and 2^-9 s (1.953 ms).
-    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001381067"} 0"#));
-    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.001953125"} 1"#));
+    /// // 1.5 ms lies between the bounds 4^-5 s (0.977 ms) and 4^-4 s (3.906 ms).
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.000976562"} 0"#));
+    /// assert!(out.contains(r#"perftrack_operation_duration_seconds_bucket{operation="say \"hi\"",le="0.003906250"} 1"#));
     /// assert!(out.ends_with("# EOF\n"));
     /// # Ok::<(), perftrack::TrackerError>(())
     /// ```

@@ -271,10 +271,16 @@ fn family(
 }
 
 /// `Histogram`: count, sum, the classic buckets, and the native ones.
-fn histogram<const B: usize>(o: &mut dyn Out, d: &Distribution<B>, sum_s: f64, schema: i32) -> Res {
+fn histogram<const B: usize>(
+    o: &mut dyn Out,
+    d: &Distribution<B>,
+    sum_s: f64,
+    schema: i32,
+    opts: &ExportOptions<'_>,
+) -> Res {
     uint(o, 1, d.count())?;
     double(o, 2, sum_s)?;
-    for (le, below) in exposition_buckets(d) {
+    for (le, below) in exposition_buckets(d, opts.classic_buckets) {
         message(o, 3, &|o| {
             uint(o, 1, below)?;
             double(o, 2, le as f64 / 1e9)
@@ -340,7 +346,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         family(o, opts, (DURATION, "seconds", DURATION_HELP, HISTOGRAM_TYPE), &|o| {
             message(o, 4, &|o| {
                 labels(o, opts, Some(&s.name), &s.labels)?;
-                message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema))
+                message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema, opts))
             })
         })?;
     }
@@ -361,13 +367,11 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         })?;
     }
     type Pick = fn(&Figures) -> u64;
-    let sums: [((&str, &str), &str, bool, Pick); 3] = [
-        (MEMORY, "bytes", true, |f| f.memory),
-        (ALLOCATIONS, "", false, |f| f.allocations),
-        (CANCELLED, "", false, |f| f.cancelled),
-    ];
-    for ((stem, help), unit, always, pick) in sums {
-        if kept().next().is_none() || (!always && !kept().any(|(_, f)| pick(&f) > 0)) {
+    let sums: [((&str, &str), &str, Pick); 3] =
+        [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations), (CANCELLED, "", |f| f.cancelled)];
+    // Each only once some operation's figure is not 0, then for every one.
+    for ((stem, help), unit, pick) in sums {
+        if !kept().any(|(_, f)| pick(&f) > 0) {
             continue;
         }
         family(o, opts, (stem, unit, help, SUMMARY_TYPE), &|o| {
@@ -407,7 +411,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ///   deltas of the internal buckets, which are native buckets: no
     ///   re-binning, so `histogram_quantile` over a fleet is within one
     ///   bucket (4.43% at schema 4) of the exact merged quantile. Classic:
-    ///   the 63 buckets of the text exposition, so a scraper without native
+    ///   the buckets of the text exposition (fourteen by default,
+    ///   [`ExportOptions::classic_buckets`]), so a scraper without native
     ///   support keeps working. One `MetricFamily` per operation, all of one
     ///   name: a family's length precedes its metrics, and each operation is
     ///   read once without a buffer.

@@ -101,7 +101,7 @@ fn series_labels<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(&str, 
 /// are turned back into differences.
 fn duration_buckets<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(f64, u64)> {
     let mut prev = 0;
-    let mut out: std::vec::Vec<(f64, u64)> = exposition_buckets(&s.distribution)
+    let mut out: std::vec::Vec<(f64, u64)> = exposition_buckets(&s.distribution, None)
         .map(|(ns, below)| {
             let n = below - prev;
             prev = below;

@@ -117,6 +117,15 @@ impl ServeOptions {
         self
     }
 
+    /// Sets the classic histogram's bucket bounds of `/metrics`
+    /// ([`ExportOptions::classic_buckets`]: each snaps up to a bound of the
+    /// native grid).
+    #[must_use]
+    pub const fn classic_buckets(mut self, bounds: &'static [Duration]) -> Self {
+        self.export = self.export.classic_buckets(bounds);
+        self
+    }
+
     /// Sets how many connections may be open at once (at least 1).
     #[must_use]
     pub const fn max_connections(mut self, n: usize) -> Self {
