@@ -246,7 +246,7 @@ report_at_exit() {
         && python3 -c 'import json, sys
 line = json.loads(open(sys.argv[1]).read().splitlines()[0])
 names = {s["name"]: s["count"] for s in line["summaries"]}
-assert line["version"] == 5 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000, "format_request": 20000}, names
+assert line["version"] == 6 and names == {"handle": 20000, "tokenize": 20000, "checksum": 20000, "format_request": 20000}, names
 print("PERFTRACK_OUT json:", names)' "$dir/run.jsonl"
     local rc=$?
     rm -rf "$dir"

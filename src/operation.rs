@@ -103,6 +103,16 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<
         self.close_raw(&sample.raw(), path, children_ns);
     }
 
+    /// A cancelled call of `ns` nanoseconds: counted apart, with its time,
+    /// and kept on its call path (if any), but no record.
+    #[cfg(feature = "std")]
+    pub(crate) fn close_cancelled(&self, ns: u64, path: Option<CallPath>, children_ns: u64) {
+        if let Some(p) = path {
+            self.paths.record(thread_hint(), p, ns, children_ns);
+        }
+        self.slot.note_cancelled(ns);
+    }
+
     /// [`close_scope`](Self::close_scope) of a record already in the
     /// record path's own form.
     #[inline]
@@ -168,6 +178,12 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
         self.recorder().close_scope(sample, path, children_ns);
     }
 
+    /// A cancelled call: see [`Recorder::close_cancelled`].
+    #[cfg(feature = "std")]
+    pub(crate) fn close_cancelled(&self, ns: u64, path: Option<CallPath>, children_ns: u64) {
+        self.recorder().close_cancelled(ns, path, children_ns);
+    }
+
     /// Records one run of the operation. Wait-free; never fails.
     ///
     /// `duration` saturates at `u64::MAX` nanoseconds; sums saturate at
@@ -229,9 +245,9 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     /// lifetime totals and quantiles, from one snapshot.
     #[must_use]
     pub fn summary(&self) -> MetricsSummary<BUCKETS> {
-        // Before the snapshot: each cancelled call counted here has its
-        // record in the snapshot, so `cancelled <= count`.
-        let cancelled = self.slot.cancelled();
+        // Cancelled calls are counted apart from the records: no order
+        // with the snapshot is needed.
+        let (cancelled, cancelled_ns) = self.slot.cancelled();
         let mut totals = Totals::EMPTY;
         let distribution = Distribution::filled(|counts| {
             totals = self.slot.snapshot(counts);
@@ -239,15 +255,9 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
         });
         let mut summary = MetricsSummary::from_parts(self.name.to_name(), &totals, distribution);
         summary.cancelled = cancelled;
+        summary.cancelled_duration = Duration::from_nanos(cancelled_ns);
         summary.labels = self.labels();
         summary
-    }
-
-    /// Counts one of this operation's records as a cancelled call (made by
-    /// [`Timed`](crate::Timed) when it is dropped before completing).
-    #[cfg(feature = "std")]
-    pub(crate) fn note_cancelled(&self) {
-        self.slot.note_cancelled();
     }
 
     /// The distribution of this operation's durations over its whole

@@ -264,14 +264,22 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// `u64::MAX` and stayed there: the averages are then lower bounds.
     #[cfg_attr(feature = "serde", serde(default))]
     pub saturated: bool,
-    /// How many of the records are calls that were cancelled: an `async fn`
-    /// under `#[perftrack::measure]`, or a [`Timed`](crate::Timed) future,
-    /// dropped after its first poll and before it completed (a client that
-    /// hung up, a `select!` that took another branch, a timeout). Each is
-    /// recorded with the wall time from its first poll to the drop, and is
-    /// in `count` too; never more than `count`.
+    /// Calls that were cancelled, counted **apart from the records**: an
+    /// `async fn` under `#[perftrack::measure]`, or a
+    /// [`Timed`](crate::Timed) future, dropped after its first poll and
+    /// before it completed (a client that hung up, a `select!` that took
+    /// another branch, a timeout). A cancelled call is not in `count`, the
+    /// sums, the extremes, the histogram or the quantiles, which hold
+    /// completed calls only; its wall time (first poll to drop) is summed in
+    /// [`cancelled_duration`](Self::cancelled_duration). In history lines
+    /// of format 5 and before, a cancelled call was also a record, and is in
+    /// `count` and the figures too.
     #[cfg_attr(feature = "serde", serde(default))]
     pub cancelled: u64,
+    /// The wall time of the cancelled calls, from each one's first poll to
+    /// its drop (saturating); zero in history lines of format 5 and before.
+    #[cfg_attr(feature = "serde", serde(rename = "cancelled_ns", with = "ns", default))]
+    pub cancelled_duration: Duration,
     /// The durations of the same records, as a histogram: where the
     /// quantiles come from, and what [`since`](Self::since) subtracts.
     pub distribution: Distribution<BUCKETS>,
@@ -372,7 +380,8 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         };
         let mut interval = Self::from_parts(self.name.clone(), &totals, distribution);
         interval.labels = self.labels;
-        interval.cancelled = self.cancelled.saturating_sub(earlier.cancelled).min(count);
+        interval.cancelled = self.cancelled.saturating_sub(earlier.cancelled);
+        interval.cancelled_duration = delta(self.cancelled_duration, earlier.cancelled_duration);
         interval
     }
 
@@ -415,11 +424,13 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         distribution.merge(&other.distribution);
         let saturated = self.saturated || other.saturated;
         let cancelled = self.cancelled.saturating_add(other.cancelled);
+        let cancelled_duration = self.cancelled_duration.saturating_add(other.cancelled_duration);
         let labels = self.labels;
         *self = Self::from_parts(self.name.clone(), &totals, distribution);
         self.labels = labels;
         self.saturated |= saturated;
         self.cancelled = cancelled;
+        self.cancelled_duration = cancelled_duration;
     }
 
     /// The first of the invariants every summary keeps that this one breaks,
@@ -437,9 +448,6 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         }
         if self.cpu_samples > self.count {
             return Some(format!("cpu_samples {} > count {}", self.cpu_samples, self.count));
-        }
-        if self.cancelled > self.count {
-            return Some(format!("cancelled {} > count {}", self.cancelled, self.count));
         }
         if self.count == 0 {
             return None;
@@ -499,6 +507,7 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
             total_allocations: t.allocs,
             saturated: t.saturated(),
             cancelled: 0,
+            cancelled_duration: Duration::ZERO,
             distribution,
         }
     }

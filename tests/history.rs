@@ -246,7 +246,7 @@ fn allocation_counts_are_written_and_lines_without_them_still_read() {
     // `version` key) has no such key, and reads as 0.
     let without = text.replace(r#","total_allocations":45"#, "").replace(r#","total_allocations":0"#, "");
     assert!(!without.contains("total_allocations"));
-    let old = without.replace(r#""version":5,"#, "").replace(r#","cancelled":0"#, "");
+    let old = without.replace(r#""version":6,"#, "").replace(r#","cancelled":0"#, "");
     std::fs::write(&path, &old).unwrap();
     let back = read_json_lines(&path).unwrap();
     assert_eq!(back[0].summaries.iter().map(|s| s.total_allocations).sum::<u64>(), 0);
@@ -330,9 +330,9 @@ fn quantiles_out_of_order_or_a_wrong_average_are_named() {
 fn a_newer_format_version_is_named_instead_of_read_with_fields_missing() {
     let line = one_line();
     assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::HISTORY_VERSION)));
-    let newer = line.replacen(r#""version":5"#, r#""version":6"#, 1);
+    let newer = line.replacen(r#""version":6"#, r#""version":7"#, 1);
     let err = line_one_error(&newer);
-    assert!(err.contains("format version 6 is newer than this build reads"), "{err}");
+    assert!(err.contains("format version 7 is newer than this build reads"), "{err}");
 }
 
 #[test]
@@ -341,17 +341,28 @@ fn cancelled_is_required_from_version_3_and_optional_before() {
     assert!(line.contains(r#","cancelled":0,"#), "{line}");
     let without = line.replacen(r#","cancelled":0"#, "", 1);
     let err = line_one_error(&without);
-    assert!(err.contains("`cancelled` is missing (required in format version 5)"), "{err}");
-    let v2 = without.replacen(r#""version":5"#, r#""version":2"#, 1);
+    assert!(err.contains("`cancelled` is missing (required in format version 6)"), "{err}");
+    let v2 = without.replacen(r#""version":6"#, r#""version":2"#, 1);
     let back = Snapshot::from_json_lines(&v2).unwrap();
     assert_eq!(back[0].summaries[0].cancelled, 0);
 }
 
 #[test]
-fn more_cancelled_calls_than_calls_is_an_error_naming_the_line() {
-    let bad = one_line().replacen(r#""cancelled":0"#, r#""cancelled":3"#, 1);
-    let err = line_one_error(&bad);
-    assert!(err.contains("cancelled 3 > count 2"), "{err}");
+fn cancelled_calls_are_apart_from_the_count_and_their_time_is_required_from_version_6() {
+    // More cancelled calls than completed ones: counted apart, so it reads.
+    let line = one_line().replacen(r#""cancelled":0"#, r#""cancelled":3"#, 1);
+    let line = line.replacen(r#""cancelled_ns":0"#, r#""cancelled_ns":4500"#, 1);
+    let back = Snapshot::from_json_lines(&line).unwrap();
+    let s = &back[0].summaries[0];
+    assert_eq!((s.count, s.cancelled, s.cancelled_duration), (2, 3, Duration::from_nanos(4500)));
+    // Version 6 must carry the cancelled calls' time; version 5 (when a
+    // cancelled call was also a record) reads it as 0.
+    let without = line.replacen(r#","cancelled_ns":4500"#, "", 1);
+    let err = line_one_error(&without);
+    assert!(err.contains("`cancelled_ns` is missing (required in format version 6)"), "{err}");
+    let v5 = without.replacen(r#""version":6"#, r#""version":5"#, 1);
+    let back = Snapshot::from_json_lines(&v5).unwrap();
+    assert_eq!((back[0].summaries[0].cancelled, back[0].summaries[0].cancelled_duration), (3, Duration::ZERO));
 }
 
 #[test]
@@ -367,7 +378,7 @@ fn a_line_on_the_old_log_linear_grid_is_read_onto_the_native_grid() {
     let start = line.find(r#""buckets":["#).unwrap() + r#""buckets":"#.len();
     let end = start + line[start..].find("]]").unwrap() + 2;
     let v3 = format!("{}[[103,1],[1023,1],[1535,1]]{}", &line[..start], &line[end..]).replacen(
-        r#""version":5"#,
+        r#""version":6"#,
         r#""version":3"#,
         1,
     );
@@ -434,8 +445,8 @@ fn metrics_are_required_from_version_5_and_read_as_none_before() {
     let start = line.find(r#","metrics":"#).unwrap();
     let without = format!("{}}}", &line[..start]);
     let err = line_one_error(&without);
-    assert!(err.contains("`metrics` is missing (required in format version 5)"), "{err}");
-    let v4 = without.replacen(r#""version":5"#, r#""version":4"#, 1);
+    assert!(err.contains("`metrics` is missing (required in format version 6)"), "{err}");
+    let v4 = without.replacen(r#""version":6"#, r#""version":4"#, 1);
     let back = Snapshot::from_json_lines(&v4).unwrap();
     assert!(back[0].metrics.is_empty());
     assert_eq!(back[0].summaries[0].name.as_str(), "handle");

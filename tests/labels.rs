@@ -142,7 +142,7 @@ fn history_keeps_the_labels_and_older_lines_read_without_them() {
     let s = back[0].summaries.iter().find(|s| s.labels.get("status") == Some("500")).unwrap();
     assert_eq!((s.name.as_str(), s.count), ("requests", 1));
     // A version 3 line has no labels: an empty set.
-    let v3 = line.replacen(r#""version":5"#, r#""version":3"#, 1).replace(r#","labels":{}"#, "");
+    let v3 = line.replacen(r#""version":6"#, r#""version":3"#, 1).replace(r#","labels":{}"#, "");
     let old = Snapshot::from_json_lines(&v3).unwrap();
     assert!(old[0].summaries[0].labels.is_empty());
     // Version 4 requires them.

@@ -181,24 +181,27 @@ async fn slow_handler() -> u32 {
 }
 
 #[test]
-fn a_call_dropped_mid_flight_is_recorded_and_counted_as_cancelled() {
+fn a_call_dropped_mid_flight_is_counted_cancelled_apart_from_the_completed_calls() {
     let summary = || OWN.summary("slow_handler").map_or((0, 0), |s| (s.count, s.cancelled));
     let before = summary();
+    let time_before = OWN.summary("slow_handler").map_or(core::time::Duration::ZERO, |s| s.cancelled_duration);
     // Never polled: not a call.
     drop(slow_handler());
     assert_eq!(summary(), before);
-    // Polled twice, then dropped: a cancelled call, with its wall time so far.
+    // Polled twice, then dropped: a cancelled call, counted apart with its
+    // wall time so far, and no record.
     {
         let mut fut = pin!(slow_handler());
         let mut cx = Context::from_waker(Waker::noop());
         assert!(fut.as_mut().poll(&mut cx).is_pending());
         assert!(fut.as_mut().poll(&mut cx).is_pending());
     }
-    assert_eq!(summary(), (before.0 + 1, before.1 + 1));
+    assert_eq!(summary(), (before.0, before.1 + 1));
+    assert!(OWN.summary("slow_handler").unwrap().cancelled_duration > time_before);
     // Sleeps 2 ms in its body, then completes: a call, not cancelled.
     assert_eq!(block_on(slow_handler()), 7);
     let after = OWN.summary("slow_handler").unwrap();
-    assert_eq!((after.count, after.cancelled), (before.0 + 2, before.1 + 1));
+    assert_eq!((after.count, after.cancelled), (before.0 + 1, before.1 + 1));
     assert!(covers(after.max_duration, core::time::Duration::from_millis(2)), "{after:?}");
     // Dropping a completed future records nothing more.
     let mut done = Box::pin(slow_handler());
@@ -206,7 +209,7 @@ fn a_call_dropped_mid_flight_is_recorded_and_counted_as_cancelled() {
     while done.as_mut().poll(&mut cx).is_pending() {}
     drop(done);
     assert_eq!(OWN.summary("slow_handler").unwrap().cancelled, before.1 + 1);
-    assert_eq!(OWN.summary("slow_handler").unwrap().count, before.0 + 3);
+    assert_eq!(OWN.summary("slow_handler").unwrap().count, before.0 + 2);
     let report = OWN.report().to_string();
     let row = report.lines().find(|l| l.starts_with("slow_handler ")).unwrap();
     let header = report.lines().find(|l| l.starts_with("Operation")).unwrap();
@@ -398,7 +401,7 @@ fn an_async_block_is_send_timed_from_first_poll_and_cancelled_when_dropped_mid_f
         let mut cx = Context::from_waker(Waker::noop());
         assert!(fut.as_mut().poll(&mut cx).is_pending());
     }
-    assert_eq!(counts(&OWN, "fetch"), (before.0 + 2, before.1 + 1), "dropped mid-flight: a cancelled call");
+    assert_eq!(counts(&OWN, "fetch"), (before.0 + 1, before.1 + 1), "dropped mid-flight: a cancelled call, no record");
     // The form without `move`, into the global tracker.
     let label = "borrowed";
     let out = block_on(measure_block!("fetch::borrowing", async { label.len() }));

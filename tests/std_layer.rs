@@ -377,31 +377,58 @@ fn timer_with_cpu_never_reports_more_cpu_than_wall_over_many_short_spans() {
 }
 
 #[test]
-fn timed_future_dropped_before_completion_is_a_cancelled_call_in_every_export() {
+fn a_cancelled_call_is_counted_apart_from_the_completed_ones_in_every_output() {
     let t: Tracker<2, 4> = Tracker::new();
     let op = t.operation("abandoned").unwrap();
     let other = t.operation("finished").unwrap();
     // Never polled: not a call.
     drop(op.instrument(Steps { left: 5, work: Duration::ZERO, spin: Duration::ZERO }));
-    assert_eq!(op.summary().count, 0);
+    assert_eq!((op.summary().count, op.summary().cancelled), (0, 0));
+    // One completed call of about 3 ms, then one cancelled after 3 ms.
+    assert_eq!(
+        block_on(
+            op.instrument(Steps { left: 0, work: Duration::from_millis(3), spin: Duration::ZERO }),
+            Duration::ZERO
+        ),
+        7
+    );
     let mut fut = Box::pin(op.instrument(Steps { left: 5, work: Duration::from_millis(3), spin: Duration::ZERO }));
     let waker = Arc::new(ThreadWaker(thread::current())).into();
     assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
     drop(fut);
     let s = op.summary();
-    assert_eq!((s.count, s.cancelled), (1, 1));
-    assert!(covers(s.total_duration, Duration::from_millis(3)), "timed up to the drop: {:?}", s.total_duration);
+    // The figures hold the completed call alone; the cancelled one is apart.
+    assert_eq!((s.count, s.cancelled, s.distribution.count()), (1, 1, 1));
+    assert!(covers(s.cancelled_duration, Duration::from_millis(3)), "timed up to the drop: {:?}", s.cancelled_duration);
+    assert!(s.total_duration < Duration::from_millis(3) * 2, "the cancelled call's time is not in the total");
     assert_eq!(
         block_on(other.instrument(Steps { left: 0, work: Duration::ZERO, spin: Duration::ZERO }), Duration::ZERO),
         7
     );
     assert_eq!((other.summary().count, other.summary().cancelled), (1, 0));
+    // The text exposition: counters of the calls and of their time, for
+    // every operation once one was cancelled.
     let mut body = String::new();
     t.write_openmetrics(&mut body).unwrap();
-    assert!(body.contains("# TYPE perftrack_operation_cancelled summary\n"), "{body}");
-    assert!(body.contains("perftrack_operation_cancelled_sum{operation=\"abandoned\"} 1\n"), "{body}");
-    assert!(body.contains("perftrack_operation_cancelled_count{operation=\"abandoned\"} 1\n"), "{body}");
-    assert!(body.contains("perftrack_operation_cancelled_sum{operation=\"finished\"} 0\n"), "{body}");
+    assert!(body.contains("# TYPE perftrack_operation_cancelled counter\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_total{operation=\"abandoned\"} 1\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_total{operation=\"finished\"} 0\n"), "{body}");
+    assert!(body.contains("# TYPE perftrack_operation_cancelled_seconds counter\n"), "{body}");
+    assert!(body.contains("# UNIT perftrack_operation_cancelled_seconds seconds\n"), "{body}");
+    assert!(body.contains("perftrack_operation_cancelled_seconds_total{operation=\"abandoned\"} 0.00"), "{body}");
+    assert!(body.contains("perftrack_operation_duration_seconds_count{operation=\"abandoned\"} 1\n"), "{body}");
+    // The protobuf: the same two counters, named with `_total`.
+    let mut bytes = Vec::new();
+    t.write_protobuf(&mut bytes).unwrap();
+    for name in [&b"perftrack_operation_cancelled_total"[..], b"perftrack_operation_cancelled_seconds_total"] {
+        assert!(bytes.windows(name.len()).any(|w| w == name), "{}", String::from_utf8_lossy(name));
+    }
+    // The report: the Cancelled column, and its note.
+    let report = t.report().to_string();
+    let row = report.lines().find(|l| l.starts_with("abandoned ")).unwrap();
+    assert_eq!(row.split_whitespace().nth(1), Some("1"), "Count holds the completed call: {report}");
+    assert!(row.trim_end().ends_with(" 1"), "{report}");
+    assert!(report.contains("(Cancelled: calls dropped before they completed, counted apart"), "{report}");
 }
 
 #[test]

@@ -140,7 +140,7 @@ fn bad_files_are_errors_that_name_the_file_and_the_line() {
         ("garbage", "this is not json\n".to_string(), "line 1"),
         (
             "newer",
-            line.replacen(r#""version":5"#, r#""version":9"#, 1),
+            line.replacen(r#""version":6"#, r#""version":9"#, 1),
             "format version 9 is newer than this build reads",
         ),
         ("empty", String::new(), "no snapshot in the file"),

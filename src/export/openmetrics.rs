@@ -38,6 +38,7 @@ pub(crate) struct Figures {
     pub(crate) memory: u64,
     pub(crate) allocations: u64,
     pub(crate) cancelled: u64,
+    pub(crate) cancelled_time: Duration,
 }
 
 impl Figures {
@@ -50,6 +51,7 @@ impl Figures {
             memory: s.total_memory,
             allocations: s.total_allocations,
             cancelled: s.cancelled,
+            cancelled_time: s.cancelled_duration,
         }
     }
 }
@@ -76,9 +78,17 @@ type SumFamily = ((&'static str, &'static str), &'static str, fn(&Figures) -> u6
 pub(crate) const ALLOCATIONS: (&str, &str) =
     ("operation_allocations", "Heap allocations per record: sum is the total counted, count the records.");
 
-/// Cancelled calls and records (no unit: a count).
-pub(crate) const CANCELLED: (&str, &str) =
-    ("operation_cancelled", "Calls dropped before they completed: sum is the cancelled calls, count the records.");
+/// Cancelled calls, counted apart from the records: a counter family of
+/// the calls (`…_cancelled_total`) and one of their wall time in seconds
+/// (`…_cancelled_seconds_total`), both under this stem.
+pub(crate) const CANCELLED: &str = "operation_cancelled";
+
+/// The help of the cancelled calls' counter.
+pub(crate) const CANCELLED_HELP: &str = "Calls dropped before they completed, counted apart from the records.";
+
+/// The help of the cancelled calls' time counter.
+pub(crate) const CANCELLED_TIME_HELP: &str =
+    "Wall time of the calls dropped before they completed, from first poll to drop.";
 
 /// The default classic bucket bounds: every power of 4 seconds, `4^k` s,
 /// from `2^-20` s (about 0.95 µs) to `2^6` s (64 s), fourteen of them, as
@@ -455,8 +465,7 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
         // Sums as summaries without quantiles: `_sum` the total, `_count` the
         // records. Allocations only where something counted them (a
         // `CountingAlloc`), cancellations only once a call was cancelled.
-        let sums: [SumFamily; 3] =
-            [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations), (CANCELLED, "", |f| f.cancelled)];
+        let sums: [SumFamily; 2] = [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations)];
         for ((stem, help), unit, pick) in sums {
             if !figures.iter().flatten().any(|f| pick(f) > 0) {
                 continue;
@@ -467,6 +476,20 @@ fn write_all<W: Write, const OPS: usize, const RING: usize, const SHARDS: usize,
                 let series = op.labels();
                 writeln!(w, "{name}_sum{} {}", labels(o, op.name(), &series), pick(&f))?;
                 writeln!(w, "{name}_count{} {}", labels(o, op.name(), &series), f.count)?;
+            }
+        }
+        // Cancelled calls: counters apart from the records, once any call
+        // was cancelled, then for every operation.
+        if figures.iter().flatten().any(|f| f.cancelled > 0) {
+            let calls = Name(o.prefix, CANCELLED, "");
+            family(w, &calls, "counter", CANCELLED_HELP)?;
+            for (op, f) in kept() {
+                writeln!(w, "{calls}_total{} {}", labels(o, op.name(), &op.labels()), f.cancelled)?;
+            }
+            let time = Name(o.prefix, CANCELLED, "seconds");
+            family(w, &time, "counter", CANCELLED_TIME_HELP)?;
+            for (op, f) in kept() {
+                writeln!(w, "{time}_total{} {}", labels(o, op.name(), &op.labels()), Seconds(f.cancelled_time))?;
             }
         }
     }
@@ -630,7 +653,7 @@ mod tests {
             (EXTREMES[1].0, Shape::Gauge),
             (MEMORY.0, Shape::Summary),
             (ALLOCATIONS.0, Shape::Summary),
-            (CANCELLED.0, Shape::Summary),
+            (CANCELLED, Shape::Counter),
         ];
         for (stem, shape) in stems {
             assert!(OWN_FAMILIES.iter().any(|o| o.1 == stem && o.3 == shape), "{stem} is missing from OWN_FAMILIES");
@@ -643,6 +666,7 @@ mod tests {
         for line in out.lines().filter_map(|l| l.strip_prefix("# TYPE perftrack_")) {
             let (name, kind) = line.split_once(' ').unwrap();
             let shape = match kind {
+                "counter" => Shape::Counter,
                 "histogram" => Shape::Histogram,
                 "gauge" => Shape::Gauge,
                 "summary" => Shape::Summary,

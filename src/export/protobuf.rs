@@ -13,8 +13,8 @@
 use core::fmt;
 
 use crate::export::openmetrics::{
-    ALLOCATIONS, CANCELLED, COUNTER_HELP, DURATION, DURATION_HELP, EXTREMES, ExportOptions, Figures, GAUGE_HELP,
-    MEMORY, exposition_buckets, sample_labels,
+    ALLOCATIONS, CANCELLED, CANCELLED_HELP, CANCELLED_TIME_HELP, COUNTER_HELP, DURATION, DURATION_HELP, EXTREMES,
+    ExportOptions, Figures, GAUGE_HELP, MEMORY, exposition_buckets, sample_labels,
 };
 use crate::histogram::buckets::Layout;
 use crate::histogram::distribution::Distribution;
@@ -367,8 +367,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         })?;
     }
     type Pick = fn(&Figures) -> u64;
-    let sums: [((&str, &str), &str, Pick); 3] =
-        [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations), (CANCELLED, "", |f| f.cancelled)];
+    let sums: [((&str, &str), &str, Pick); 2] = [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations)];
     // Each only once some operation's figure is not 0, then for every one.
     for ((stem, help), unit, pick) in sums {
         if !kept().any(|(_, f)| pick(&f) > 0) {
@@ -387,6 +386,34 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
             }
             Ok(())
         })?;
+    }
+    // Cancelled calls: counters apart from the records, named with `_total`
+    // as the text's samples are, once any call was cancelled.
+    if kept().any(|(_, f)| f.cancelled > 0) {
+        type Value = fn(&Figures) -> f64;
+        let counters: [(&str, &str, Value); 2] = [
+            ("", CANCELLED_HELP, |f| f.cancelled as f64),
+            ("seconds", CANCELLED_TIME_HELP, |f| seconds(f.cancelled_time)),
+        ];
+        for (unit, help, value) in counters {
+            delimited(o, &|o| {
+                let sep = if unit.is_empty() { "" } else { "_" };
+                string(o, 1, &[opts.prefix, "_", CANCELLED, sep, unit, "_total"])?;
+                string(o, 2, &[help])?;
+                uint(o, 3, COUNTER_TYPE)?;
+                if !unit.is_empty() {
+                    string(o, 5, &[unit])?;
+                }
+                for (op, f) in kept() {
+                    let series = op.labels();
+                    message(o, 4, &|o| {
+                        labels(o, opts, Some(op.name()), &series)?;
+                        message(o, 3, &|o| double(o, 1, value(&f)))
+                    })?;
+                }
+                Ok(())
+            })?;
+        }
     }
     write_metrics(o, tracker, opts)
 }

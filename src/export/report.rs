@@ -261,7 +261,10 @@ pub(crate) fn write_table<const BUCKETS: usize, I: Iterator<Item = MetricsSummar
         writeln!(f)?;
     }
     if show_cancelled {
-        writeln!(f, "(Cancelled: calls dropped before they completed, in Count and timed up to the drop)")?;
+        writeln!(
+            f,
+            "(Cancelled: calls dropped before they completed, counted apart: not in Count or the times, which hold completed calls)"
+        )?;
     }
     Ok(Columns { cpu: show_cpu })
 }

@@ -11,7 +11,8 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use crate::export::openmetrics::{
-    ALLOCATIONS, CANCELLED, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY, exposition_buckets,
+    ALLOCATIONS, CANCELLED, CANCELLED_HELP, CANCELLED_TIME_HELP, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY,
+    exposition_buckets,
 };
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
@@ -149,10 +150,25 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             |s| s.total_memory as f64,
             |s| std::vec![(f64::INFINITY, s.count)],
         )?;
+        // Cancelled calls, apart from the records: counters of the calls
+        // and of their wall time, once some call was cancelled.
+        if rows.iter().any(|s| s.cancelled > 0) {
+            let name = named(CANCELLED);
+            let mut family = encoder.encode_descriptor(&name, CANCELLED_HELP, None, MetricType::Counter)?;
+            for s in &rows {
+                family.encode_family(&series_labels(s))?.encode_counter::<NoLabelSet, _, u64>(&s.cancelled, None)?;
+            }
+            let mut family =
+                encoder.encode_descriptor(&name, CANCELLED_TIME_HELP, Some(&Unit::Seconds), MetricType::Counter)?;
+            for s in &rows {
+                family
+                    .encode_family(&series_labels(s))?
+                    .encode_counter::<NoLabelSet, _, u64>(&secs(s.cancelled_duration), None)?;
+            }
+        }
         // Counts without a unit, written only once some operation has one:
-        // allocations (a `CountingAlloc`) and cancelled calls.
-        let counts: [CountFamily<BUCKETS>; 2] =
-            [(ALLOCATIONS, |s| s.total_allocations as f64), (CANCELLED, |s| s.cancelled as f64)];
+        // allocations (a `CountingAlloc`).
+        let counts: [CountFamily<BUCKETS>; 1] = [(ALLOCATIONS, |s| s.total_allocations as f64)];
         for ((stem, help), pick) in counts {
             if rows.iter().any(|s| pick(s) > 0.0) {
                 histogram(&mut encoder, &named(stem), help, None, &rows, pick, |s| {

@@ -161,12 +161,16 @@ impl Call {
         let ns = saturating_ns(sample.duration);
         let children_ns = stack::close_kept(self.frame).unwrap_or(self.children_ns);
         let path = if stack::end_async(op.paths().id(), &self.place, ns) { self.place.path } else { None };
-        op.close_scope(&sample, path, children_ns);
+        if cancelled {
+            // No record: the operation's figures hold completed calls only.
+            // Its time stays on its call path, where it was spent, so its
+            // parent's self time stays right.
+            op.close_cancelled(ns, path, children_ns);
+        } else {
+            op.close_scope(&sample, path, children_ns);
+        }
         if let Some(p) = path {
             op.paths().record_idle(p, ns.saturating_sub(self.busy_ns));
-        }
-        if cancelled {
-            op.note_cancelled();
         }
     }
 }

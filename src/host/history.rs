@@ -25,21 +25,30 @@ use crate::tracker::Tracker;
 /// `saturated` out; version 2 came before the count of cancelled calls, so
 /// it may leave `cancelled` out; version 3 came before labelled series, so
 /// it may leave `labels` out (an empty set); version 4 came before counters
-/// and gauges in history, so it may leave `metrics` out (none); from
-/// version 5 every field is required.
+/// and gauges in history, so it may leave `metrics` out (none); version 5
+/// came before cancelled calls were counted apart, so it may leave
+/// `cancelled_ns` out (read as 0); from version 6 every field is required.
+///
+/// **How lines of version 5 and before map:** a cancelled call was then
+/// also a record, so their `count`, sums, extremes, histogram and quantiles
+/// include the cancelled calls, and `cancelled` counts how many of the
+/// records they were. From version 6, a summary's figures hold completed
+/// calls only, and `cancelled` and `cancelled_ns` are apart from them. An
+/// old line is read as it was written; `perftrack diff` across the change
+/// compares a base whose figures include cancelled calls.
 /// Versions 1 to 3 wrote their histograms on the log-linear grid of before
 /// the native one (version 4): each of their buckets is read into the new
 /// bucket that holds its upper bound, kept between the buckets of the
 /// recorded extremes, so a quantile read from such a line may move by up to
 /// one old bucket (1/16 of its value) and one new. A later version is an
 /// error that says so, rather than a line read with fields missing.
-pub const HISTORY_VERSION: u64 = 5;
+pub const HISTORY_VERSION: u64 = 6;
 
 /// The last format version whose histograms are on the log-linear grid.
 const LAST_LOG_LINEAR: u64 = 3;
 
 /// Every key of a summary, in the order they are written.
-const SUMMARY_KEYS: [&str; 19] = [
+const SUMMARY_KEYS: [&str; 20] = [
     "name",
     "labels",
     "count",
@@ -58,6 +67,7 @@ const SUMMARY_KEYS: [&str; 19] = [
     "total_allocations",
     "saturated",
     "cancelled",
+    "cancelled_ns",
     "distribution",
 ];
 
@@ -73,6 +83,10 @@ const NEW_IN_4: [&str; 1] = ["labels"];
 /// The key (of the snapshot itself) that lines before version 5 may leave
 /// out.
 const NEW_IN_5: [&str; 1] = ["metrics"];
+
+/// The key that lines before version 6 may leave out: cancelled calls'
+/// wall time, from when they were counted apart from the records.
+const NEW_IN_6: [&str; 1] = ["cancelled_ns"];
 
 /// Moves the buckets of a line written on the log-linear grid (format 3 and
 /// before) onto the native grid: each `[upper_ns, count]` goes to the bucket
@@ -106,6 +120,7 @@ fn required(key: &str, version: u64) -> bool {
         && (version >= 3 || !NEW_IN_3.contains(&key))
         && (version >= 4 || !NEW_IN_4.contains(&key))
         && (version >= 5 || !NEW_IN_5.contains(&key))
+        && (version >= 6 || !NEW_IN_6.contains(&key))
 }
 
 /// Every key of a counter's or gauge's reading.

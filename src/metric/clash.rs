@@ -50,13 +50,14 @@ impl Shape {
 pub(crate) type Own = (&'static str, &'static str, &'static str, Shape);
 
 /// Every family perftrack writes for its operations.
-pub(crate) const OWN_FAMILIES: [Own; 6] = [
+pub(crate) const OWN_FAMILIES: [Own; 7] = [
     ("perftrack_operation_duration_seconds", "operation_duration", "seconds", Shape::Histogram),
     ("perftrack_operation_duration_min_seconds", "operation_duration_min", "seconds", Shape::Gauge),
     ("perftrack_operation_duration_max_seconds", "operation_duration_max", "seconds", Shape::Gauge),
     ("perftrack_operation_memory_bytes", "operation_memory", "bytes", Shape::Summary),
     ("perftrack_operation_allocations", "operation_allocations", "", Shape::Summary),
-    ("perftrack_operation_cancelled", "operation_cancelled", "", Shape::Summary),
+    ("perftrack_operation_cancelled", "operation_cancelled", "", Shape::Counter),
+    ("perftrack_operation_cancelled_seconds", "operation_cancelled", "seconds", Shape::Counter),
 ];
 
 /// The default prefix, which registration checks against.
@@ -145,6 +146,8 @@ mod tests {
         assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration_seconds_count", Kind::Gauge).is_some());
         assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration", Kind::Gauge).is_none());
         assert!(own_met_by("app", "perftrack_operation_memory_bytes", Kind::Gauge).is_none());
-        assert!(own_met_by("app", "app_operation_cancelled_sum", Kind::Gauge).is_some());
+        assert!(own_met_by("app", "app_operation_cancelled_total", Kind::Gauge).is_some());
+        assert!(own_met_by("app", "app_operation_cancelled_seconds", Kind::Gauge).is_some());
+        assert!(own_met_by("app", "app_operation_memory_bytes_sum", Kind::Gauge).is_some());
     }
 }

@@ -40,12 +40,14 @@ pub(crate) struct OpSlot<const RING: usize, const SHARDS: usize, const BUCKETS: 
     /// Serialises readers: the hot/cold snapshot swaps halves, and two readers
     /// must not swap the same shard at once. Writers never touch it.
     reading: AtomicBool,
-    /// Records of calls that were cancelled (a timed future dropped before
-    /// it completed). Added after the record itself, and read before a
-    /// snapshot, so a snapshot's count always covers it. Off the record
-    /// path: only a cancellation touches it. It sits in the padding before
-    /// the cache-padded shards, so the footprint does not grow.
+    /// Calls that were cancelled (a timed future dropped before it
+    /// completed), counted apart from the records, and their wall time
+    /// (saturating nanoseconds): a cancelled call is no record. Off the
+    /// record path: only a cancellation touches them. They sit in the
+    /// padding before the cache-padded shards, so the footprint does not
+    /// grow.
     cancelled: AtomicU64,
+    cancelled_ns: AtomicU64,
     shards: [Shard<RING, BUCKETS>; SHARDS],
     /// The hot/cold histogram halves of every shard's contended path. One
     /// pair per operation, not per shard: a histogram is kilobytes, and
@@ -59,6 +61,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
             Self {
                 reading: AtomicBool::new(false),
                 cancelled: AtomicU64::new(0),
+                cancelled_ns: AtomicU64::new(0),
                 shards: array_of![CachePadded::new(ShardCore::new()); SHARDS],
                 contended: CachePadded::new([Histogram::new(), Histogram::new()]),
             }
@@ -92,18 +95,27 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
         }
     }
 
-    /// Counts one cancelled call, whose record was already made.
+    /// Counts one cancelled call of `ns` nanoseconds of wall time.
     #[cfg(feature = "std")]
-    pub(crate) fn note_cancelled(&self) {
-        // Release: a reader that sees this count also sees the record before
-        // it (the snapshot's own synchronisation with its writer).
+    pub(crate) fn note_cancelled(&self, ns: u64) {
+        // The time first, saturating; then the count with Release, so a
+        // reader that sees the count sees at least that many calls' time.
+        let mut old = self.cancelled_ns.load(Ordering::Relaxed);
+        while let Err(now) =
+            self.cancelled_ns.compare_exchange_weak(old, old.saturating_add(ns), Ordering::Relaxed, Ordering::Relaxed)
+        {
+            old = now;
+        }
         self.cancelled.fetch_add(1, Ordering::Release);
     }
 
-    /// The cancelled calls counted so far; read it before a snapshot, so
-    /// that the snapshot holds each of their records.
-    pub(crate) fn cancelled(&self) -> u64 {
-        self.cancelled.load(Ordering::Acquire)
+    /// The cancelled calls counted so far and their wall time in
+    /// nanoseconds: the time covers at least the calls counted (a call
+    /// cancelled between the two loads may be in the time alone).
+    pub(crate) fn cancelled(&self) -> (u64, u64) {
+        // Acquire: pairs with the Release count in `note_cancelled`.
+        let count = self.cancelled.load(Ordering::Acquire);
+        (count, self.cancelled_ns.load(Ordering::Relaxed))
     }
 
     /// A consistent snapshot of the whole operation, its totals and its
