@@ -35,17 +35,30 @@ pub enum TrackerError {
     /// The name is the empty string.
     EmptyName,
     /// A label name is not `[a-zA-Z_][a-zA-Z0-9_]*`.
-    InvalidLabelName,
+    InvalidLabelName {
+        /// The label's position in the slice given, from 0.
+        index: usize,
+    },
     /// A label name is reserved: it starts with `__` (Prometheus's, as
     /// `__name__`), or is `operation`, `quantile` or `le` (perftrack's own).
-    ReservedLabelName,
+    ReservedLabelName {
+        /// The label's position in the slice given, from 0.
+        index: usize,
+    },
     /// A label name is given twice.
-    DuplicateLabelName,
+    DuplicateLabelName {
+        /// The position of its second occurrence in the slice given, from 0.
+        index: usize,
+    },
     /// More than [`MAX_LABELS`](crate::MAX_LABELS) labels.
     TooManyLabels,
     /// The labels take more than [`MAX_LABELS_LEN`](crate::MAX_LABELS_LEN) bytes stored (each name
     /// and value, and a byte between each two).
-    LabelsTooLong,
+    LabelsTooLong {
+        /// The position, in the slice given, of the label that did not fit
+        /// (labels are stored sorted by name, so the earlier names fit).
+        index: usize,
+    },
     /// A counter's or gauge's name is not a Prometheus metric name,
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
     InvalidMetricName,
@@ -67,17 +80,25 @@ impl fmt::Display for TrackerError {
             Self::Full => f.write_str("tracker is full: every operation slot is taken by another name"),
             Self::NameTooLong => write!(f, "operation name is longer than {} bytes", MAX_NAME_LEN),
             Self::EmptyName => f.write_str("operation name is empty"),
-            Self::InvalidLabelName => f.write_str("a label name must match [a-zA-Z_][a-zA-Z0-9_]*"),
-            Self::ReservedLabelName => f.write_str(
-                "a label name is reserved: names starting with `__` are Prometheus's, and `operation`, `quantile` and `le` are perftrack's own",
+            Self::InvalidLabelName { index } => {
+                write!(f, "label {index} (from 0): a label name must match [a-zA-Z_][a-zA-Z0-9_]*")
+            }
+            Self::ReservedLabelName { index } => write!(
+                f,
+                "label {index} (from 0): the name is reserved: names starting with `__` are Prometheus's, and `operation`, `quantile` and `le` are perftrack's own",
             ),
-            Self::DuplicateLabelName => f.write_str("a label name is given twice"),
+            Self::DuplicateLabelName { index } => {
+                write!(f, "label {index} (from 0): its name is given twice")
+            }
             Self::TooManyLabels => f.write_str("more labels than perftrack::MAX_LABELS allows"),
-            Self::LabelsTooLong => f.write_str(
-                "the labels take more bytes than perftrack::MAX_LABELS_LEN allows (names, values and one byte between each two)",
+            Self::LabelsTooLong { index } => write!(
+                f,
+                "label {index} (from 0) does not fit: the labels take more bytes than perftrack::MAX_LABELS_LEN allows (names, values and one byte between each two)",
             ),
             Self::InvalidMetricName => f.write_str("a counter's or gauge's name must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
-            Self::KindMismatch => f.write_str("the name is already registered as the other kind (counter or gauge) in this tracker"),
+            Self::KindMismatch => {
+                f.write_str("the name is already registered as the other kind (counter or gauge) in this tracker")
+            }
             Self::NameClash(with) => write!(
                 f,
                 "the name would clash in the exposition with {with} (its family name or one of its samples': _total, _count, _sum, _bucket, _created)"

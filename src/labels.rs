@@ -43,8 +43,8 @@ pub(crate) const OWN_LABELS: [&str; 3] = ["operation", "quantile", "le"];
 /// assert_eq!(a.iter().collect::<Vec<_>>(), [("route", "/a"), ("status", "200")]);
 /// assert_eq!(a.get("status"), Some("200"));
 /// assert_eq!(a.to_string(), r#"{route="/a",status="200"}"#);
-/// assert_eq!(Labels::new(&[("__name__", "x")]), Err(TrackerError::ReservedLabelName));
-/// assert_eq!(Labels::new(&[("a", "1"), ("a", "2")]), Err(TrackerError::DuplicateLabelName));
+/// assert_eq!(Labels::new(&[("__name__", "x")]), Err(TrackerError::ReservedLabelName { index: 0 }));
+/// assert_eq!(Labels::new(&[("a", "1"), ("a", "2")]), Err(TrackerError::DuplicateLabelName { index: 1 }));
 /// # Ok::<(), TrackerError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,13 +78,13 @@ impl Labels {
         }
         for (i, &(name, _)) in pairs.iter().enumerate() {
             if !valid_name(name) {
-                return Err(TrackerError::InvalidLabelName);
+                return Err(TrackerError::InvalidLabelName { index: i });
             }
             if name.starts_with("__") || OWN_LABELS.contains(&name) {
-                return Err(TrackerError::ReservedLabelName);
+                return Err(TrackerError::ReservedLabelName { index: i });
             }
             if pairs[..i].iter().any(|&(earlier, _)| earlier == name) {
-                return Err(TrackerError::DuplicateLabelName);
+                return Err(TrackerError::DuplicateLabelName { index: i });
             }
         }
         // Sort by name without allocating: an insertion sort of indices.
@@ -107,11 +107,11 @@ impl Labels {
             let parts: [&[u8]; 3] = [if k == 0 { &[] } else { &[SEP] }, name.as_bytes(), value.as_bytes()];
             for (p, part) in parts.iter().enumerate() {
                 if p == 2 {
-                    *out.bytes.get_mut(at).ok_or(TrackerError::LabelsTooLong)? = SEP;
+                    *out.bytes.get_mut(at).ok_or(TrackerError::LabelsTooLong { index: i })? = SEP;
                     at += 1;
                 }
                 let end = at + part.len();
-                out.bytes.get_mut(at..end).ok_or(TrackerError::LabelsTooLong)?.copy_from_slice(part);
+                out.bytes.get_mut(at..end).ok_or(TrackerError::LabelsTooLong { index: i })?.copy_from_slice(part);
                 at = end;
             }
         }
@@ -289,15 +289,15 @@ mod tests {
     fn every_rule_has_its_error_and_registers_nothing() {
         use TrackerError::*;
         for (pairs, err) in [
-            (&[("", "x")][..], InvalidLabelName),
-            (&[("1a", "x")], InvalidLabelName),
-            (&[("a-b", "x")], InvalidLabelName),
-            (&[("größe", "x")], InvalidLabelName),
-            (&[("__name__", "x")], ReservedLabelName),
-            (&[("__x", "x")], ReservedLabelName),
-            (&[("operation", "x")], ReservedLabelName),
-            (&[("le", "x")], ReservedLabelName),
-            (&[("a", "1"), ("b", "2"), ("a", "3")], DuplicateLabelName),
+            (&[("", "x")][..], InvalidLabelName { index: 0 }),
+            (&[("ok", "x"), ("1a", "x")], InvalidLabelName { index: 1 }),
+            (&[("a-b", "x")], InvalidLabelName { index: 0 }),
+            (&[("größe", "x")], InvalidLabelName { index: 0 }),
+            (&[("__name__", "x")], ReservedLabelName { index: 0 }),
+            (&[("a", "x"), ("b", "x"), ("__x", "x")], ReservedLabelName { index: 2 }),
+            (&[("operation", "x")], ReservedLabelName { index: 0 }),
+            (&[("le", "x")], ReservedLabelName { index: 0 }),
+            (&[("a", "1"), ("b", "2"), ("a", "3")], DuplicateLabelName { index: 2 }),
         ] {
             assert_eq!(Labels::new(pairs), Err(err), "{pairs:?}");
         }
@@ -307,13 +307,17 @@ mod tests {
         assert!(Labels::new(&refs[..8]).is_ok());
         let long = "v".repeat(126);
         assert_eq!(Labels::new(&[("a", &long)]).map(|l| l.len), Ok(128));
-        assert_eq!(Labels::new(&[("ab", &long)]), Err(LabelsTooLong));
+        assert_eq!(Labels::new(&[("ab", &long)]), Err(LabelsTooLong { index: 0 }));
+        // Stored sorted by name: `z`, given first, comes last, and is the
+        // one that does not fit.
+        let (thirty, hundred) = ("v".repeat(30), "v".repeat(100));
+        assert_eq!(Labels::new(&[("z", &thirty), ("a", &hundred)]), Err(LabelsTooLong { index: 0 }));
     }
 
     #[test]
     fn values_are_any_utf8_and_display_escapes_them() {
         let l = Labels::new(&[("path", "a\"b\\c\nd"), ("größe", "x")]);
-        assert_eq!(l, Err(TrackerError::InvalidLabelName));
+        assert_eq!(l, Err(TrackerError::InvalidLabelName { index: 1 }));
         let l = Labels::new(&[("path", "a\"b\\c\nd größe")]).unwrap();
         assert_eq!(l.get("path"), Some("a\"b\\c\nd größe"));
         assert_eq!(std::format!("{l}"), "{path=\"a\\\"b\\\\c\\nd größe\"}");

@@ -168,6 +168,8 @@ pub use host::bridge::{BridgeDrops, MetricsBridge};
 pub use host::clock::FastClock;
 #[cfg(feature = "prometheus-client")]
 pub use host::collector::PerftrackCollector;
+#[cfg(feature = "std")]
+pub use host::exit::write_outputs;
 #[cfg(feature = "flamegraph")]
 pub use host::flamegraph::FlameOptions;
 #[cfg(feature = "std")]

@@ -230,7 +230,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// assert_eq!(ok.labels().get("status"), Some("200"));
     /// assert_eq!(T.operation_with_labels("requests", &[("route", "/a"), ("status", "200")])?.summary().count, 1);
     /// assert_eq!(err.summary().count, 0);
-    /// assert_eq!(T.operation_with_labels("requests", &[("__name__", "x")]).unwrap_err(), TrackerError::ReservedLabelName);
+    /// assert_eq!(T.operation_with_labels("requests", &[("__name__", "x")]).unwrap_err(), TrackerError::ReservedLabelName { index: 0 });
     /// assert_eq!(T.len(), 2);
     /// # Ok::<(), TrackerError>(())
     /// ```

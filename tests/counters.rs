@@ -79,7 +79,7 @@ fn names_kinds_and_capacity_are_checked_and_total_is_one_counter() {
     assert_eq!(t.counter("bad-name").unwrap_err(), TrackerError::InvalidMetricName);
     assert_eq!(t.gauge("1x").unwrap_err(), TrackerError::InvalidMetricName);
     assert_eq!(t.counter("").unwrap_err(), TrackerError::EmptyName);
-    assert_eq!(t.counter_with_labels("ok", &[("__x", "1")]).unwrap_err(), TrackerError::ReservedLabelName);
+    assert_eq!(t.counter_with_labels("ok", &[("__x", "1")]).unwrap_err(), TrackerError::ReservedLabelName { index: 0 });
     t.counter("bytes_sent_total").unwrap().increment(3);
     assert_eq!(t.counter("bytes_sent").unwrap().get(), 3, "the same counter, with or without _total");
     assert_eq!(t.gauge("bytes_sent").unwrap_err(), TrackerError::KindMismatch);

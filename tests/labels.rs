@@ -51,11 +51,11 @@ fn a_bad_label_set_is_a_clear_error_and_registers_nothing() {
     let many: Vec<(String, &str)> = (0..=MAX_LABELS).map(|i| (format!("l{i}"), "v")).collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     for (labels, err) in [
-        (&[("__name__", "x")][..], TrackerError::ReservedLabelName),
-        (&[("operation", "x")], TrackerError::ReservedLabelName),
-        (&[("a", "1"), ("a", "1")], TrackerError::DuplicateLabelName),
-        (&[("bad name", "1")], TrackerError::InvalidLabelName),
-        (&[("k", long.as_str())], TrackerError::LabelsTooLong),
+        (&[("__name__", "x")][..], TrackerError::ReservedLabelName { index: 0 }),
+        (&[("operation", "x")], TrackerError::ReservedLabelName { index: 0 }),
+        (&[("a", "1"), ("a", "1")], TrackerError::DuplicateLabelName { index: 1 }),
+        (&[("route", "/"), ("bad name", "1")], TrackerError::InvalidLabelName { index: 1 }),
+        (&[("k", long.as_str())], TrackerError::LabelsTooLong { index: 0 }),
         (&many, TrackerError::TooManyLabels),
     ] {
         assert_eq!(t.operation_with_labels("op", labels).unwrap_err(), err, "{labels:?}");
@@ -63,7 +63,9 @@ fn a_bad_label_set_is_a_clear_error_and_registers_nothing() {
     }
     assert_eq!(t.operation_with_labels("", &[("a", "1")]).unwrap_err(), TrackerError::EmptyName);
     assert!(t.is_empty(), "nothing registered");
-    assert!(TrackerError::ReservedLabelName.to_string().contains("__"));
+    assert!(TrackerError::ReservedLabelName { index: 0 }.to_string().contains("__"));
+    let message = TrackerError::InvalidLabelName { index: 1 }.to_string();
+    assert!(message.starts_with("label 1 (from 0)"), "{message}");
 }
 
 #[test]

@@ -301,11 +301,11 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         let name = rendered(key);
         let mut d = match err {
             TrackerError::Full => self.dropped(&name, format_args!("the tracker is full"), |s| &s.tracker_full),
-            TrackerError::InvalidLabelName
-            | TrackerError::ReservedLabelName
-            | TrackerError::DuplicateLabelName
+            TrackerError::InvalidLabelName { .. }
+            | TrackerError::ReservedLabelName { .. }
+            | TrackerError::DuplicateLabelName { .. }
             | TrackerError::TooManyLabels
-            | TrackerError::LabelsTooLong => self.dropped(&name, format_args!("{err}"), |s| &s.bad_labels),
+            | TrackerError::LabelsTooLong { .. } => self.dropped(&name, format_args!("{err}"), |s| &s.bad_labels),
             _ => self.dropped(&name, format_args!("{err}"), |s| &s.bad_name),
         };
         if let Some(d) = Arc::get_mut(&mut d) {

@@ -8,7 +8,9 @@
 //! * `svg=PATH`: the flamegraph itself (feature `flamegraph`).
 //!
 //! A kind this build cannot write, or a file that cannot be written, is a
-//! message on stderr naming it; nothing here panics.
+//! message on stderr naming it; nothing here panics. [`write_outputs`]
+//! writes the same outputs at any moment, for a program that ends another
+//! way than by returning from `main`.
 
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -20,10 +22,12 @@ pub const PERFTRACK_OUT: &str = "PERFTRACK_OUT";
 
 /// Prints the [`global`] tracker's report to stderr, and writes the
 /// `PERFTRACK_OUT` outputs, when dropped: at the end of `main`.
+#[cfg(feature = "macros")]
 #[derive(Debug, Default)]
 #[must_use = "the report is printed when this is dropped"]
 pub struct ReportAtExit(());
 
+#[cfg(feature = "macros")]
 impl ReportAtExit {
     /// Arms the report.
     pub fn new() -> Self {
@@ -31,16 +35,43 @@ impl ReportAtExit {
     }
 }
 
+#[cfg(feature = "macros")]
 impl Drop for ReportAtExit {
     fn drop(&mut self) {
-        let tracker = global();
-        std::eprint!("{}", tracker.report());
-        let Ok(spec) = std::env::var(PERFTRACK_OUT) else { return };
-        for (kind, path) in outputs(&spec) {
-            if let Err(why) = write_output(kind, path) {
-                std::eprintln!("perftrack: {PERFTRACK_OUT} {kind}={path}: {why}");
-            }
+        std::eprint!("{}", global().report());
+        if let Err(e) = write_outputs() {
+            std::eprintln!("perftrack: {e}");
         }
+    }
+}
+
+/// Writes the outputs that `PERFTRACK_OUT` lists for the process-wide
+/// tracker ([`global`]) now: what `#[perftrack::main]` does when `main`
+/// returns, for a program that ends another way (`std::process::exit`, a
+/// signal handler of its own, an embedding host). Nothing when the
+/// variable is unset. Each call appends one more JSON snapshot, so a
+/// program under `#[perftrack::main]` that calls it too writes twice.
+///
+/// ```
+/// // PERFTRACK_OUT unset: nothing to write.
+/// perftrack::write_outputs()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// Every entry is tried; the error names each one that could not be
+/// written (`json=run.jsonl: …; svg=…: …`), or that is not `KIND=PATH`.
+pub fn write_outputs() -> std::io::Result<()> {
+    let Ok(spec) = std::env::var(PERFTRACK_OUT) else { return Ok(()) };
+    let failures: Vec<String> = outputs(&spec)
+        .into_iter()
+        .filter_map(|(kind, path)| write_output(kind, path).err().map(|why| std::format!("{kind}={path}: {why}")))
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(std::format!("{PERFTRACK_OUT} {}", failures.join("; "))))
     }
 }
 

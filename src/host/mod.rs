@@ -16,7 +16,6 @@ pub(crate) mod callsite;
 pub(crate) mod clock;
 #[cfg(feature = "prometheus-client")]
 pub(crate) mod collector;
-#[cfg(feature = "macros")]
 pub(crate) mod exit;
 #[cfg(feature = "flamegraph")]
 pub(crate) mod flamegraph;
