@@ -19,8 +19,9 @@
 #     one schema-4 bucket (4.43%) of the exact merged quantile for q = 0.5,
 #     0.9, 0.99, 0.999, and histogram_count and histogram_sum exact.
 #  5. A real service: the axum example (examples/axum-service) sends itself
-#     a fixed mix of requests through its timing layer, which labels each by
-#     matched route and status, and serves /metrics with perftrack::serve.
+#     a fixed mix of requests through perftrack::axum::layer, which labels
+#     each by method, matched route and status, and answers /metrics on its
+#     own port (perftrack::axum::metrics).
 #     The same Prometheus scrapes it: histogram_count by route and by status,
 #     and the response-bytes counter, must equal what was sent, exactly.
 # Installs the Debian `prometheus` package when promtool/prometheus are

@@ -157,7 +157,7 @@ fi
 # Every feature that combines with the others: defmt, serde, metrics,
 # prometheus-client, flamegraph, tracing (the portable-atomic pass-throughs
 # exclude each other and are built by scripts/cross.sh).
-ALL_FEATURES=defmt,serde,metrics,prometheus-client,flamegraph,tracing,macros,http
+ALL_FEATURES=defmt,serde,metrics,prometheus-client,flamegraph,tracing,macros,http,axum
 # The loom model of the quick tier: the owner and a non-owner on one shard
 # with a reader, the record path's central protocol.
 QUICK_LOOM_MODEL=a_non_owner_racing_the_owner_never_breaks_its_plain_holds
@@ -204,7 +204,7 @@ step "docs.rs documents every combinable feature (package.metadata.docs.rs)" doc
 # CAS and are built by scripts/cross.sh there; they exclude each other.
 feature_matrix() {
     local f
-    for f in std defmt serde metrics prometheus-client flamegraph tracing macros http off "macros,off" "serde,std"; do
+    for f in std defmt serde metrics prometheus-client flamegraph tracing macros http axum off "macros,off" "serde,std"; do
         echo "  --no-default-features --features $f"
         cargo check --quiet --lib --no-default-features --features "$f" || return 1
     done

@@ -100,6 +100,7 @@ assert_eq!(parse.count, 2);
 //! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
 //! | `flamegraph` | off | `Tracker::write_flamegraph`: the call tree as an SVG, drawn by inferno (CDDL-1.0; implies `std`) |
 //! | `tracing` | off | `PerftrackLayer`, a `tracing-subscriber` layer: spans become records and call paths (implies `std`) |
+//! | `axum` | off | [`axum::layer`], a tower layer that times every request of an axum router (method, matched route, status; in-flight gauge; response bytes), and [`axum::metrics`], `/metrics` on the router itself (implies `std`) |
 //! | `http` | off | `perftrack::serve`: `/metrics` (OpenMetrics text, or protobuf with native histograms, by the scraper's `Accept`) and `/report` over HTTP, on hyper with limits on every client (`serve_with`, `ServeOptions`) (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
@@ -162,6 +163,8 @@ pub use histogram::distribution::Distribution;
 pub use histogram::native::ExponentialPoint;
 #[cfg(feature = "std")]
 pub use host::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
+#[cfg(feature = "axum")]
+pub use host::axum;
 #[cfg(feature = "metrics")]
 pub use host::bridge::{BridgeDrops, MetricsBridge};
 #[cfg(feature = "std")]

@@ -4,6 +4,8 @@
 // The one module with `unsafe`: a `GlobalAlloc` impl cannot be written without it.
 #[allow(unsafe_code)]
 pub(crate) mod alloc;
+#[cfg(feature = "axum")]
+pub mod axum;
 // `measure_block!`, exported at the crate root.
 mod block;
 mod boxed;

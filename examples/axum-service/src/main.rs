@@ -2,10 +2,10 @@
 //! recipe, compiled and run.
 //!
 //! ```text
-//! cargo run -p perftrack-axum-example              # serves on 127.0.0.1:3000 (/metrics on 3001) until Ctrl-C
+//! cargo run -p perftrack-axum-example              # serves on 127.0.0.1:3000, /metrics too, until Ctrl-C
 //! cargo run -p perftrack-axum-example -- --check   # serves, calls itself, checks the figures, exits
-//! cargo run -p perftrack-axum-example -- --load METRICS_ADDR SECS
-//!                                                  # sends the fixed mix, prints it, serves /metrics for SECS
+//! cargo run -p perftrack-axum-example -- --load ADDR SECS
+//!                                                  # serves at ADDR, sends itself the fixed mix, prints it, serves SECS more
 //! ```
 //!
 //! * `#[perftrack::measure]` on an `async fn` handler: axum requires the
@@ -15,22 +15,20 @@
 //! * `lookup_cache` is cut short by a timeout: a cancelled call, counted
 //!   apart from the completed ones in `MetricsSummary::cancelled` (no
 //!   record), its wall time up to the drop in `cancelled_duration`.
-//! * A timing layer labels each request by its matched route and status:
-//!   the labelled series `http_request{route="/users/{id}",status="404"}`,
-//!   and a counter of response bytes by route.
-//! * `perftrack::serve` is the `/metrics` endpoint, in one line.
+//! * `perftrack::axum::layer` times each request, labelled by method,
+//!   matched route and status (`http_request{method="GET",route="/users/{id}",status="404"}`),
+//!   with an in-flight gauge and a counter of response bytes by route; and
+//!   `perftrack::axum::metrics` answers `/metrics` on the app's own port.
+//!   The glue is those two lines of `app()`.
 //! * `#[perftrack::main]` above `#[tokio::main]` prints the report at exit.
 
 use core::time::Duration;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Path, Request};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::middleware::{Next, from_fn};
-use axum::response::Response;
 use axum::routing::get;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -57,25 +55,6 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// The timing layer: every matched request is a record of the labelled
-/// series `http_request{route=…,status=…}` (resolved per request: a lookup
-/// among the tracker's slots, then a wait-free record), and its body size
-/// goes to the counter `http_response_bytes{route=…}`.
-async fn timing(route: MatchedPath, request: Request, next: Next) -> Response {
-    let t0 = Instant::now();
-    let response = next.run(request).await;
-    let (route, status) = (route.as_str(), response.status().as_str().to_owned());
-    let tracker = perftrack::global();
-    if let Ok(op) = tracker.operation_with_labels("http_request", &[("route", route), ("status", &status)]) {
-        op.record(t0.elapsed(), 0);
-    }
-    let bytes = axum::body::HttpBody::size_hint(response.body()).exact().unwrap_or(0);
-    if let Ok(c) = tracker.counter_with_labels("http_response_bytes", &[("route", route)]) {
-        c.increment(bytes);
-    }
-    response
-}
-
 /// A cache that is always too slow here.
 #[perftrack::measure]
 async fn lookup_cache(id: u32) -> Option<String> {
@@ -92,7 +71,12 @@ async fn load_user(id: u32) -> String {
 
 /// The router: what `axum::serve` runs.
 fn app() -> Router {
-    Router::new().route("/users/{id}", get(get_user)).route("/health", get(health)).route_layer(from_fn(timing))
+    let tracker = perftrack::global();
+    Router::new()
+        .route("/users/{id}", get(get_user))
+        .route("/health", get(health))
+        .layer(perftrack::axum::layer(tracker)) // every request above: timed, labelled
+        .route("/metrics", perftrack::axum::metrics(tracker)) // added after the layer: scrapes are not timed
 }
 
 /// The fixed mix the load generator sends: `(path, route, status)`. Each
@@ -164,7 +148,12 @@ async fn check(requests: u32) -> Result<(), String> {
             return Err(format!("no path {path:?} in the call tree:\n{folded}"));
         }
     }
-    // The timing layer's labelled series, against what was sent.
+    // `/metrics` on the app's own port.
+    let (code, metrics) = call_status(addr, "/metrics").await.map_err(|e| e.to_string())?;
+    if code != 200 || !metrics.contains("perftrack_operation_duration_seconds_count{operation=\"http_request\"") {
+        return Err(format!("/metrics answered {code}:\n{metrics}"));
+    }
+    // The layer's labelled series, against what was sent.
     let sent = send(addr, 30).await?;
     let mut by_route = BTreeMap::new();
     let mut by_status = BTreeMap::new();
@@ -182,18 +171,17 @@ async fn check(requests: u32) -> Result<(), String> {
     }
     println!(
         "checked: {requests} requests; every handler call nests its cache and load calls; {requests} cache calls cancelled; \
-         the timing layer's series by route {by_route:?} and by status {by_status:?} match what was sent"
+         the layer's series by route {by_route:?} and by status {by_status:?} match what was sent; /metrics on the app's port"
     );
     Ok(())
 }
 
-/// Serves the app on a free port, sends the fixed mix, prints what it sent
-/// (one JSON line), and serves `/metrics` at `metrics_addr` for `secs`.
-async fn load(metrics_addr: &str, secs: u64) -> Result<(), String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+/// Serves the app (with its `/metrics`) at `addr`, sends it the fixed mix,
+/// prints what it sent (one JSON line), and serves on for `secs`.
+async fn load(addr: &str, secs: u64) -> Result<(), String> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| format!("{addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(async move { axum::serve(listener, app()).await });
-    let server = perftrack::serve(perftrack::global(), metrics_addr).map_err(|e| format!("{metrics_addr}: {e}"))?;
     let [route, status] = send(addr, 300).await?;
     let json = |m: &BTreeMap<String, u64>| {
         let pairs: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
@@ -201,7 +189,6 @@ async fn load(metrics_addr: &str, secs: u64) -> Result<(), String> {
     };
     println!("{{\"route\": {}, \"status\": {}}}", json(&route), json(&status));
     tokio::time::sleep(Duration::from_secs(secs)).await;
-    drop(server);
     Ok(())
 }
 
@@ -214,13 +201,12 @@ async fn main() -> Result<(), String> {
     }
     if let Some(i) = args.iter().position(|a| a == "--load") {
         let (Some(addr), Some(secs)) = (args.get(i + 1), args.get(i + 2).and_then(|s| s.parse().ok())) else {
-            return Err("usage: --load METRICS_ADDR SECS".into());
+            return Err("usage: --load ADDR SECS".into());
         };
         return load(addr, secs).await;
     }
     let listener = TcpListener::bind("127.0.0.1:3000").await.map_err(|e| e.to_string())?;
-    let _metrics = perftrack::serve(perftrack::global(), "127.0.0.1:3001").map_err(|e| e.to_string())?;
-    println!("serving http://127.0.0.1:3000/users/7 and /metrics on 3001 (Ctrl-C ends it and prints the report)");
+    println!("serving http://127.0.0.1:3000/users/7 and /metrics (Ctrl-C ends it and prints the report)");
     axum::serve(listener, app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
