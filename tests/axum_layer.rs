@@ -123,3 +123,23 @@ fn metrics_on_the_apps_own_router_answers_text_and_protobuf_and_is_not_timed_its
     // `/metrics` was added after the layer: scrapes are not requests of the app.
     assert!(series(t, "GET", "/metrics", "200").is_none());
 }
+
+#[test]
+fn the_builder_renames_the_operation_the_gauge_the_counter_and_the_labels() {
+    let t: &'static Small = Box::leak(Box::new(HeapTracker::new()));
+    let layer = perftrack::axum::layer(t)
+        .operation("api_call")
+        .in_flight("busy")
+        .response_bytes("sent")
+        .label_names("verb", "path", "code");
+    let app: Router = Router::new().route("/a", get(|| async { "abc" })).layer(layer);
+    let response = ready(app.oneshot(Request::get("/a").body(Body::empty()).unwrap())).unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let s = t.summaries().find(|s| s.name.as_str() == "api_call").expect("the renamed operation");
+    assert_eq!(
+        (s.labels.get("verb"), s.labels.get("path"), s.labels.get("code")),
+        (Some("GET"), Some("/a"), Some("200"))
+    );
+    let names: Vec<String> = t.metric_readings().map(|r| r.name.as_str().to_string()).collect();
+    assert_eq!(names, ["busy", "sent"]);
+}

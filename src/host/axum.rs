@@ -14,8 +14,8 @@
 //! # drop(app);
 //! ```
 //!
-//! What the layer records, with these default names (a [`MetricsLayer`]
-//! builder sets others):
+//! What the layer records, with these default names (the [`MetricsLayer`]
+//! builder sets others, label names included):
 //!
 //! * the operation `http_request`, one labelled series per `method`,
 //!   `route` (the matched route, `/users/{id}`; every request that matched
@@ -70,8 +70,8 @@ pub struct MetricsLayer<const OPS: usize, const RING: usize, const SHARDS: usize
     operation: &'static str,
     in_flight: &'static str,
     response_bytes: &'static str,
-    /// The in-flight gauge, resolved once (`None`: refused, and said).
-    gauge: Option<Gauge<'static>>,
+    /// The label names: method, route, status.
+    label_names: [&'static str; 3],
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> core::fmt::Debug
@@ -82,6 +82,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             .field("operation", &self.operation)
             .field("in_flight", &self.in_flight)
             .field("response_bytes", &self.response_bytes)
+            .field("label_names", &self.label_names)
             .finish_non_exhaustive()
     }
 }
@@ -97,9 +98,8 @@ pub fn layer<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
         operation: "http_request",
         in_flight: "http_requests_in_flight",
         response_bytes: "http_response_bytes",
-        gauge: None,
+        label_names: ["method", "route", "status"],
     }
-    .in_flight("http_requests_in_flight")
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
@@ -112,12 +112,21 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self
     }
 
-    /// Sets the in-flight gauge's name (default `http_requests_in_flight`),
-    /// and registers it.
+    /// Sets the in-flight gauge's name (default `http_requests_in_flight`).
     #[must_use]
-    pub fn in_flight(mut self, name: &'static str) -> Self {
+    pub const fn in_flight(mut self, name: &'static str) -> Self {
         self.in_flight = name;
-        self.gauge = self.tracker.gauge(name).inspect_err(|e| warn::refused(name, *e)).ok();
+        self
+    }
+
+    /// Sets the label names of the method, the route and the status
+    /// (default `method`, `route`, `status`); the bytes counter's route
+    /// label takes the second. Each must be a valid label name, not
+    /// reserved: a set the tracker refuses leaves the requests unrecorded
+    /// (said once on stderr).
+    #[must_use]
+    pub const fn label_names(mut self, method: &'static str, route: &'static str, status: &'static str) -> Self {
+        self.label_names = [method, route, status];
         self
     }
 
@@ -135,7 +144,9 @@ impl<S, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS:
     type Service = MetricsService<S, OPS, RING, SHARDS, BUCKETS>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        MetricsService { inner, layer: *self }
+        // The gauge is resolved once, here, with the names final.
+        let gauge = self.tracker.gauge(self.in_flight).inspect_err(|e| warn::refused(self.in_flight, *e)).ok();
+        MetricsService { inner, layer: *self, gauge }
     }
 }
 
@@ -144,6 +155,8 @@ impl<S, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS:
 pub struct MetricsService<S, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
     inner: S,
     layer: MetricsLayer<OPS, RING, SHARDS, BUCKETS>,
+    /// The in-flight gauge (`None`: refused, and said).
+    gauge: Option<Gauge<'static>>,
 }
 
 impl<S, const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> core::fmt::Debug
@@ -174,7 +187,7 @@ where
             layer: self.layer,
             method: request.method().clone(),
             route,
-            gauge: self.layer.gauge,
+            gauge: self.gauge,
             started: FastClock.ticks(),
             done: false,
         };
@@ -219,13 +232,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.done = true;
         let elapsed = FastClock.since(self.started);
         let (tracker, layer) = (self.layer.tracker, self.layer);
-        let labels = [("method", self.method.as_str()), ("route", self.route()), ("status", status)];
+        let [m, r, s] = layer.label_names;
+        let labels = [(m, self.method.as_str()), (r, self.route()), (s, status)];
         match tracker.operation_with_labels(layer.operation, &labels) {
             Ok(op) => op.record(elapsed, 0),
             Err(e) => warn::refused(layer.operation, e),
         }
         if let Some(n) = bytes {
-            match tracker.counter_with_labels(layer.response_bytes, &[("route", self.route())]) {
+            match tracker.counter_with_labels(layer.response_bytes, &[(r, self.route())]) {
                 Ok(c) => c.increment(n),
                 Err(e) => warn::refused(layer.response_bytes, e),
             }
@@ -247,7 +261,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         // completed ones.
         let ns = saturating_ns(FastClock.since(self.started));
         let (tracker, layer) = (self.layer.tracker, self.layer);
-        let labels = [("method", self.method.as_str()), ("route", self.route()), ("status", "cancelled")];
+        let [m, r, s] = layer.label_names;
+        let labels = [(m, self.method.as_str()), (r, self.route()), (s, "cancelled")];
         match tracker.operation_with_labels(layer.operation, &labels) {
             Ok(op) => op.close_cancelled(ns, None, 0),
             Err(e) => warn::refused(layer.operation, e),
