@@ -13,9 +13,11 @@ use crate::name::{Packed, WordCell};
 pub const MAX_LABELS: usize = 8;
 
 /// Most bytes a series' labels take, stored: each name and value, plus one
-/// byte between each two of them. Each operation slot spends this much
-/// (docs/DESIGN.md, "Footprint").
-pub const MAX_LABELS_LEN: usize = 128;
+/// byte between each two of them. Enough for one value of 256 bytes beside
+/// a name of up to 62 (or a few shorter labels beside it). Each operation
+/// slot, and each counter's or gauge's, spends this much plus a length
+/// word (docs/DESIGN.md, "Footprint").
+pub const MAX_LABELS_LEN: usize = 320;
 
 /// Between a name and its value, and between pairs: a byte no UTF-8 string
 /// holds.
@@ -49,7 +51,7 @@ pub(crate) const OWN_LABELS: [&str; 3] = ["operation", "quantile", "le"];
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Labels {
-    len: u8,
+    len: u16,
     bytes: [u8; MAX_LABELS_LEN],
 }
 
@@ -115,8 +117,8 @@ impl Labels {
                 at = end;
             }
         }
-        // at <= MAX_LABELS_LEN = 128: fits a u8.
-        out.len = at as u8;
+        // at <= MAX_LABELS_LEN = 320: fits a u16.
+        out.len = u16::try_from(at).unwrap_or(u16::MAX);
         Ok(out)
     }
 
@@ -207,7 +209,7 @@ impl fmt::Display for Escaped<'_> {
 pub(crate) type LabelCell = WordCell<WORDS>;
 
 impl Packed for Labels {
-    fn len_byte(&self) -> u8 {
+    fn stored_len(&self) -> u16 {
         self.len
     }
 
@@ -215,7 +217,7 @@ impl Packed for Labels {
         &self.bytes
     }
 
-    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self {
+    fn unpack(len: u16, fill: impl FnOnce(&mut [u8])) -> Self {
         let mut out = Self::EMPTY;
         fill(&mut out.bytes);
         out.len = len;
@@ -305,12 +307,14 @@ mod tests {
         let refs: std::vec::Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         assert_eq!(Labels::new(&refs), Err(TooManyLabels));
         assert!(Labels::new(&refs[..8]).is_ok());
-        let long = "v".repeat(126);
-        assert_eq!(Labels::new(&[("a", &long)]).map(|l| l.len), Ok(128));
+        let long = "v".repeat(MAX_LABELS_LEN - 2);
+        assert_eq!(Labels::new(&[("a", &long)]).map(|l| usize::from(l.len)), Ok(MAX_LABELS_LEN));
+        // A value of 256 bytes beside a name of 62 fits.
+        assert!(Labels::new(&[(&*"n".repeat(62), &*"v".repeat(256))]).is_ok());
         assert_eq!(Labels::new(&[("ab", &long)]), Err(LabelsTooLong { index: 0 }));
         // Stored sorted by name: `z`, given first, comes last, and is the
         // one that does not fit.
-        let (thirty, hundred) = ("v".repeat(30), "v".repeat(100));
+        let (thirty, hundred) = ("v".repeat(30), "v".repeat(MAX_LABELS_LEN - 30));
         assert_eq!(Labels::new(&[("z", &thirty), ("a", &hundred)]), Err(LabelsTooLong { index: 0 }));
     }
 

@@ -1,7 +1,7 @@
 //! Operation names: validation, and storage in atomic words so that a slot's
 //! name can be published without `unsafe`.
 
-use crate::sync::{AtomicU8, AtomicU32, Ordering, array_of, const_fn};
+use crate::sync::{AtomicU32, Ordering, array_of, const_fn};
 
 /// Longest operation name, in UTF-8 bytes: room for Prometheus-style names
 /// such as `http_server_request_duration_seconds` (36). Each operation slot
@@ -169,11 +169,11 @@ impl core::fmt::Debug for NameBuf {
 /// ([`NameBuf`]) or a label set (`Labels`).
 pub(crate) trait Packed: Sized {
     /// The length in bytes.
-    fn len_byte(&self) -> u8;
+    fn stored_len(&self) -> u16;
     /// The whole buffer, zero past the length; a multiple of 4 bytes.
     fn buffer(&self) -> &[u8];
     /// A value of length `len` whose buffer `fill` writes.
-    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self;
+    fn unpack(len: u16, fill: impl FnOnce(&mut [u8])) -> Self;
 }
 
 /// A name's or a label set's slot: written once by the registrar, then read
@@ -183,7 +183,8 @@ pub(crate) trait Packed: Sized {
 /// published with `Release` (`registry.rs`), and read after an `Acquire` of
 /// that state, so readers always see the whole value.
 pub(crate) struct WordCell<const WORDS: usize> {
-    len: AtomicU8,
+    /// The length in bytes (a label set's passes 255).
+    len: AtomicU32,
     words: [AtomicU32; WORDS],
 }
 
@@ -193,7 +194,7 @@ pub(crate) type NameCell = WordCell<WORDS>;
 impl<const WORDS: usize> WordCell<WORDS> {
     const_fn! {
         pub(crate) const fn new() -> Self {
-            Self { len: AtomicU8::new(0), words: array_of![AtomicU32::new(0); WORDS] }
+            Self { len: AtomicU32::new(0), words: array_of![AtomicU32::new(0); WORDS] }
         }
     }
 
@@ -201,11 +202,11 @@ impl<const WORDS: usize> WordCell<WORDS> {
         for (cell, c) in self.words.iter().zip(value.buffer().chunks_exact(4)) {
             cell.store(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), Ordering::Relaxed);
         }
-        self.len.store(value.len_byte(), Ordering::Relaxed);
+        self.len.store(u32::from(value.stored_len()), Ordering::Relaxed);
     }
 
     pub(crate) fn load<T: Packed>(&self) -> T {
-        T::unpack(self.len.load(Ordering::Relaxed), |bytes| {
+        T::unpack(u16::try_from(self.len.load(Ordering::Relaxed)).unwrap_or(0), |bytes| {
             for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
                 chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
             }
@@ -215,8 +216,8 @@ impl<const WORDS: usize> WordCell<WORDS> {
     pub(crate) fn matches(&self, value: &impl Packed) -> bool {
         // Equal lengths first; then only the words the value spans (the rest
         // are zero in both).
-        let used = usize::from(value.len_byte()).div_ceil(4);
-        self.len.load(Ordering::Relaxed) == value.len_byte()
+        let used = usize::from(value.stored_len()).div_ceil(4);
+        self.len.load(Ordering::Relaxed) == u32::from(value.stored_len())
             && self
                 .words
                 .iter()
@@ -227,18 +228,19 @@ impl<const WORDS: usize> WordCell<WORDS> {
 }
 
 impl Packed for NameBuf {
-    fn len_byte(&self) -> u8 {
-        self.len()
+    fn stored_len(&self) -> u16 {
+        u16::from(self.len())
     }
 
     fn buffer(&self) -> &[u8] {
         &self.bytes
     }
 
-    fn unpack(len: u8, fill: impl FnOnce(&mut [u8])) -> Self {
+    fn unpack(len: u16, fill: impl FnOnce(&mut [u8])) -> Self {
         let mut bytes = [0u8; MAX_NAME_LEN];
         fill(&mut bytes);
-        Self { meta: meta(&bytes, len), bytes }
+        // A stored name is at most MAX_NAME_LEN = 64 bytes long.
+        Self { meta: meta(&bytes, u8::try_from(len).unwrap_or(0)), bytes }
     }
 }
 

@@ -549,13 +549,13 @@ fn footprint(ops: usize, ring: usize, shards: usize, buckets: usize) -> usize {
     let a: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) { 128 } else { 64 };
     let round = |n: usize| n.div_ceil(a) * a;
     let shard = round(304 + 32 * ring + 8 * buckets);
-    let names = round(208 * ops);
+    let names = round(400 * ops);
     let slot = a + shards * shard + round(16 * buckets);
     // The path table: its two counters, then a row per operation of four
     // entries and each shard owner's cells for them.
     let paths = round(16) + ops * (round(192) + shards * round(96));
-    let metrics = round(208 * ops) + ops * (shards + 1) * a;
-    let refused = round(8);
+    let metrics = round(400 * ops) + ops * (shards + 1) * a;
+    let refused = round(28);
     names + ops * slot + paths + metrics + refused
 }
 

@@ -47,7 +47,7 @@ fn one_series_per_name_and_label_set_in_any_order() {
 #[test]
 fn a_bad_label_set_is_a_clear_error_and_registers_nothing() {
     let t: Tracker<4, 8> = Tracker::new();
-    let long = "x".repeat(200);
+    let long = "x".repeat(400);
     let many: Vec<(String, &str)> = (0..=MAX_LABELS).map(|i| (format!("l{i}"), "v")).collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     for (labels, err) in [
