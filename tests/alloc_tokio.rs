@@ -68,10 +68,27 @@ impl Future for WokenElsewhere<'_> {
 
 #[test]
 fn a_timed_future_moving_between_worker_threads_records_exactly_its_own_allocations() {
+    // Whether a task moves is the scheduler's choice, and on a loaded
+    // machine one worker may take every poll: the scenario runs again
+    // until some task was polled on both workers. Every run checks its
+    // tasks' records exactly.
+    for attempt in 1..=50 {
+        let moved = run_once();
+        println!("attempt {attempt}: {moved} of {TASKS} timed tasks were polled on both workers");
+        if moved > 0 {
+            return;
+        }
+    }
+    panic!("in 50 runs no task moved between worker threads: the test proved nothing");
+}
+
+/// One run: every timed task's record is checked exactly; the number of
+/// tasks that were polled on both workers is returned.
+fn run_once() -> usize {
     *BOOKS.lock().unwrap() = Some(Books { threads: core::array::from_fn(|_| HashSet::new()), extra: [(0, 0); TASKS] });
     let (tx, rx) = mpsc::channel::<Waker>();
     let waker_thread = std::thread::spawn(move || rx.into_iter().for_each(Waker::wake));
-    let tx: &'static mpsc::Sender<Waker> = Box::leak(Box::new(tx));
+    let tx: &'static mpsc::Sender<Waker> = Box::leak(Box::new(tx.clone()));
     let t: &'static Tracker<32, 8, 4> = Box::leak(Tracker::boxed());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
     runtime.block_on(async {
@@ -116,7 +133,6 @@ fn a_timed_future_moving_between_worker_threads_records_exactly_its_own_allocati
             moved += 1;
         }
     }
-    println!("{moved} of {TASKS} timed tasks were polled on both workers");
-    assert!(moved > 0, "no task moved between worker threads: the test proved nothing");
     drop(waker_thread);
+    moved
 }
