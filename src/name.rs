@@ -198,16 +198,23 @@ impl<const WORDS: usize> WordCell<WORDS> {
         }
     }
 
+    /// Writes `value` into a cell that is still all zero (a slot is
+    /// written once, by the registrar that claimed it): only the words the
+    /// value spans, since the rest are zero already.
     pub(crate) fn store(&self, value: &impl Packed) {
-        for (cell, c) in self.words.iter().zip(value.buffer().chunks_exact(4)) {
+        let used = usize::from(value.stored_len()).div_ceil(4);
+        for (cell, c) in self.words.iter().zip(value.buffer().chunks_exact(4)).take(used) {
             cell.store(u32::from_le_bytes([c[0], c[1], c[2], c[3]]), Ordering::Relaxed);
         }
         self.len.store(u32::from(value.stored_len()), Ordering::Relaxed);
     }
 
+    /// The value: the words its length spans, the rest zero.
     pub(crate) fn load<T: Packed>(&self) -> T {
-        T::unpack(u16::try_from(self.len.load(Ordering::Relaxed)).unwrap_or(0), |bytes| {
-            for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()) {
+        let len = u16::try_from(self.len.load(Ordering::Relaxed)).unwrap_or(0);
+        let used = usize::from(len).div_ceil(4);
+        T::unpack(len, |bytes| {
+            for (chunk, cell) in bytes.chunks_exact_mut(4).zip(self.words.iter()).take(used) {
                 chunk.copy_from_slice(&cell.load(Ordering::Relaxed).to_le_bytes());
             }
         })
