@@ -7,7 +7,7 @@
 
 use core::future::Future;
 use core::pin::pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Waker};
 
 use axum::Router;
 use axum::body::Body;
@@ -15,6 +15,9 @@ use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use perftrack::{HeapTracker, MetricValue, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
 use tower::ServiceExt;
+
+mod common;
+use common::block_on as ready;
 
 type Small = HeapTracker<16, 8, 2>;
 
@@ -25,18 +28,6 @@ fn app(t: &'static Small) -> Router {
         .route("/never", get(core::future::pending::<&'static str>))
         .layer(perftrack::axum::layer(t))
         .route("/metrics", perftrack::axum::metrics(t))
-}
-
-/// Polls `fut` to ready with a waker that does nothing (the router's
-/// handlers here never wait on anything that would wake them).
-fn ready<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 fn get_path(t: &'static Small, path: &str, accept: Option<&str>) -> axum::response::Response {

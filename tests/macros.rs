@@ -13,21 +13,11 @@ use core::task::{Context, Poll, Waker};
 use perftrack::{HeapTracker, global, measure, measure_all, measure_block};
 
 mod common;
+use common::block_on;
 use common::covers;
 
 /// A tracker of the tests' own, for the `tracker = …` option.
 static OWN: HeapTracker<8, 8, 2> = HeapTracker::new();
-
-/// Polls `fut` to completion on this thread.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 fn count(name: &str) -> u64 {
     global().summary(name).map_or(0, |s| s.count)

@@ -13,10 +13,7 @@
 //! PERFTRACK_ROUNDS=31 PERFTRACK_CALLS=50000 cargo bench -p perftrack-bench --bench axum_layer
 //! ```
 
-use core::future::Future;
 use core::hint::black_box;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use axum::Router;
@@ -29,23 +26,12 @@ use perftrack::HeapTracker;
 use tower::ServiceExt;
 
 mod common;
-use common::median;
+use common::{block_on as ready, median};
 
 static TRACKER: HeapTracker<16, 8, 8> = HeapTracker::new();
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Polls `fut` to ready on this thread: the handlers here never wait.
-fn ready<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 fn routes() -> Router {

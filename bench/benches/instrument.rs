@@ -20,14 +20,14 @@
 
 use core::future::Future;
 use core::hint::black_box;
-use core::pin::{Pin, pin};
-use core::task::{Context, Poll, Waker};
+use core::pin::Pin;
+use core::task::{Context, Poll};
 use std::time::Instant;
 
 use perftrack::{Clock, FastClock, HeapTracker, Timer, estimate_memory_usage, measure};
 
 mod common;
-use common::median;
+use common::{block_on, median};
 
 /// Where the perftrack variants record: one tracker, one thread.
 static TRACKER: HeapTracker<8, 64, 8> = HeapTracker::new();
@@ -96,17 +96,6 @@ async fn bare_pending(x: u64) -> u64 {
 async fn measured_pending(x: u64) -> u64 {
     Pending(4).await;
     black_box(x)
-}
-
-/// Polls `fut` to ready on this thread with a waker that does nothing.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 #[cfg(feature = "hotpath")]

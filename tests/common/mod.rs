@@ -1,5 +1,9 @@
-//! What the integration tests that time sleeps share.
+//! What the integration tests share: a bound for timed sleeps, and a
+//! future polled to ready on the test's thread.
 
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 /// Whether `measured`, read from perftrack's fast clock, covers `slept`, a
@@ -16,4 +20,18 @@ pub fn covers(measured: Duration, slept: Duration) -> bool {
 #[allow(dead_code, reason = "each test file that includes this module uses what it needs")]
 pub fn covers_ns(measured_ns: u64, slept: Duration) -> bool {
     covers(Duration::from_nanos(measured_ns), slept)
+}
+
+/// Polls `fut` to ready on this thread with a waker that does nothing: for
+/// futures that never wait on anything that would wake them, or that wake
+/// themselves.
+#[allow(dead_code, reason = "each test file that includes this module uses what it needs")]
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
 }

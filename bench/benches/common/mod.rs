@@ -1,5 +1,5 @@
 //! What the custom-harness benches share: the machine's name for their
-//! tables, and the median they quote.
+//! tables, the median they quote, and a future polled to ready.
 #![allow(dead_code)] // each bench uses what it needs
 
 /// The CPU's model name from `/proc/cpuinfo`, or `"unknown CPU"`.
@@ -18,4 +18,17 @@ pub fn cpu_model() -> String {
 pub fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Polls `fut` to ready on this thread with a waker that does nothing: the
+/// benches' futures never wait on anything that would wake them, or wake
+/// themselves.
+pub fn block_on<F: core::future::Future>(fut: F) -> F::Output {
+    let mut fut = core::pin::pin!(fut);
+    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    loop {
+        if let core::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
 }
