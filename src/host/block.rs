@@ -20,8 +20,9 @@
 ///   give the same tracker every time.
 /// * `measure_block!(name, async { … })` (or `async move`): a future, timed
 ///   from its first poll to its completion, `Send` whenever the block is,
-///   and counted in [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled)
-///   when it is dropped mid-flight; a future never polled is not a call.
+///   and counted apart in [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled)
+///   (no record) when it is dropped mid-flight; a future never polled is
+///   not a call.
 ///   Await it: `measure_block!("fetch", async { … }).await`.
 ///
 /// The name is resolved once per use, at its first run: later runs go

@@ -39,10 +39,13 @@ pin_project_lite::pin_project! {
     /// Made by [`Operation::instrument`] or [`Tracker::instrument`]. A future
     /// dropped after its first poll and before it completes is a cancelled
     /// call (a client that hung up, a `select!` that took another branch):
-    /// it records the wall time from its first poll to the drop, with the
-    /// CPU time and allocations of the polls it had, and counts one in
-    /// [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled). A
-    /// future never polled is not a call, and records nothing.
+    /// it makes **no record**, so the operation's figures hold completed
+    /// calls only; it counts one in
+    /// [`MetricsSummary::cancelled`](crate::MetricsSummary::cancelled) and
+    /// adds its wall time, first poll to drop, to
+    /// [`cancelled_duration`](crate::MetricsSummary::cancelled_duration), and
+    /// its time stays on its call path. A future never polled is not a call,
+    /// and records nothing.
     ///
     /// # In the call tree
     ///
