@@ -54,7 +54,8 @@ use syn::{
 ///   for the call's CPU time: off by default, since that clock is a system
 ///   call on many machines, twice a poll (an error on a sync fn). The future is
 ///   `Send` whenever the body is; a future never polled is not a call, and
-///   one dropped mid-flight is recorded and counted as cancelled. It nests
+///   one dropped mid-flight is counted cancelled, apart from the completed
+///   calls (no record). It nests
 ///   in the call tree under the measured call that first polls it, and the
 ///   measured calls it makes nest under it; it is a task boundary, so guards
 ///   of other tasks polled on the same thread never nest under it.
