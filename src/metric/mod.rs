@@ -174,11 +174,24 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
     /// What a new series of `kind` `name` would clash with: perftrack's own
     /// families at the default prefix, or another registered family.
     fn clash(&self, kind: Kind, name: &NameBuf) -> Option<Clash> {
-        if let Some(own) = own_met_by(DEFAULT_PREFIX, name.as_str(), kind) {
+        self.clash_among(DEFAULT_PREFIX, kind, name, self.registered().enumerate())
+    }
+
+    /// The first family that the family of `kind` `name` would meet under
+    /// `prefix` (`clash.rs`): one of perftrack's own, or one of `others`
+    /// (registered series, by index) of another name or kind.
+    fn clash_among<'s>(
+        &self,
+        prefix: &str,
+        kind: Kind,
+        name: &NameBuf,
+        mut others: impl Iterator<Item = (usize, Registered<'s, SHARDS>)>,
+    ) -> Option<Clash> {
+        if let Some(own) = own_met_by(prefix, name.as_str(), kind) {
             return Some(Clash::Perftrack(own.0));
         }
         let mine = Pieces::plain(name.as_str());
-        self.registered().enumerate().find_map(|(index, m)| {
+        others.find_map(|(index, m)| {
             let other = (m.kind != kind || m.name != *name)
                 && meet(mine, Shape::of(kind), Pieces::plain(m.name.as_str()), Shape::of(m.kind));
             other.then_some(match m.kind {
@@ -215,25 +228,19 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
         &'s self,
         prefix: &'s str,
     ) -> impl Iterator<Item = (usize, Registered<'s, SHARDS>)> + 's {
-        self.families().filter(move |(_, f)| self.fits(prefix, f))
+        self.families().filter(move |(i, f)| self.fits(prefix, *i, f))
     }
 
     /// How many families an exposition under `prefix` leaves out.
     pub(crate) fn left_out(&self, prefix: &str) -> usize {
-        self.families().filter(|(_, f)| !self.fits(prefix, f)).count()
+        self.families().filter(|(i, f)| !self.fits(prefix, *i, f)).count()
     }
 
-    /// Whether the family of `first` can be written under `prefix`: its
-    /// names meet neither perftrack's own families' nor those of a family
-    /// registered before it (`clash.rs`).
-    fn fits(&self, prefix: &str, first: &Registered<'_, SHARDS>) -> bool {
-        let (mine, shape) = (Pieces::plain(first.name.as_str()), Shape::of(first.kind));
-        own_met_by(prefix, first.name.as_str(), first.kind).is_none()
-            && !self
-                .families()
-                .map(|(_, earlier)| earlier)
-                .take_while(|earlier| !earlier.same_family(first))
-                .any(|e| meet(mine, shape, Pieces::plain(e.name.as_str()), Shape::of(e.kind)))
+    /// Whether the family whose first series is entry `index`, `first`,
+    /// can be written under `prefix`: its names meet neither perftrack's own
+    /// families' nor those of a series registered before it.
+    fn fits(&self, prefix: &str, index: usize, first: &Registered<'_, SHARDS>) -> bool {
+        self.clash_among(prefix, first.kind, &first.name, self.registered().enumerate().take(index)).is_none()
     }
 
     /// The series of the family whose first series is entry `first`.
