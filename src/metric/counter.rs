@@ -53,16 +53,11 @@ impl<'t, const SHARDS: usize> Counter<'t, SHARDS> {
         // Never a division by zero: `Tracker::new` rejects `SHARDS == 0`.
         let (shard, _) = shard_of(thread_hint(), SHARDS);
         if let Some(cell) = self.values.cells.get(shard) {
-            // A compare-and-swap rather than `fetch_add`, which would wrap
-            // past `u64::MAX` and read as a small count. Relaxed: a count;
-            // readers sum the cells and need no order with anything else.
-            let mut old = cell.load(Ordering::Relaxed);
-            loop {
-                match cell.compare_exchange_weak(old, old.saturating_add(n), Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => return,
-                    Err(now) => old = now,
-                }
-            }
+            // A compare-and-swap loop rather than `fetch_add`, which would
+            // wrap past `u64::MAX` and read as a small count. Relaxed: a
+            // count; readers sum the cells and need no order with anything
+            // else.
+            let _ = cell.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| Some(old.saturating_add(n)));
         }
     }
 

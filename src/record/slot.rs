@@ -100,12 +100,8 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     pub(crate) fn note_cancelled(&self, ns: u64) {
         // The time first, saturating; then the count with Release, so a
         // reader that sees the count sees at least that many calls' time.
-        let mut old = self.cancelled_ns.load(Ordering::Relaxed);
-        while let Err(now) =
-            self.cancelled_ns.compare_exchange_weak(old, old.saturating_add(ns), Ordering::Relaxed, Ordering::Relaxed)
-        {
-            old = now;
-        }
+        let _ =
+            self.cancelled_ns.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| Some(old.saturating_add(ns)));
         self.cancelled.fetch_add(1, Ordering::Release);
     }
 
