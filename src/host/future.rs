@@ -157,11 +157,8 @@ impl Call {
         now: u64,
     ) {
         let Some(first) = self.first_poll else { return };
-        let (bytes, allocations) = self.alloc;
-        let mut sample =
-            Sample::new(FastClock.to_duration(now.wrapping_sub(first)), bytes).with_allocations(allocations);
-        sample.cpu_time = self.cpu;
-        let ns = saturating_ns(sample.duration);
+        let wall = FastClock.to_duration(now.wrapping_sub(first));
+        let ns = saturating_ns(wall);
         let children_ns = stack::close_kept(self.frame).unwrap_or(self.children_ns);
         let path = if stack::end_async(op.paths().id(), &self.place, ns) { self.place.path } else { None };
         if cancelled {
@@ -170,6 +167,9 @@ impl Call {
             // parent's self time stays right.
             op.close_cancelled(ns, path, children_ns);
         } else {
+            let (bytes, allocations) = self.alloc;
+            let mut sample = Sample::new(wall, bytes).with_allocations(allocations);
+            sample.cpu_time = self.cpu;
             op.close_scope(&sample, path, children_ns);
         }
         if let Some(p) = path {
