@@ -407,7 +407,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         labels: &Labels,
     ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
         let (index, series) = self.registry.resolve(name, labels).ok_or_else(|| {
-            // Relaxed: a count for the report, nothing hangs on it.
             self.count_refused(Refused::Operation);
             TrackerError::Full
         })?;
@@ -432,7 +431,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// and gauges together; the report prints it, by kind, when it is not 0.
     #[must_use]
     pub fn refused(&self) -> u64 {
-        self.refused.iter().fold(0, |a, n| a.saturating_add(n.load(Ordering::Relaxed)))
+        self.refused_by_kind().total()
     }
 
     /// [`refused`](Self::refused) by what was asked for: operations (and
@@ -443,7 +442,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         Refusals { operations, counters, gauges }
     }
 
-    /// Counts one refusal of `what`, and passes `Full` on.
+    /// Counts one refusal of `what`.
     fn count_refused(&self, what: Refused) {
         if let Some(n) = self.refused.get(what as usize) {
             // Relaxed: a count for the report, nothing hangs on it.
@@ -618,6 +617,14 @@ pub struct Refusals {
     pub counters: u64,
     /// New gauge series.
     pub gauges: u64,
+}
+
+impl Refusals {
+    /// Every refusal, of any kind (saturating): [`Tracker::refused`].
+    #[must_use]
+    pub const fn total(&self) -> u64 {
+        self.operations.saturating_add(self.counters).saturating_add(self.gauges)
+    }
 }
 
 /// A counter's or gauge's name, checked.

@@ -354,7 +354,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     fn write_metrics(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_metric_table(f, || self.tracker.metric_readings())?;
         let refused = self.tracker.refused_by_kind();
-        let total = self.tracker.refused();
+        let total = refused.total();
         if total > 0 {
             writeln!(
                 f,
