@@ -204,23 +204,24 @@ impl Cut<'_> {
         }
         &s[..end]
     }
+
+    /// The part echoed, and after it, when the string was cut, `… (N
+    /// bytes)`; `show` writes the part (plain, or quoted).
+    fn write(&self, f: &mut fmt::Formatter<'_>, show: fn(&str, &mut fmt::Formatter<'_>) -> fmt::Result) -> fmt::Result {
+        show(Self::prefix(self.0, ECHOED), f)?;
+        if self.0.len() > ECHOED { write!(f, "… ({} bytes)", self.0.len()) } else { Ok(()) }
+    }
 }
 
 impl fmt::Display for Cut<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.len() <= ECHOED {
-            return f.write_str(self.0);
-        }
-        write!(f, "{}… ({} bytes)", Self::prefix(self.0, ECHOED), self.0.len())
+        self.write(f, |s, f| f.write_str(s))
     }
 }
 
 impl fmt::Debug for Cut<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.len() <= ECHOED {
-            return write!(f, "{:?}", self.0);
-        }
-        write!(f, "{:?}… ({} bytes)", Self::prefix(self.0, ECHOED), self.0.len())
+        self.write(f, |s, f| write!(f, "{s:?}"))
     }
 }
 
