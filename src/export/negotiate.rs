@@ -107,6 +107,20 @@ impl Exposition {
         self.write_with(tracker, out, &ExportOptions::new());
     }
 
+    /// The exposition an `Accept` header prefers, and `tracker` written in
+    /// it with `options`: what a `/metrics` handler answers with, under
+    /// the exposition's [`content_type`](Self::content_type).
+    pub(crate) fn answer<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
+        accept: Option<&str>,
+        tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
+        options: &ExportOptions<'_>,
+    ) -> (Self, std::vec::Vec<u8>) {
+        let format = Self::negotiate(accept);
+        let mut body = std::vec::Vec::new();
+        format.write_with(tracker, &mut body, options);
+        (format, body)
+    }
+
     /// [`write`](Self::write) with export options of your own (a prefix,
     /// constant labels, the native schema). Options that are not valid
     /// ([`Tracker::write_openmetrics_with`]'s errors) write nothing.

@@ -39,7 +39,6 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::boxed::Box;
-use std::vec::Vec;
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{MatchedPath, Request};
@@ -56,6 +55,7 @@ use crate::export::openmetrics::ExportOptions;
 use crate::host::clock::FastClock;
 use crate::host::warn;
 use crate::metric::gauge::Gauge;
+use crate::operation::Operation;
 use crate::summary::saturating_ns;
 use crate::tracker::Tracker;
 
@@ -227,19 +227,29 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         self.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str)
     }
 
+    /// The request's series, by its method, route and `status`, or `None`
+    /// (said once) when the tracker refuses it.
+    fn series(&self, status: &str) -> Option<Operation<'static, RING, SHARDS, BUCKETS>> {
+        let layer = self.layer;
+        let [m, r, s] = layer.label_names;
+        let labels = [(m, self.method.as_str()), (r, self.route()), (s, status)];
+        layer
+            .tracker
+            .operation_with_labels(layer.operation, &labels)
+            .inspect_err(|e| warn::refused(layer.operation, *e))
+            .ok()
+    }
+
     /// Records the request as completed with `status`, and its body's size.
     fn finish(&mut self, status: &str, bytes: Option<u64>) {
         self.done = true;
         let elapsed = FastClock.since(self.started);
-        let (tracker, layer) = (self.layer.tracker, self.layer);
-        let [m, r, s] = layer.label_names;
-        let labels = [(m, self.method.as_str()), (r, self.route()), (s, status)];
-        match tracker.operation_with_labels(layer.operation, &labels) {
-            Ok(op) => op.record(elapsed, 0),
-            Err(e) => warn::refused(layer.operation, e),
+        if let Some(op) = self.series(status) {
+            op.record(elapsed, 0);
         }
+        let (tracker, layer) = (self.layer.tracker, self.layer);
         if let Some(n) = bytes {
-            match tracker.counter_with_labels(layer.response_bytes, &[(r, self.route())]) {
+            match tracker.counter_with_labels(layer.response_bytes, &[(layer.label_names[1], self.route())]) {
                 Ok(c) => c.increment(n),
                 Err(e) => warn::refused(layer.response_bytes, e),
             }
@@ -260,12 +270,8 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         // Dropped before its response: a cancelled call, apart from the
         // completed ones.
         let ns = saturating_ns(FastClock.since(self.started));
-        let (tracker, layer) = (self.layer.tracker, self.layer);
-        let [m, r, s] = layer.label_names;
-        let labels = [(m, self.method.as_str()), (r, self.route()), (s, "cancelled")];
-        match tracker.operation_with_labels(layer.operation, &labels) {
-            Ok(op) => op.close_cancelled(ns, None, 0),
-            Err(e) => warn::refused(layer.operation, e),
+        if let Some(op) = self.series("cancelled") {
+            op.close_cancelled(ns, None, 0);
         }
     }
 }
@@ -294,9 +300,7 @@ where
     S: Clone + Send + Sync + 'static,
 {
     axum::routing::get(move |headers: HeaderMap| async move {
-        let format = Exposition::negotiate(headers.get(ACCEPT).and_then(|v| v.to_str().ok()));
-        let mut body = Vec::new();
-        format.write_with(tracker, &mut body, &options);
+        let (format, body) = Exposition::answer(headers.get(ACCEPT).and_then(|v| v.to_str().ok()), tracker, &options);
         let mut response = Body::from(body).into_response();
         response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
         response

@@ -36,7 +36,6 @@ use std::net::ToSocketAddrs;
 use std::string::String;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::vec::Vec;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -348,9 +347,7 @@ fn answer<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKET
         return text(StatusCode::OK, std::format!("{}", tracker.report()));
     }
     let accept = request.headers().get(ACCEPT).and_then(|v| v.to_str().ok());
-    let format = Exposition::negotiate(accept);
-    let mut body = Vec::new();
-    format.write_with(tracker, &mut body, export);
+    let (format, body) = Exposition::answer(accept, tracker, export);
     let mut response = Response::new(Full::new(Bytes::from(body)));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response
