@@ -367,7 +367,7 @@ fn the_otel_view_is_the_native_buckets_shifted_by_one_and_dense() {
     }
 }
 
-/// The README's export section shows this histogram decoded; this test
+/// The guide's native-histogram section shows this histogram decoded; this test
 /// holds it to what it shows.
 #[test]
 fn the_readme_native_histogram_is_what_the_encoder_writes() {
