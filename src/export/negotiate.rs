@@ -110,6 +110,7 @@ impl Exposition {
     /// The exposition an `Accept` header prefers, and `tracker` written in
     /// it with `options`: what a `/metrics` handler answers with, under
     /// the exposition's [`content_type`](Self::content_type).
+    #[cfg(any(feature = "http", feature = "axum"))]
     pub(crate) fn answer<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
         accept: Option<&str>,
         tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
