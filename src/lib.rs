@@ -122,6 +122,7 @@ mod clock;
 mod compare;
 mod error;
 mod export;
+mod families;
 mod fork;
 mod hints;
 mod histogram;
@@ -153,7 +154,8 @@ pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
 pub use error::{Clash, TrackerError};
 pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
 pub use export::negotiate::Exposition;
-pub use export::openmetrics::{ExportOptions, OPENMETRICS_CONTENT_TYPE};
+pub use export::openmetrics::OPENMETRICS_CONTENT_TYPE;
+pub use export::options::ExportOptions;
 #[cfg(feature = "std")]
 pub use export::protobuf::IoSink;
 pub use export::protobuf::{ByteSink, PROTOBUF_CONTENT_TYPE, ProtobufError};

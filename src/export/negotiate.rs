@@ -2,9 +2,9 @@
 //! scraper's `Accept` header prefers, the OpenMetrics text or the protobuf
 //! that carries native histograms.
 
-#[cfg(feature = "std")]
-use crate::export::openmetrics::ExportOptions;
 use crate::export::openmetrics::OPENMETRICS_CONTENT_TYPE;
+#[cfg(feature = "std")]
+use crate::export::options::ExportOptions;
 use crate::export::protobuf::PROTOBUF_CONTENT_TYPE;
 #[cfg(feature = "std")]
 use crate::tracker::Tracker;

@@ -12,15 +12,14 @@
 
 use core::fmt;
 
-use crate::export::openmetrics::{
-    ALLOCATIONS, CANCELLED, CANCELLED_HELP, CANCELLED_TIME_HELP, COUNTER_HELP, DURATION, DURATION_HELP, EXTREMES,
-    ExportOptions, Figures, GAUGE_HELP, MEMORY, exposition_buckets, sample_labels,
-};
+use crate::export::classic::exposition_buckets;
+use crate::export::options::ExportOptions;
+use crate::export::schedule::{Encoder, Sample, Samples, Snapshots, Value, sample_labels, walk};
+use crate::families::{Family, Shape};
 use crate::histogram::buckets::Layout;
 use crate::histogram::distribution::Distribution;
 use crate::histogram::native::native_buckets;
 use crate::labels::Labels;
-use crate::metric::Kind;
 use crate::tracker::Tracker;
 
 /// The content type to serve [`Tracker::write_protobuf`] output with, and
@@ -217,55 +216,25 @@ fn labels(o: &mut dyn Out, opts: &ExportOptions<'_>, op: Option<&str>, series: &
     })
 }
 
-/// The counters and gauges: one family per name and kind, as in the text.
-/// A counter's family is named with `_total`, so that Prometheus stores the
-/// same series name from either format.
-fn write_metrics<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
-    o: &mut dyn Out,
-    tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
-    opts: &ExportOptions<'_>,
-) -> Res {
-    for (i, first) in tracker.metric_families(opts.prefix) {
-        let name = first.name.as_str();
-        let (suffix, help, kind) = match first.kind {
-            Kind::Counter => ("_total", COUNTER_HELP, COUNTER_TYPE),
-            Kind::Gauge => ("", GAUGE_HELP, GAUGE_TYPE),
-        };
-        delimited(o, &|o| {
-            string(o, 1, &[name, suffix])?;
-            string(o, 2, &[help])?;
-            uint(o, 3, kind)?;
-            for m in tracker.metric_family(i) {
-                message(o, 4, &|o| {
-                    labels(o, opts, None, &m.labels)?;
-                    match m.kind {
-                        Kind::Counter => message(o, 3, &|o| double(o, 1, m.counter() as f64)),
-                        Kind::Gauge => message(o, 2, &|o| double(o, 1, m.gauge())),
-                    }
-                })?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(())
-}
-
 /// A `MetricFamily`'s name, help, type and unit; its metrics are `metrics`.
-fn family(
-    o: &mut dyn Out,
-    opts: &ExportOptions<'_>,
-    (stem, unit, help, kind): (&str, &str, &str, u64),
-    metrics: &dyn Fn(&mut dyn Out) -> Res,
-) -> Res {
+/// A counter's family is named with `_total`, as the text's samples are, so
+/// that Prometheus stores the same series name from either format.
+fn family(o: &mut dyn Out, f: &Family<'_>, metrics: &dyn Fn(&mut dyn Out) -> Res) -> Res {
     delimited(o, &|o| {
-        if unit.is_empty() {
-            string(o, 1, &[opts.prefix, "_", stem])?;
-        } else {
-            string(o, 1, &[opts.prefix, "_", stem, "_", unit])?;
-            string(o, 5, &[unit])?;
-        }
-        string(o, 2, &[help])?;
+        let total = if f.shape == Shape::Counter { "_total" } else { "" };
+        let [a, b, c, d, e] = f.pieces();
+        string(o, 1, &[a, b, c, d, e, total])?;
+        string(o, 2, &[f.help])?;
+        let kind = match f.shape {
+            Shape::Counter => COUNTER_TYPE,
+            Shape::Gauge => GAUGE_TYPE,
+            Shape::Summary => SUMMARY_TYPE,
+            Shape::Histogram => HISTOGRAM_TYPE,
+        };
         uint(o, 3, kind)?;
+        if !f.unit.is_empty() {
+            string(o, 5, &[f.unit])?;
+        }
         metrics(o)
     })
 }
@@ -327,6 +296,58 @@ fn seconds(d: core::time::Duration) -> f64 {
     d.as_secs_f64()
 }
 
+/// The protobuf format: a sink, the export's options and the native
+/// schema.
+struct Protobuf<'o, 'a> {
+    o: &'o mut dyn Out,
+    opts: &'a ExportOptions<'a>,
+    schema: i32,
+}
+
+impl Encoder for Protobuf<'_, '_> {
+    type Error = Stop;
+
+    /// One family per operation, all of one name: a family's length comes
+    /// before its metrics, and each operation's snapshot is taken once,
+    /// without a buffer. Prometheus reads the families alike.
+    fn histograms<const B: usize>(&mut self, f: &Family<'_>, snapshots: &Snapshots<'_, B, Stop>) -> Res {
+        let (opts, schema) = (self.opts, self.schema);
+        snapshots(&mut |s| {
+            family(self.o, f, &|o| {
+                message(o, 4, &|o| {
+                    labels(o, opts, Some(&s.name), &s.labels)?;
+                    message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema, opts))
+                })
+            })
+        })
+    }
+
+    fn family(&mut self, f: &Family<'_>, samples: &Samples<'_, Stop>) -> Res {
+        let opts = self.opts;
+        family(self.o, f, &|o| {
+            samples(&mut |Sample { op, series, value }| {
+                message(o, 4, &|o| {
+                    labels(o, opts, op, series)?;
+                    let number = match value {
+                        Value::Seconds(d) => seconds(d),
+                        Value::Count(n) => n as f64,
+                        Value::Float(v) => v,
+                        Value::Summary { sum, count } => {
+                            return message(o, 4, &|o| {
+                                uint(o, 1, count)?;
+                                double(o, 2, sum as f64)
+                            });
+                        }
+                    };
+                    // `Metric.gauge` is field 2, `Metric.counter` field 3.
+                    let field = if f.shape == Shape::Counter { 3 } else { 2 };
+                    message(o, field, &|o| double(o, 1, number))
+                })
+            })
+        })
+    }
+}
+
 fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>(
     o: &mut dyn Out,
     tracker: &Tracker<OPS, RING, SHARDS, BUCKETS>,
@@ -334,88 +355,7 @@ fn write_all<const OPS: usize, const RING: usize, const SHARDS: usize, const BUC
 ) -> Res {
     let own = const { Layout::of(BUCKETS) }.schema() as i32;
     let schema = opts.native_schema.map_or(own, |s| i32::from(s).min(own));
-    let mut figures: [Option<Figures>; OPS] = [None; OPS];
-    // The duration histogram: one family per operation, as each family's
-    // length comes before its metrics and each operation's snapshot is taken
-    // once, here, without a buffer. Prometheus reads the families alike.
-    for op in tracker.operations() {
-        let s = op.summary();
-        if let Some(f) = figures.get_mut(op.index()) {
-            *f = Some(Figures::of(&s));
-        }
-        family(o, opts, (DURATION, "seconds", DURATION_HELP, HISTOGRAM_TYPE), &|o| {
-            message(o, 4, &|o| {
-                labels(o, opts, Some(&s.name), &s.labels)?;
-                message(o, 7, &|o| histogram(o, &s.distribution, seconds(s.total_duration), schema, opts))
-            })
-        })?;
-    }
-    let kept = || tracker.operations().filter_map(|op| Some((op, figures.get(op.index()).copied().flatten()?)));
-    for (stem, help, pick) in EXTREMES {
-        if kept().all(|(_, f)| f.count == 0) {
-            continue;
-        }
-        family(o, opts, (stem, "seconds", help, GAUGE_TYPE), &|o| {
-            for (op, f) in kept().filter(|(_, f)| f.count > 0) {
-                let series = op.labels();
-                message(o, 4, &|o| {
-                    labels(o, opts, Some(op.name()), &series)?;
-                    message(o, 2, &|o| double(o, 1, seconds(pick(&f))))
-                })?;
-            }
-            Ok(())
-        })?;
-    }
-    type Pick = fn(&Figures) -> u64;
-    let sums: [((&str, &str), &str, Pick); 2] = [(MEMORY, "bytes", |f| f.memory), (ALLOCATIONS, "", |f| f.allocations)];
-    // Each only once some operation's figure is not 0, then for every one.
-    for ((stem, help), unit, pick) in sums {
-        if !kept().any(|(_, f)| pick(&f) > 0) {
-            continue;
-        }
-        family(o, opts, (stem, unit, help, SUMMARY_TYPE), &|o| {
-            for (op, f) in kept() {
-                let series = op.labels();
-                message(o, 4, &|o| {
-                    labels(o, opts, Some(op.name()), &series)?;
-                    message(o, 4, &|o| {
-                        uint(o, 1, f.count)?;
-                        double(o, 2, pick(&f) as f64)
-                    })
-                })?;
-            }
-            Ok(())
-        })?;
-    }
-    // Cancelled calls: counters apart from the records, named with `_total`
-    // as the text's samples are, once any call was cancelled.
-    if kept().any(|(_, f)| f.cancelled > 0) {
-        type Value = fn(&Figures) -> f64;
-        let counters: [(&str, &str, Value); 2] = [
-            ("", CANCELLED_HELP, |f| f.cancelled as f64),
-            ("seconds", CANCELLED_TIME_HELP, |f| seconds(f.cancelled_time)),
-        ];
-        for (unit, help, value) in counters {
-            delimited(o, &|o| {
-                let sep = if unit.is_empty() { "" } else { "_" };
-                string(o, 1, &[opts.prefix, "_", CANCELLED, sep, unit, "_total"])?;
-                string(o, 2, &[help])?;
-                uint(o, 3, COUNTER_TYPE)?;
-                if !unit.is_empty() {
-                    string(o, 5, &[unit])?;
-                }
-                for (op, f) in kept() {
-                    let series = op.labels();
-                    message(o, 4, &|o| {
-                        labels(o, opts, Some(op.name()), &series)?;
-                        message(o, 3, &|o| double(o, 1, value(&f)))
-                    })?;
-                }
-                Ok(())
-            })?;
-        }
-    }
-    write_metrics(o, tracker, opts)
+    walk(tracker, opts.prefix, &mut Protobuf { o, opts, schema })
 }
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>

@@ -51,7 +51,7 @@ use tower_service::Service;
 
 use crate::clock::Clock;
 use crate::export::negotiate::Exposition;
-use crate::export::openmetrics::ExportOptions;
+use crate::export::options::ExportOptions;
 use crate::host::clock::FastClock;
 use crate::host::warn;
 use crate::metric::gauge::Gauge;

@@ -3,32 +3,35 @@
 //! prometheus-client `Registry` and its `/metrics`.
 
 use core::fmt;
-use core::time::Duration;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::export::openmetrics::{
-    ALLOCATIONS, CANCELLED, CANCELLED_HELP, CANCELLED_TIME_HELP, DURATION, DURATION_HELP, EXTREMES, Figures, MEMORY,
-    exposition_buckets,
-};
+use crate::export::classic::exposition_buckets;
+use crate::export::schedule::{Encoder, Sample, Samples, Snapshots, Value, walk};
+use crate::families::{DEFAULT_PREFIX, Family, Shape};
+use crate::labels::Labels;
 use crate::summary::MetricsSummary;
 use crate::tracker::Tracker;
 
 /// A `prometheus_client::collector::Collector` over a `'static` tracker:
-/// each scrape takes [`Tracker::summaries`] and encodes, labelled by
-/// `operation`:
+/// each scrape writes the families of
+/// [`Tracker::write_openmetrics`](crate::Tracker::write_openmetrics), from
+/// the same schedule, with the same names, help, labels and values:
 ///
-/// * `perftrack_operation_duration_seconds`, a **histogram** over the
-///   lifetime, with the same 64 buckets as
-///   [`Tracker::write_openmetrics`](crate::Tracker::write_openmetrics) (where
-///   their bounds and error are documented), `_sum` and `_count`;
-/// * `perftrack_operation_duration_min_seconds` and `..._max_seconds`,
-///   **gauges** of the lifetime extremes (operations with records only);
-/// * `perftrack_operation_memory_bytes`, a histogram with only `+Inf`: `_sum`
-///   is the total memory recorded, `_count` the records.
+/// * the duration histogram, with the same classic buckets (the default
+///   bounds; a collector takes no [`ExportOptions`](crate::ExportOptions)),
+///   `_sum` and `_count`;
+/// * the extremes (gauges), the memory and allocation summaries and the
+///   cancelled-call counters, each under the same rule as the text (left
+///   out while zero for every operation);
+/// * the tracker's counters and gauges, each family under its own name.
+///
+/// One difference, forced by prometheus-client, which has no summary
+/// type: the memory and allocation families are histograms with only the
+/// `+Inf` bucket, whose `_sum` and `_count` are the summary's.
 ///
 /// A registry's prefix (`Registry::with_prefix`) replaces nothing: the names
 /// are prefixed further, as for any collector.
@@ -36,8 +39,7 @@ use crate::tracker::Tracker;
 /// ```
 /// use perftrack::{PerftrackCollector, Tracker};
 /// use prometheus_client::registry::Registry;
-/// use core::time::Duration;
-///
+/// ///
 /// static TRACKER: Tracker<8, 16> = Tracker::new();
 /// TRACKER.record("db_query", Duration::from_millis(3), 512)?;
 ///
@@ -70,31 +72,27 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 }
 
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64()
-}
+/// The prometheus-client format: its descriptor encoder. It has no summary
+/// type, so a summary family is written as a histogram with only `+Inf`:
+/// the same `_sum` and `_count`.
+struct Descriptors<'e>(DescriptorEncoder<'e>);
 
-/// A histogram family: per operation, a sum and the buckets `buckets` gives
-/// (cumulative, `+Inf` last).
-fn histogram<const B: usize>(
-    encoder: &mut DescriptorEncoder<'_>,
-    name: &str,
-    help: &str,
-    unit: Option<&Unit>,
-    rows: &[MetricsSummary<B>],
-    sum: fn(&MetricsSummary<B>) -> f64,
-    buckets: fn(&MetricsSummary<B>) -> std::vec::Vec<(f64, u64)>,
-) -> fmt::Result {
-    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Histogram)?;
-    for s in rows {
-        family.encode_family(&series_labels(s))?.encode_histogram::<NoLabelSet>(sum(s), s.count, &buckets(s), None)?;
-    }
-    Ok(())
+/// A family's name without its unit (prometheus-client appends it), and
+/// the unit.
+fn name_and_unit(f: &Family<'_>) -> (std::string::String, Option<Unit>) {
+    let unit = match f.unit {
+        "" => None,
+        "seconds" => Some(Unit::Seconds),
+        "bytes" => Some(Unit::Bytes),
+        other => Some(Unit::Other(other.into())),
+    };
+    let name = if f.prefix.is_empty() { f.stem.into() } else { std::format!("{}_{}", f.prefix, f.stem) };
+    (name, unit)
 }
 
 /// A sample's labels: `operation`, then the series' own.
-fn series_labels<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(&str, &str)> {
-    core::iter::once(("operation", s.name.as_str())).chain(s.labels.iter()).collect()
+fn pairs<'a>(op: Option<&'a str>, series: &'a Labels) -> std::vec::Vec<(&'a str, &'a str)> {
+    op.map(|op| ("operation", op)).into_iter().chain(series.iter()).collect()
 }
 
 /// The duration histogram's buckets in seconds. prometheus-client takes
@@ -113,69 +111,55 @@ fn duration_buckets<const B: usize>(s: &MetricsSummary<B>) -> std::vec::Vec<(f64
     out
 }
 
-/// A family of counts: its stem and help, and the figure it reads.
-type CountFamily<const B: usize> = ((&'static str, &'static str), fn(&MetricsSummary<B>) -> f64);
+impl Encoder for Descriptors<'_> {
+    type Error = fmt::Error;
+
+    fn histograms<const B: usize>(&mut self, f: &Family<'_>, snapshots: &Snapshots<'_, B, fmt::Error>) -> fmt::Result {
+        let (name, unit) = name_and_unit(f);
+        let mut family = self.0.encode_descriptor(&name, f.help, unit.as_ref(), MetricType::Histogram)?;
+        snapshots(&mut |s| {
+            let labels = pairs(Some(&s.name), &s.labels);
+            family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                s.total_duration.as_secs_f64(),
+                s.count,
+                &duration_buckets(s),
+                None,
+            )
+        })
+    }
+
+    fn family(&mut self, f: &Family<'_>, samples: &Samples<'_, fmt::Error>) -> fmt::Result {
+        let (name, unit) = name_and_unit(f);
+        let kind = match f.shape {
+            Shape::Counter => MetricType::Counter,
+            Shape::Gauge => MetricType::Gauge,
+            Shape::Histogram | Shape::Summary => MetricType::Histogram,
+        };
+        let mut family = self.0.encode_descriptor(&name, f.help, unit.as_ref(), kind)?;
+        samples(&mut |Sample { op, series, value }| {
+            let labels = pairs(op, series);
+            let mut metric = family.encode_family(&labels)?;
+            match (f.shape, value) {
+                (_, Value::Summary { sum, count }) => {
+                    metric.encode_histogram::<NoLabelSet>(sum as f64, count, &[(f64::INFINITY, count)], None)
+                }
+                (Shape::Counter, Value::Count(n)) => metric.encode_counter::<NoLabelSet, _, u64>(&n, None),
+                (Shape::Counter, Value::Seconds(d)) => {
+                    metric.encode_counter::<NoLabelSet, _, u64>(&d.as_secs_f64(), None)
+                }
+                (Shape::Counter, Value::Float(v)) => metric.encode_counter::<NoLabelSet, _, u64>(&v, None),
+                (_, Value::Seconds(d)) => metric.encode_gauge(&d.as_secs_f64()),
+                (_, Value::Count(n)) => metric.encode_gauge(&(n as f64)),
+                (_, Value::Float(v)) => metric.encode_gauge(&v),
+            }
+        })
+    }
+}
 
 impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Collector
     for PerftrackCollector<OPS, RING, SHARDS, BUCKETS>
 {
-    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
-        // The same families, names and help as the text exposition
-        // (`openmetrics.rs`); prometheus-client appends the unit.
-        let named = |stem: &str| std::format!("perftrack_{stem}");
-        let rows: std::vec::Vec<_> = self.tracker.summaries().collect();
-        histogram(
-            &mut encoder,
-            &named(DURATION),
-            DURATION_HELP,
-            Some(&Unit::Seconds),
-            &rows,
-            |s| secs(s.total_duration),
-            duration_buckets,
-        )?;
-        for (stem, help, pick) in EXTREMES {
-            let name = named(stem);
-            let mut family = encoder.encode_descriptor(&name, help, Some(&Unit::Seconds), MetricType::Gauge)?;
-            for s in rows.iter().filter(|s| s.count > 0) {
-                family.encode_family(&series_labels(s))?.encode_gauge(&secs(pick(&Figures::of(s))))?;
-            }
-        }
-        let (stem, help) = MEMORY;
-        histogram(
-            &mut encoder,
-            &named(stem),
-            help,
-            Some(&Unit::Bytes),
-            &rows,
-            |s| s.total_memory as f64,
-            |s| std::vec![(f64::INFINITY, s.count)],
-        )?;
-        // Cancelled calls, apart from the records: counters of the calls
-        // and of their wall time, once some call was cancelled.
-        if rows.iter().any(|s| s.cancelled > 0) {
-            let name = named(CANCELLED);
-            let mut family = encoder.encode_descriptor(&name, CANCELLED_HELP, None, MetricType::Counter)?;
-            for s in &rows {
-                family.encode_family(&series_labels(s))?.encode_counter::<NoLabelSet, _, u64>(&s.cancelled, None)?;
-            }
-            let mut family =
-                encoder.encode_descriptor(&name, CANCELLED_TIME_HELP, Some(&Unit::Seconds), MetricType::Counter)?;
-            for s in &rows {
-                family
-                    .encode_family(&series_labels(s))?
-                    .encode_counter::<NoLabelSet, _, u64>(&secs(s.cancelled_duration), None)?;
-            }
-        }
-        // Counts without a unit, written only once some operation has one:
-        // allocations (a `CountingAlloc`).
-        let counts: [CountFamily<BUCKETS>; 1] = [(ALLOCATIONS, |s| s.total_allocations as f64)];
-        for ((stem, help), pick) in counts {
-            if rows.iter().any(|s| pick(s) > 0.0) {
-                histogram(&mut encoder, &named(stem), help, None, &rows, pick, |s| {
-                    std::vec![(f64::INFINITY, s.count)]
-                })?;
-            }
-        }
-        Ok(())
+    fn encode(&self, encoder: DescriptorEncoder<'_>) -> fmt::Result {
+        walk(self.tracker, DEFAULT_PREFIX, &mut Descriptors(encoder))
     }
 }

@@ -45,7 +45,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::export::negotiate::Exposition;
-use crate::export::openmetrics::ExportOptions;
+use crate::export::options::ExportOptions;
 use crate::tracker::Tracker;
 
 /// How [`serve_with`] serves: the exposition's [`ExportOptions`], and the

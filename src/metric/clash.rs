@@ -12,16 +12,8 @@
 //!
 //! Nothing here allocates: a name is a few pieces compared byte by byte.
 
+use crate::families::{Family, OWN_DEFAULT_NAMES, OWN_FAMILIES, Shape};
 use crate::metric::Kind;
-
-/// What a family is, for the names its samples take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Shape {
-    Counter,
-    Gauge,
-    Histogram,
-    Summary,
-}
 
 impl Shape {
     /// The suffixes its samples add to the family's name, beside the name
@@ -44,25 +36,6 @@ impl Shape {
     }
 }
 
-/// One of perftrack's own families: its name at the default prefix, its
-/// stem and unit (the name is `{prefix}_{stem}[_{unit}]`), and its shape.
-/// The writers' `# TYPE` lines are checked against this list in the tests.
-pub(crate) type Own = (&'static str, &'static str, &'static str, Shape);
-
-/// Every family perftrack writes for its operations.
-pub(crate) const OWN_FAMILIES: [Own; 7] = [
-    ("perftrack_operation_duration_seconds", "operation_duration", "seconds", Shape::Histogram),
-    ("perftrack_operation_duration_min_seconds", "operation_duration_min", "seconds", Shape::Gauge),
-    ("perftrack_operation_duration_max_seconds", "operation_duration_max", "seconds", Shape::Gauge),
-    ("perftrack_operation_memory_bytes", "operation_memory", "bytes", Shape::Summary),
-    ("perftrack_operation_allocations", "operation_allocations", "", Shape::Summary),
-    ("perftrack_operation_cancelled", "operation_cancelled", "", Shape::Counter),
-    ("perftrack_operation_cancelled_seconds", "operation_cancelled", "seconds", Shape::Counter),
-];
-
-/// The default prefix, which registration checks against.
-pub(crate) const DEFAULT_PREFIX: &str = "perftrack";
-
 /// A family's name in pieces, joined without separators.
 #[derive(Clone, Copy)]
 pub(crate) struct Pieces<'a>([&'a str; 5]);
@@ -74,9 +47,8 @@ impl<'a> Pieces<'a> {
     }
 
     /// An own family's name under `prefix`.
-    pub(crate) fn own(prefix: &'a str, (_, stem, unit, _): &Own) -> Self {
-        let sep = if unit.is_empty() { "" } else { "_" };
-        Self([prefix, "_", stem, sep, unit])
+    pub(crate) fn own(prefix: &'a str, family: &Family<'a>) -> Self {
+        Self(family.under(prefix).pieces())
     }
 
     fn bytes(self) -> impl Iterator<Item = u8> + 'a {
@@ -99,28 +71,20 @@ pub(crate) fn meet(a: Pieces<'_>, a_shape: Shape, b: Pieces<'_>, b_shape: Shape)
 }
 
 /// The own family, under `prefix`, that a counter's or gauge's family
-/// `name` would meet, if any.
-pub(crate) fn own_met_by(prefix: &str, name: &str, kind: Kind) -> Option<&'static Own> {
-    OWN_FAMILIES.iter().find(|own| meet(Pieces::plain(name), Shape::of(kind), Pieces::own(prefix, own), own.3))
+/// `name` would meet, if any: by its name at the default prefix.
+pub(crate) fn own_met_by(prefix: &str, name: &str, kind: Kind) -> Option<&'static str> {
+    OWN_FAMILIES
+        .iter()
+        .zip(OWN_DEFAULT_NAMES)
+        .find(|(own, _)| meet(Pieces::plain(name), Shape::of(kind), Pieces::own(prefix, own), own.shape))
+        .map(|(_, name)| name)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_PREFIX, OWN_FAMILIES, Pieces, Shape, meet, own_met_by};
+    use super::{Pieces, Shape, meet, own_met_by};
+    use crate::families::DEFAULT_PREFIX;
     use crate::metric::Kind;
-
-    extern crate std;
-
-    fn joined(p: Pieces<'_>) -> std::string::String {
-        std::string::String::from_utf8(p.bytes().collect()).unwrap()
-    }
-
-    #[test]
-    fn each_own_familys_default_name_is_its_prefix_stem_and_unit() {
-        for own in &OWN_FAMILIES {
-            assert_eq!(joined(Pieces::own(DEFAULT_PREFIX, own)), own.0);
-        }
-    }
 
     #[test]
     fn a_family_meets_another_through_its_name_or_its_samples() {
@@ -139,7 +103,7 @@ mod tests {
     #[test]
     fn the_default_names_are_checked_and_another_prefix_moves_them() {
         assert_eq!(
-            own_met_by(DEFAULT_PREFIX, "perftrack_operation_memory_bytes", Kind::Gauge).map(|o| o.0),
+            own_met_by(DEFAULT_PREFIX, "perftrack_operation_memory_bytes", Kind::Gauge),
             Some("perftrack_operation_memory_bytes")
         );
         assert!(own_met_by(DEFAULT_PREFIX, "perftrack_operation_duration_seconds", Kind::Counter).is_some());

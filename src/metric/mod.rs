@@ -21,10 +21,11 @@ pub(crate) mod reading;
 
 use crate::error::Clash;
 use crate::error::TrackerError;
+use crate::families::{DEFAULT_PREFIX, Shape};
 use crate::fork;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
-use crate::metric::clash::{DEFAULT_PREFIX, Pieces, Shape, meet, own_met_by};
+use crate::metric::clash::{Pieces, meet, own_met_by};
 use crate::metric::counter::Counter;
 use crate::metric::gauge::Gauge;
 use crate::name::{NameBuf, NameCell};
@@ -188,7 +189,7 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
         mut others: impl Iterator<Item = (usize, Registered<'s, SHARDS>)>,
     ) -> Option<Clash> {
         if let Some(own) = own_met_by(prefix, name.as_str(), kind) {
-            return Some(Clash::Perftrack(own.0));
+            return Some(Clash::Perftrack(own));
         }
         let mine = Pieces::plain(name.as_str());
         others.find_map(|(index, m)| {
