@@ -116,8 +116,8 @@ fi
 # (formatting, bucket arithmetic, clocks) are safe, single-threaded code that
 # the plain test runs already cover, and so are the report, quantile and
 # ordering tests of tests/invariants.rs.
-MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distribution:: --skip host::boxed::
-    --skip host::calibration:: --skip host::clock:: --skip report_ --skip the_report_and_the_exposition_show_allocations --skip quantiles_cover --skip summaries_come_in)
+MIRI_SKIP=(--skip export:: --skip histogram::buckets:: --skip histogram::distribution:: --skip instrument::boxed::
+    --skip os::calibration:: --skip os::clock:: --skip report_ --skip the_report_and_the_exposition_show_allocations --skip quantiles_cover --skip summaries_come_in)
 #
 # The unit tests and the allocator's tests run with all of miri's checks. The
 # invariants tests run without Stacked Borrows: they drive the record path,

@@ -126,12 +126,18 @@ mod families;
 mod fork;
 mod hints;
 mod histogram;
+#[cfg(all(feature = "std", feature = "serde"))]
+mod history;
 #[cfg(feature = "std")]
-mod host;
+mod instrument;
+#[cfg(feature = "std")]
+mod integrations;
 mod labels;
 mod metric;
 mod name;
 mod operation;
+#[cfg(feature = "std")]
+mod os;
 mod paths;
 #[cfg(feature = "std")]
 mod recent;
@@ -163,48 +169,48 @@ pub use export::report::Report;
 pub use histogram::buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use histogram::distribution::Distribution;
 pub use histogram::native::ExponentialPoint;
-#[cfg(feature = "std")]
-pub use host::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
-#[cfg(feature = "axum")]
-pub use host::axum;
-#[cfg(feature = "metrics")]
-pub use host::bridge::{BridgeDrops, MetricsBridge};
-#[cfg(feature = "std")]
-pub use host::clock::FastClock;
-#[cfg(feature = "prometheus-client")]
-pub use host::collector::PerftrackCollector;
-#[cfg(feature = "std")]
-pub use host::exit::write_outputs;
-#[cfg(feature = "flamegraph")]
-pub use host::flamegraph::FlameOptions;
-#[cfg(feature = "std")]
-pub use host::future::Timed;
-#[cfg(feature = "std")]
-pub use host::guard::ScopeGuard;
 #[cfg(all(feature = "std", feature = "serde"))]
-pub use host::history::{
+pub use history::{
     HISTORY_VERSION, HistoryError, MAX_HISTORY_LINE, Snapshot, SnapshotReport, append_json_lines, read_json_lines,
     read_json_lines_limited,
 };
-#[cfg(feature = "tracing")]
-pub use host::layer::PerftrackLayer;
 #[cfg(feature = "std")]
-pub use host::os::{
-    CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
-    try_peak_memory_usage, try_thread_cpu_time,
-};
+pub use instrument::exit::write_outputs;
 #[cfg(feature = "std")]
-pub use host::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
+pub use instrument::future::Timed;
+#[cfg(feature = "std")]
+pub use instrument::guard::ScopeGuard;
+#[cfg(feature = "std")]
+pub use instrument::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
+#[cfg(feature = "std")]
+pub use instrument::timer::Timer;
+#[cfg(feature = "axum")]
+pub use integrations::axum;
+#[cfg(feature = "metrics")]
+pub use integrations::bridge::{BridgeDrops, MetricsBridge};
+#[cfg(feature = "prometheus-client")]
+pub use integrations::collector::PerftrackCollector;
+#[cfg(feature = "flamegraph")]
+pub use integrations::flamegraph::FlameOptions;
 #[cfg(feature = "http")]
-pub use host::serve::{ServeOptions, Server, serve, serve_with};
-#[cfg(feature = "std")]
-pub use host::timer::Timer;
+pub use integrations::serve::{ServeOptions, Server, serve, serve_with};
+#[cfg(feature = "tracing")]
+pub use integrations::tracing::layer::PerftrackLayer;
 pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
 pub use metric::counter::Counter;
 pub use metric::gauge::Gauge;
 pub use metric::reading::{MetricReading, MetricValue};
 pub use name::{MAX_NAME_LEN, Name};
 pub use operation::Operation;
+#[cfg(feature = "std")]
+pub use os::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
+#[cfg(feature = "std")]
+pub use os::clock::FastClock;
+#[cfg(feature = "std")]
+pub use os::process::{
+    CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
+    try_peak_memory_usage, try_thread_cpu_time,
+};
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};
 pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
@@ -220,10 +226,10 @@ pub use perftrack_macros::{main, measure, measure_all, skip};
 #[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::host::callsite::{CallSite, SiteName};
+    pub use crate::instrument::callsite::{CallSite, SiteName};
     #[cfg(feature = "macros")]
-    pub use crate::host::exit::ReportAtExit;
-    pub use crate::host::future::{MaybeTimed, output};
+    pub use crate::instrument::exit::ReportAtExit;
+    pub use crate::instrument::future::{MaybeTimed, output};
     // For tests/fork.rs: whether a signal landed inside a section.
     pub use crate::fork::section_depth;
 }

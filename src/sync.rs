@@ -1,4 +1,8 @@
-//! The one place that names `loom`, `portable_atomic` or `core::sync`.
+//! The one place that names `loom` or `portable_atomic`: the atomics of
+//! every protocol the loom models check come from here. Files that name
+//! `core::sync` directly hold std-only process state that no model covers
+//! and that never runs on a chip without CAS (owner tokens, the fork
+//! barrier, the run clock, the std layer's statics).
 //!
 //! Order of choice (docs/DESIGN.md, "The sync shim"):
 //! 1. loom, under this crate's own `--cfg perftrack_loom`, so that `RUSTFLAGS`

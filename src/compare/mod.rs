@@ -43,7 +43,7 @@ use std::vec::Vec;
 
 use crate::export::units::Nanos;
 use crate::histogram::distribution::Distribution;
-use crate::host::history::Snapshot;
+use crate::history::Snapshot;
 use crate::summary::MetricsSummary;
 
 use interval::{Interval, Z_PAIR};

@@ -12,8 +12,8 @@ use crate::operation::{Operation, Recorder};
 use crate::record::totals::Raw;
 use crate::tracker::Tracker;
 
-use super::alloc::Mark;
-use super::clock::FastClock;
+use crate::os::alloc::Mark;
+use crate::os::clock::FastClock;
 use crate::paths::stack::{self, Place};
 
 /// Records the time from its creation to its drop into an operation, read

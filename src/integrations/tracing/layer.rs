@@ -11,15 +11,15 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::clock::Clock;
 use crate::histogram::buckets::DEFAULT_BUCKETS;
-use crate::host::callsite::path_name;
-use crate::host::sites::{Resolved, Sites};
-use crate::host::warn;
+use crate::instrument::callsite::path_name;
+use crate::instrument::warn;
+use crate::integrations::tracing::sites::{Resolved, Sites};
 use crate::operation::Recorder;
 use crate::paths::CallPath;
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 
-use super::clock::FastClock;
+use crate::os::clock::FastClock;
 
 /// A [`tracing_subscriber::Layer`] that records each span, when it closes,
 /// into the operation named after the span: its target and its name,

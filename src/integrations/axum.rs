@@ -52,10 +52,10 @@ use tower_service::Service;
 use crate::clock::Clock;
 use crate::export::negotiate::Exposition;
 use crate::export::options::ExportOptions;
-use crate::host::clock::FastClock;
-use crate::host::warn;
+use crate::instrument::warn;
 use crate::metric::gauge::Gauge;
 use crate::operation::Operation;
+use crate::os::clock::FastClock;
 use crate::summary::saturating_ns;
 use crate::tracker::Tracker;
 

@@ -8,11 +8,11 @@ use crate::name::{Name, NameBuf};
 use crate::summary::saturating_ns;
 use crate::tracker::Tracker;
 
-use super::clock::FastClock;
+use crate::os::clock::FastClock;
 
-use super::alloc::Mark;
-use super::os;
-use crate::host::warn;
+use crate::instrument::warn;
+use crate::os::alloc::Mark;
+use crate::os::process as os;
 use crate::paths::stack;
 use crate::record::totals::Raw;
 

@@ -28,8 +28,11 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
 use std::boxed::Box;
+use std::collections::HashMap;
+use std::string::String;
 
 use crate::histogram::buckets::DEFAULT_BUCKETS;
+use crate::summary::MetricsSummary;
 #[cfg(doc)]
 use crate::tracker::DefaultTracker;
 use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
@@ -239,6 +242,38 @@ pub type GlobalTracker = Tracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
 pub fn global() -> &'static GlobalTracker {
     static GLOBAL: HeapTracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS> = HeapTracker::new();
     &GLOBAL
+}
+
+// The original design's conveniences on every tracker.
+
+impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: usize>
+    Tracker<OPS, RING, SHARDS, BUCKETS>
+{
+    /// Every operation's summary, by name (a labelled series by its name and
+    /// labels, `requests{route="/a"}`): kept for the original design's
+    /// users. It allocates the map; [`summaries`](Tracker::summaries) is the
+    /// primary API and does not.
+    ///
+    /// ```
+    /// use perftrack::PerformanceTracker;
+    /// use std::time::Duration;
+    ///
+    /// let tracker = PerformanceTracker::boxed();
+    /// tracker.record("a", Duration::from_millis(1), 0).unwrap();
+    /// let map = tracker.get_summary();
+    /// assert_eq!(map["a"].count, 1);
+    /// ```
+    #[must_use]
+    pub fn get_summary(&self) -> HashMap<String, MetricsSummary<BUCKETS>> {
+        self.summaries().map(|s| (std::format!("{}{}", s.name, s.labels), s)).collect()
+    }
+
+    /// Prints the report table (`=== Performance Report ===`, then one aligned
+    /// row per operation) to stdout: kept for the original design's users;
+    /// [`report`](Tracker::report) is the primary API and writes anywhere.
+    pub fn print_report(&self) {
+        std::print!("{}", self.report());
+    }
 }
 
 #[cfg(test)]

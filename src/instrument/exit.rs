@@ -15,7 +15,7 @@
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use crate::host::performance::global;
+use crate::instrument::performance::global;
 
 /// The environment variable that lists the outputs to write at exit.
 pub const PERFTRACK_OUT: &str = "PERFTRACK_OUT";
@@ -101,8 +101,9 @@ fn write_output(kind: &str, path: &str) -> Result<(), String> {
             std::fs::write(path, folded).map_err(|e| e.to_string())
         }
         #[cfg(feature = "serde")]
-        "json" => crate::host::history::append_json_lines(path, &crate::host::history::Snapshot::take(tracker))
-            .map_err(|e| e.to_string()),
+        "json" => {
+            crate::history::append_json_lines(path, &crate::history::Snapshot::take(tracker)).map_err(|e| e.to_string())
+        }
         #[cfg(not(feature = "serde"))]
         "json" => Err(String::from("JSON output needs perftrack's `serde` feature")),
         #[cfg(feature = "flamegraph")]

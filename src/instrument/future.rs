@@ -13,9 +13,9 @@ use crate::paths::{self, stack};
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 
-use super::alloc::Mark;
-use super::clock::FastClock;
-use super::os;
+use crate::os::alloc::Mark;
+use crate::os::clock::FastClock;
+use crate::os::process as os;
 
 pin_project_lite::pin_project! {
     /// A future that records, when its inner future completes:

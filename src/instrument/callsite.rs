@@ -9,8 +9,8 @@
 use core::fmt::Write;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::host::guard::ScopeGuard;
-use crate::host::warn;
+use crate::instrument::guard::ScopeGuard;
+use crate::instrument::warn;
 use crate::name::{MAX_NAME_LEN, Name};
 use crate::operation::{Operation, Recorder};
 use crate::tracker::Tracker;
