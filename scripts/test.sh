@@ -197,6 +197,18 @@ docs_rs_features() {
     done
     [ -n "$listed" ] && [ "$missing" = 0 ] && echo "docs.rs features: $(tr '\n' ' ' <<<"$listed")"
 }
+# Features only add: a no_std library's tracker static is the same size
+# whether or not another crate of the build turns perftrack's `std` on.
+# tests/feature-probe is such a library, in a workspace of its own so that
+# no other member's features are unified into its build.
+feature_independent_size() {
+    local without with
+    without=$(cd tests/feature-probe && CARGO_TARGET_DIR=../../target/feature-probe cargo run -q --bin sizes) || return 1
+    with=$(cd tests/feature-probe && CARGO_TARGET_DIR=../../target/feature-probe cargo run -q --bin sizes --features std) || return 1
+    echo "$without"; echo "$with"
+    [ "${without#std=false }" = "${with#std=true }" ] && [ "$without" != "$with" ]
+}
+step "features only add: a no_std library's tracker static has one size with and without std (size_of)" feature_independent_size
 step "docs.rs documents every combinable feature (package.metadata.docs.rs)" docs_rs_features
 
 # Every feature on its own, without the defaults (cargo hack --each-feature,

@@ -17,10 +17,10 @@
 //! `tracing` spans.
 //!
 //! ```
-//! use perftrack::PerformanceTracker;
+//! use perftrack::DefaultTracker;
 //! use core::time::Duration;
 //!
-//! static TRACKER: PerformanceTracker = PerformanceTracker::new();
+//! static TRACKER: DefaultTracker = DefaultTracker::new();
 //!
 //! let op = TRACKER.operation("parse")?;          // resolve once
 //! for i in 0..100u64 {
@@ -93,7 +93,7 @@ assert_eq!(parse.count, 2);
 //! |---|---|---|
 //! | `macros` | on | `#[measure]`, `#[measure_all]`, `#[skip]` and `#[main]`, from the `perftrack-macros` crate (implies `std`) |
 //! | `off` | off | those attributes expand to the item as written: an instrumented program links no perftrack code for them |
-//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, a shard owned by each recording thread, written with no atomic RMW (`DEFAULT_SHARDS = 8`, 1 without) |
+//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, `PerformanceTracker` and `global()` (heap trackers of `THREAD_SHARDS` = 8 shards), a shard owned by each recording thread, written with no atomic RMW. Features only add: no type changes with `std` (`DEFAULT_SHARDS` is 1 in every build) |
 //! | `defmt` | off | `defmt::Format` for the public value types and the report |
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
 //! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
@@ -214,9 +214,7 @@ pub use os::process::{
 pub use paths::{MAX_DEPTH, PATHS_PER_OP};
 pub use span::Span;
 pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
-#[cfg(not(feature = "std"))]
-pub use tracker::PerformanceTracker;
-pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Refusals, Tracker};
+pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Refusals, THREAD_SHARDS, Tracker};
 
 #[cfg(feature = "macros")]
 pub use perftrack_macros::{main, measure, measure_all, skip};

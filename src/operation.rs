@@ -25,10 +25,11 @@ use crate::sync::hot_fn;
 /// `Sync`: hand a copy to every thread.
 ///
 /// ```
-/// use perftrack::PerformanceTracker;
+/// use perftrack::{THREAD_SHARDS, Tracker};
 /// use core::time::Duration;
 ///
-/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
+/// // A shard per recording thread, for up to 8 threads.
+/// static TRACKER: Tracker<8, 16, THREAD_SHARDS> = Tracker::new();
 ///
 /// let op = TRACKER.operation("parse")?;
 /// std::thread::scope(|s| {

@@ -31,12 +31,21 @@ pub const DEFAULT_OPS: usize = 32;
 /// Default recent-window length (per shard) in [`DefaultTracker`].
 pub const DEFAULT_RING: usize = 64;
 
-/// Default shards per operation: 8 with `std` (threads pick one each), 1
-/// without (an MCU has one core, or passes its core index explicitly).
+/// Default shards per operation of a [`Tracker`]: 1, in every build, so
+/// that a tracker's type and size never depend on which features are on
+/// (a `no_std` library's `static` stays the size its author measured when
+/// another crate of the build turns `std` on).
 ///
-/// For more than 8 threads hammering one operation, name the shard count:
-/// `Tracker<OPS, RING, 16>`.
-pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
+/// A tracker that several threads record into names its shard count:
+/// `Tracker<OPS, RING, THREAD_SHARDS>`, or 16 for more than 8 busy threads
+/// on one operation. With `std`, each recording thread then owns a shard
+/// and writes it with no atomic read-modify-write.
+pub const DEFAULT_SHARDS: usize = 1;
+
+/// The shard count of the heap trackers (`PerformanceTracker`,
+/// `perftrack::global()`, with `std`): one shard owned by each recording
+/// thread, for up to 8 threads; more share them.
+pub const THREAD_SHARDS: usize = 8;
 
 /// The tracker at the default capacity: [`DEFAULT_OPS`] operations,
 /// [`DEFAULT_RING`] recent records, [`DEFAULT_SHARDS`] shards.
@@ -53,22 +62,6 @@ pub const DEFAULT_SHARDS: usize = if cfg!(feature = "std") { 8 } else { 1 };
 /// ```
 pub type DefaultTracker = Tracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
 
-/// The original design's name for the tracker at the default capacity.
-/// Without `std` it is [`DefaultTracker`] itself, for a `static`; with `std`
-/// it is a `const`-constructible handle that keeps its `DefaultTracker` on
-/// the heap, so that it also works as a local on a small stack.
-///
-/// ```
-/// use perftrack::PerformanceTracker;
-/// use core::time::Duration;
-///
-/// static TRACKER: PerformanceTracker = PerformanceTracker::new();
-/// TRACKER.record("operation", Duration::from_millis(3), 1024).unwrap();
-/// assert_eq!(TRACKER.summary("operation").unwrap().count, 1);
-/// ```
-#[cfg(not(feature = "std"))]
-pub type PerformanceTracker = DefaultTracker;
-
 /// A fixed-capacity, lock-free performance tracker.
 ///
 /// * `OPS`: the number of distinct operation names it can hold.
@@ -76,7 +69,7 @@ pub type PerformanceTracker = DefaultTracker;
 ///   returns at most `RING` records in all.
 /// * `SHARDS`: how many cache-line-padded stripes each operation is split
 ///   over, so that threads recording the same operation do not fight over one
-///   cache line. Defaults to [`DEFAULT_SHARDS`] (8 with `std`, 1 without).
+///   cache line. Defaults to [`DEFAULT_SHARDS`] (1, in every build).
 ///
 /// Its whole footprint is `size_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>()` (I7); it
 /// never allocates. `docs/DESIGN.md` gives the formula.

@@ -199,7 +199,7 @@ fn guards_of_another_tracker_in_between_are_skipped() {
 
 #[test]
 fn guards_deeper_than_max_depth_are_counted_and_recorded_flat() {
-    fn nest(t: &perftrack::DefaultTracker, left: usize) {
+    fn nest(t: &Tracker<32, 64, { perftrack::THREAD_SHARDS }>, left: usize) {
         if left > 0 {
             let _g = t.time("deep").unwrap();
             nest(t, left - 1);

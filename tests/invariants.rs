@@ -575,9 +575,9 @@ fn i7_size_of_tracker_matches_the_formula_in_the_design_doc() {
 fn the_default_tracker_stays_within_four_mebibytes() {
     // Checked when this test compiles: a bigger default fails the build.
     const { assert!(perftrack::PerformanceTracker::FOOTPRINT <= 4 << 20) };
-    assert_eq!(perftrack::PerformanceTracker::FOOTPRINT, footprint(32, 64, perftrack::DEFAULT_SHARDS, 622));
+    assert_eq!(perftrack::PerformanceTracker::FOOTPRINT, footprint(32, 64, perftrack::THREAD_SHARDS, 622));
     // No larger than before the native-histogram grid (625 buckets).
-    assert!(perftrack::PerformanceTracker::FOOTPRINT < footprint(32, 64, perftrack::DEFAULT_SHARDS, 625));
+    assert!(perftrack::PerformanceTracker::FOOTPRINT < footprint(32, 64, perftrack::THREAD_SHARDS, 625));
 }
 
 // ---------------------------------------------------------------- summary and report

@@ -87,7 +87,7 @@ fn record_summary_distribution_since_recent_report_and_export_never_allocate() {
     let local: Tracker<4, 16, 2> = Tracker::new();
     // A PerformanceTracker allocates its tracker once, at first use: not a
     // record, snapshot or report path, so it happens before the count.
-    let global: &perftrack::DefaultTracker = &TRACKER;
+    let global: &Tracker<32, 64, { perftrack::THREAD_SHARDS }> = &TRACKER;
     let n = allocations_in(|| {
         for t in [global as &dyn Probe, &local as &dyn Probe] {
             t.exercise();

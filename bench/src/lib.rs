@@ -8,12 +8,12 @@
 
 use core::time::Duration;
 
-use perftrack::{DEFAULT_BUCKETS, DEFAULT_SHARDS, Operation};
+use perftrack::{DEFAULT_BUCKETS, Operation, THREAD_SHARDS};
 
 /// One `Operation::record` on `PerformanceTracker`'s shapes (64 recent
-/// records, `DEFAULT_SHARDS` shards, the default histogram), kept out of
+/// records, `THREAD_SHARDS` shards, the default histogram), kept out of
 /// line so that it has a listing of its own.
 #[inline(never)]
-pub fn record_once(op: &Operation<'_, 64, DEFAULT_SHARDS, DEFAULT_BUCKETS>, ns: u64, memory: u64) {
+pub fn record_once(op: &Operation<'_, 64, THREAD_SHARDS, DEFAULT_BUCKETS>, ns: u64, memory: u64) {
     op.record(Duration::from_nanos(ns), memory);
 }

@@ -33,14 +33,14 @@ use std::string::String;
 
 use crate::histogram::buckets::DEFAULT_BUCKETS;
 use crate::summary::MetricsSummary;
-#[cfg(doc)]
-use crate::tracker::DefaultTracker;
-use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
+use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, THREAD_SHARDS, Tracker};
 
 /// The tracker at the default capacity, as the original design named it:
 /// [`DEFAULT_OPS`] operations, [`DEFAULT_RING`] recent records,
-/// [`DEFAULT_SHARDS`] shards. It dereferences to a [`DefaultTracker`], so
-/// every [`Tracker`] method works on it.
+/// [`THREAD_SHARDS`] shards (one owned by each recording thread, for up
+/// to 8). It dereferences to its `Tracker<32, 64, 8>`, so every [`Tracker`]
+/// method works on it. It exists only with `std`: turning `std` on adds
+/// this name and changes no other type.
 ///
 /// `new` is `const` and costs a pointer: the 2.1 MiB tracker is allocated on
 /// the heap at first use, zeroed, so its untouched pages cost no memory. So it
@@ -65,7 +65,7 @@ use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 /// TRACKER.record("startup", Duration::from_millis(3), 0)?;
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-pub type PerformanceTracker = HeapTracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+pub type PerformanceTracker = HeapTracker<DEFAULT_OPS, DEFAULT_RING, THREAD_SHARDS>;
 
 /// A [`Tracker`] kept on the heap: `new` is `const` and costs a pointer, and
 /// the first use allocates the tracker zeroed ([`Tracker::boxed`]), so its
@@ -75,7 +75,7 @@ pub type PerformanceTracker = HeapTracker<DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHA
 pub struct HeapTracker<
     const OPS: usize,
     const RING: usize,
-    const SHARDS: usize = DEFAULT_SHARDS,
+    const SHARDS: usize = THREAD_SHARDS,
     const BUCKETS: usize = DEFAULT_BUCKETS,
 > {
     /// Null until the first use, then the allocation that holds the tracker
@@ -220,7 +220,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 pub const GLOBAL_OPS: usize = 256;
 
 /// The [`global`] tracker's type.
-pub type GlobalTracker = Tracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
+pub type GlobalTracker = Tracker<GLOBAL_OPS, DEFAULT_RING, THREAD_SHARDS>;
 
 /// The process-wide tracker: [`GLOBAL_OPS`] operations, the default target
 /// of the instrumentation that names no tracker of its own.
@@ -240,7 +240,7 @@ pub type GlobalTracker = Tracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS>;
 /// ```
 #[must_use]
 pub fn global() -> &'static GlobalTracker {
-    static GLOBAL: HeapTracker<GLOBAL_OPS, DEFAULT_RING, DEFAULT_SHARDS> = HeapTracker::new();
+    static GLOBAL: HeapTracker<GLOBAL_OPS, DEFAULT_RING, THREAD_SHARDS> = HeapTracker::new();
     &GLOBAL
 }
 

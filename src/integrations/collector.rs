@@ -39,7 +39,8 @@ use crate::tracker::Tracker;
 /// ```
 /// use perftrack::{PerftrackCollector, Tracker};
 /// use prometheus_client::registry::Registry;
-/// ///
+/// use core::time::Duration;
+///
 /// static TRACKER: Tracker<8, 16> = Tracker::new();
 /// TRACKER.record("db_query", Duration::from_millis(3), 512)?;
 ///

@@ -53,7 +53,6 @@ use core::num::NonZeroU64;
 use crate::record::aggregate::add_saturating;
 #[cfg(any(feature = "std", perftrack_loom))]
 use crate::record::owner::shard_of;
-#[cfg(any(feature = "std", perftrack_loom))]
 use crate::record::padded::CachePadded;
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
@@ -139,7 +138,6 @@ impl PathEntry {
 
 /// One shard owner's sums for one path: written by the holder of that
 /// shard's owner token alone, with a plain load and store (see "Counts").
-#[cfg_attr(not(any(feature = "std", perftrack_loom)), allow(dead_code))]
 pub(crate) struct OwnedCells {
     count: AtomicU64,
     total_ns: AtomicU64,
@@ -172,11 +170,12 @@ impl OwnedCells {
 /// [`PATHS_PER_OP`] entries, and each shard owner's cells for them: the
 /// table's unit of size, one per operation slot. Each owner's cells are
 /// cache-padded, so two owners recording the same path write different
-/// lines. Without `std` no thread owns a shard, and a row has no owner
-/// cells at all: a microcontroller's RAM pays nothing for them.
+/// lines. Without `std` no thread owns a shard and the owner cells stay 0,
+/// but they are there: a tracker's size is the same in every build, so that
+/// a feature turned on elsewhere in a build never changes it (features only
+/// add). At one shard, they cost a cache line per operation.
 pub(crate) struct PathRow<const SHARDS: usize> {
     entries: [PathEntry; PATHS_PER_OP],
-    #[cfg(any(feature = "std", perftrack_loom))]
     owned: [CachePadded<[OwnedCells; PATHS_PER_OP]>; SHARDS],
 }
 
@@ -185,7 +184,6 @@ impl<const SHARDS: usize> PathRow<SHARDS> {
         pub(crate) const fn new() -> Self {
             Self {
                 entries: array_of![PathEntry::new(); PATHS_PER_OP],
-                #[cfg(any(feature = "std", perftrack_loom))]
                 owned: array_of![CachePadded::new(array_of![OwnedCells::new(); PATHS_PER_OP]); SHARDS],
             }
         }
@@ -306,11 +304,7 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     fn entry_stats(&self, i: usize) -> PathStats {
         let Some(row) = self.rows.get(i / PATHS_PER_OP) else { return PathStats::default() };
         let col = i % PATHS_PER_OP;
-        #[cfg(any(feature = "std", perftrack_loom))]
-        let owned = row.owned.iter().map(|cells| &cells[col]);
-        #[cfg(not(any(feature = "std", perftrack_loom)))]
-        let owned = core::iter::empty();
-        row.entries[col].stats(owned)
+        row.entries[col].stats(row.owned.iter().map(|cells| &cells[col]))
     }
 
     /// The table's identity: trackers are told apart by it (the std layer's
