@@ -235,7 +235,28 @@ else
     skip "rust-version $MSRV check" "rustup toolchain install $MSRV failed"
 fi
 
-step "cargo publish --dry-run (perftrack and perftrack-macros build from their tarballs)" cargo publish --dry-run --allow-dirty --quiet -p perftrack-macros -p perftrack
+step "cargo publish --dry-run (perftrack-macros, perftrack and perftrack-cli build from their tarballs, in one invocation)" \
+    cargo publish --dry-run --allow-dirty --quiet -p perftrack-macros -p perftrack -p perftrack-cli
+
+# The README's install line works as written: a scratch crate beside a
+# clone depends on it by the README's path form, and its main is the
+# README's quick start.
+readme_install_line() {
+    local dir line rc
+    dir=$(mktemp -d)
+    line=$(sed -n '/^## Quick start/,/^```$/{/^perftrack = /p}' README.md)
+    [ -n "$line" ] || { echo "no install line under 'Quick start' in README.md"; rm -rf "$dir"; return 1; }
+    ln -s "$PWD" "$dir/perftrack"
+    mkdir -p "$dir/app/src"
+    printf '[package]\nname = "app"\nversion = "0.0.0"\nedition = "2024"\n\n[workspace]\n\n[dependencies]\n%s\n' "$line" >"$dir/app/Cargo.toml"
+    sed -n '/^## Quick start/,/^## /p' README.md | sed -n '/^```rust$/,/^```$/{/^```/!p}' >"$dir/app/src/main.rs"
+    echo "install line: $line"
+    (cd "$dir/app" && CARGO_TARGET_DIR="$OLDPWD/target/readme-install" cargo run --quiet) | tail -3
+    rc=${PIPESTATUS[0]}
+    rm -rf "$dir"
+    return "$rc"
+}
+step "README install line: a scratch crate depends on perftrack by its path form and runs the quick start" readme_install_line
 
 run_hot_loop() {
     local out
