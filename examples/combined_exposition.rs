@@ -10,7 +10,7 @@
 
 use core::time::Duration;
 
-use perftrack::{ExportOptions, PerftrackCollector, Tracker};
+use perftrack::{Tracker, export::ExportOptions, integrations::PerftrackCollector};
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 

@@ -21,7 +21,7 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::time::Instant;
 
-use perftrack::{PerformanceTracker, Weight};
+use perftrack::{PerformanceTracker, export::Weight};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
 
     #[cfg(feature = "flamegraph")]
     {
-        use perftrack::FlameOptions;
+        use perftrack::integrations::FlameOptions;
         let mut args = std::env::args().skip(1);
         let wall = args.next().unwrap_or_else(|| "flamegraph.svg".into());
         let busy = args.next().unwrap_or_else(|| "flamegraph-busy.svg".into());

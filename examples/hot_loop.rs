@@ -10,7 +10,7 @@ use core::time::Duration;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::{CountingAlloc, PerformanceTracker};
+use perftrack::{PerformanceTracker, os::CountingAlloc};
 
 // Counts heap bytes and allocations per thread, so each span's memory is
 // exact: the report's Bytes/call is bytes allocated per call, and Allocs/call

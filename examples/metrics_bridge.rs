@@ -4,7 +4,7 @@
 //! cargo run --example metrics_bridge --features metrics
 //! ```
 
-use perftrack::{MetricsBridge, PerformanceTracker};
+use perftrack::{PerformanceTracker, integrations::MetricsBridge};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -32,7 +32,7 @@ fn main() {
     );
     assert_eq!(TRACKER.summary("response_size").map(|s| s.total_memory), Some(512 * (67 + 2 * 67 + 3 * 66)));
     assert_eq!(TRACKER.counter_with_labels("requests", &[("route", "/b")]).map(|c| c.get()), Ok(100));
-    assert_eq!(bridge.drops(), perftrack::BridgeDrops::default(), "nothing dropped");
+    assert_eq!(bridge.drops(), perftrack::integrations::BridgeDrops::default(), "nothing dropped");
     let mut text = String::new();
     TRACKER.write_openmetrics(&mut text).expect("a String takes any text");
     print!("{text}");

@@ -21,7 +21,7 @@ use core::time::Duration;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::{Exposition, PerformanceTracker};
+use perftrack::{PerformanceTracker, export::Exposition};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 

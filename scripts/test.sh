@@ -186,6 +186,23 @@ no_std_tests() { cargo test --no-default-features --lib && cargo test --no-defau
 step "tests: core without std (lib + doc)" no_std_tests
 step "rustdoc -D warnings (every public item documented, links resolve)" \
     env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features "$ALL_FEATURES"
+step "rustdoc -D warnings at the default features" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+# The public API is in modules: the crate root re-exports at most 30 names
+# (the `pub use` lines of lib.rs outside its inline modules).
+root_names() {
+    python3 - <<'PY'
+import re
+s = open("src/lib.rs").read()
+s = re.sub(r"(?ms)^pub mod \w+ \{.*?^\}", "", s)
+names = []
+for m in re.finditer(r"(?m)^pub use ([^;]+);", s):
+    t = m.group(1)
+    names += [x.strip() for x in t[t.index("{") + 1:t.rindex("}")].split(",") if x.strip()] if "{" in t else [t.split("::")[-1]]
+print(len(names), "names at the crate root:", ", ".join(names))
+raise SystemExit(0 if 0 < len(names) <= 30 else 1)
+PY
+}
+step "the crate root re-exports at most 30 names" root_names
 # docs.rs builds the features Cargo.toml lists for it, not --all-features
 # (the portable-atomic pass-throughs exclude each other): every combinable
 # feature must be in that list, or its items are missing from the docs.

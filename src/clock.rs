@@ -1,6 +1,7 @@
-//! `Clock`: where a span's start and end come from. A no_std user passes
-//! their own (a cycle counter and its frequency); with `std`, `FastClock`
-//! reads the TSC where the OS vouches for it; `MockClock` is for tests.
+//! Where a [`Span`](crate::Span)'s start and end come from: a [`Clock`]. A
+//! `no_std` user implements it for a cycle counter; with `std`,
+//! `perftrack::os::FastClock` reads the TSC where the OS vouches for it;
+//! [`MockClock`] is for tests.
 
 use core::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::sync::{AtomicU64, Ordering, const_fn};
 /// Implement it for your MCU's cycle counter to time spans without `std`:
 ///
 /// ```
-/// use perftrack::{Clock, Tracker};
+/// use perftrack::{Tracker, clock::Clock};
 /// use core::time::Duration;
 ///
 /// /// A 32-bit cycle counter at 48 MHz (DWT CYCCNT on a Cortex-M4, say).
@@ -73,7 +74,7 @@ pub trait Clock {
 /// Its ticks are nanoseconds.
 ///
 /// ```
-/// use perftrack::{MockClock, Tracker};
+/// use perftrack::{Tracker, clock::MockClock};
 /// use core::time::Duration;
 ///
 /// static CLOCK: MockClock = MockClock::new();

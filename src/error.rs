@@ -50,9 +50,9 @@ pub enum TrackerError {
         /// The position of its second occurrence in the slice given, from 0.
         index: usize,
     },
-    /// More than [`MAX_LABELS`](crate::MAX_LABELS) labels.
+    /// More than [`MAX_LABELS`](crate::limits::MAX_LABELS) labels.
     TooManyLabels,
-    /// The labels take more than [`MAX_LABELS_LEN`](crate::MAX_LABELS_LEN) bytes stored (each name
+    /// The labels take more than [`MAX_LABELS_LEN`](crate::limits::MAX_LABELS_LEN) bytes stored (each name
     /// and value, and a byte between each two).
     LabelsTooLong {
         /// The position, in the slice given, of the label that did not fit
@@ -90,10 +90,10 @@ impl fmt::Display for TrackerError {
             Self::DuplicateLabelName { index } => {
                 write!(f, "label {index} (from 0): its name is given twice")
             }
-            Self::TooManyLabels => f.write_str("more labels than perftrack::MAX_LABELS allows"),
+            Self::TooManyLabels => f.write_str("more labels than perftrack::limits::MAX_LABELS allows"),
             Self::LabelsTooLong { index } => write!(
                 f,
-                "label {index} (from 0) does not fit: the labels take more bytes than perftrack::MAX_LABELS_LEN allows (names, values and one byte between each two)",
+                "label {index} (from 0) does not fit: the labels take more bytes than perftrack::limits::MAX_LABELS_LEN allows (names, values and one byte between each two)",
             ),
             Self::InvalidMetricName => f.write_str("a counter's or gauge's name must match [a-zA-Z_:][a-zA-Z0-9_:]*"),
             Self::KindMismatch => {

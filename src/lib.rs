@@ -43,7 +43,7 @@
 //! | time a scope, a span or a future by hand | [`Operation::time`] (a guard), [`Timer`], [`Operation::instrument`] (a `Send` future); [`Operation::span_in`] without `std` |
 //! | read what was recorded | [`Tracker::summaries`], [`Tracker::report`], [`Tracker::write_folded`], [`MetricsSummary::since`] for an interval |
 //! | run a service's metrics | [`Tracker::operation_with_labels`], [`Tracker::counter`], [`Tracker::gauge`]; `perftrack::serve` (feature `http`) for `/metrics`, or [`Tracker::write_openmetrics`] and [`Tracker::write_protobuf`] (native histograms) into any sink |
-//! | compare two runs | [`Snapshot`] (feature `serde`) and the `perftrack diff` command of the `perftrack-cli` crate |
+//! | compare two runs | `history::Snapshot` (feature `serde`) and the `perftrack diff` command of the `perftrack-cli` crate |
 //!
 #![cfg_attr(
     feature = "macros",
@@ -100,7 +100,7 @@ assert_eq!(parse.count, 2);
 //! | `prometheus-client` | off | `PerftrackCollector`, a `prometheus-client` `Collector` (implies `std`) |
 //! | `flamegraph` | off | `Tracker::write_flamegraph`: the call tree as an SVG, drawn by inferno (CDDL-1.0; implies `std`) |
 //! | `tracing` | off | `PerftrackLayer`, a `tracing-subscriber` layer: spans become records and call paths (implies `std`) |
-//! | `axum` | off | [`axum::layer`], a tower layer that times every request of an axum router (method, matched route, status; in-flight gauge; response bytes), and [`axum::metrics`], `/metrics` on the router itself (implies `std`) |
+//! | `axum` | off | `axum::layer`, a tower layer that times every request of an axum router (method, matched route, status; in-flight gauge; response bytes), and `axum::metrics`, `/metrics` on the router itself (implies `std`) |
 //! | `http` | off | `perftrack::serve`: `/metrics` (OpenMetrics text, or protobuf with native histograms, by the scraper's `Accept`) and `/report` over HTTP, on hyper with limits on every client (`serve_with`, `ServeOptions`) (implies `std`) |
 //! | `critical-section` | off | passes through to portable-atomic: atomics on chips without CAS through your `critical-section` implementation |
 //! | `unsafe-assume-single-core` | off | passes through to portable-atomic: atomics on single-core chips by disabling interrupts |
@@ -117,27 +117,27 @@ assert_eq!(parse.count, 2);
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-mod clock;
+pub mod clock;
 #[cfg(all(feature = "std", feature = "serde"))]
-mod compare;
+pub mod compare;
 mod error;
-mod export;
+pub mod export;
 mod families;
 mod fork;
 mod hints;
-mod histogram;
+pub mod histogram;
 #[cfg(all(feature = "std", feature = "serde"))]
-mod history;
+pub mod history;
 #[cfg(feature = "std")]
-mod instrument;
+pub mod instrument;
 #[cfg(feature = "std")]
-mod integrations;
+pub mod integrations;
 mod labels;
-mod metric;
+pub mod metric;
 mod name;
 mod operation;
 #[cfg(feature = "std")]
-mod os;
+pub mod os;
 mod paths;
 #[cfg(feature = "std")]
 mod recent;
@@ -154,70 +154,61 @@ mod tracker;
 /// dependency of their own.
 pub use heapless;
 
-pub use clock::{Clock, MockClock};
-#[cfg(all(feature = "std", feature = "serde"))]
-pub use compare::{Change, DIFF_THRESHOLD, Diff, OperationDiff, Verdict};
 pub use error::{Clash, TrackerError};
-pub use export::folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
-pub use export::negotiate::Exposition;
-pub use export::openmetrics::OPENMETRICS_CONTENT_TYPE;
-pub use export::options::ExportOptions;
-#[cfg(feature = "std")]
-pub use export::protobuf::IoSink;
-pub use export::protobuf::{ByteSink, PROTOBUF_CONTENT_TYPE, ProtobufError};
-pub use export::report::Report;
-pub use histogram::buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
 pub use histogram::distribution::Distribution;
-pub use histogram::native::ExponentialPoint;
-#[cfg(all(feature = "std", feature = "serde"))]
-pub use history::{
-    HISTORY_VERSION, HistoryError, MAX_HISTORY_LINE, Snapshot, SnapshotReport, append_json_lines, read_json_lines,
-    read_json_lines_limited,
-};
 #[cfg(feature = "std")]
-pub use instrument::exit::write_outputs;
-#[cfg(feature = "std")]
-pub use instrument::future::Timed;
-#[cfg(feature = "std")]
-pub use instrument::guard::ScopeGuard;
-#[cfg(feature = "std")]
-pub use instrument::performance::{GLOBAL_OPS, GlobalTracker, HeapTracker, PerformanceTracker, global};
+pub use instrument::performance::{PerformanceTracker, global};
 #[cfg(feature = "std")]
 pub use instrument::timer::Timer;
 #[cfg(feature = "axum")]
 pub use integrations::axum;
-#[cfg(feature = "metrics")]
-pub use integrations::bridge::{BridgeDrops, MetricsBridge};
-#[cfg(feature = "prometheus-client")]
-pub use integrations::collector::PerftrackCollector;
-#[cfg(feature = "flamegraph")]
-pub use integrations::flamegraph::FlameOptions;
 #[cfg(feature = "http")]
-pub use integrations::serve::{ServeOptions, Server, serve, serve_with};
-#[cfg(feature = "tracing")]
-pub use integrations::tracing::layer::PerftrackLayer;
-pub use labels::{Labels, MAX_LABELS, MAX_LABELS_LEN};
+pub use integrations::serve::serve;
+pub use labels::Labels;
 pub use metric::counter::Counter;
 pub use metric::gauge::Gauge;
-pub use metric::reading::{MetricReading, MetricValue};
-pub use name::{MAX_NAME_LEN, Name};
+pub use name::Name;
 pub use operation::Operation;
 #[cfg(feature = "std")]
-pub use os::alloc::{AllocStats, CountingAlloc, SLOTS as ALLOC_SLOTS};
-#[cfg(feature = "std")]
-pub use os::clock::FastClock;
-#[cfg(feature = "std")]
-pub use os::process::{
-    CpuUsage, cpu_usage, estimate_memory_usage, peak_memory_usage, try_cpu_usage, try_estimate_memory_usage,
-    try_peak_memory_usage, try_thread_cpu_time,
-};
-pub use paths::{MAX_DEPTH, PATHS_PER_OP};
+pub use os::process::estimate_memory_usage;
 pub use span::Span;
-pub use summary::{MetricsSummary, PerformanceMetrics, RecentRecord, Sample};
-pub use tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, DefaultTracker, Refusals, THREAD_SHARDS, Tracker};
+pub use summary::{MetricsSummary, RecentRecord, Sample};
+pub use tracker::{DEFAULT_SHARDS, DefaultTracker, Refusals, THREAD_SHARDS, Tracker};
 
 #[cfg(feature = "macros")]
 pub use perftrack_macros::{main, measure, measure_all, skip};
+
+/// The `/metrics` endpoint (feature `http`): [`serve`] with the defaults,
+/// [`serve_with`](http::serve_with) and [`ServeOptions`](http::ServeOptions)
+/// for a prefix, constant labels, other classic buckets and the limits on
+/// each client, and the running [`Server`](http::Server).
+#[cfg(feature = "http")]
+pub mod http {
+    pub use crate::integrations::serve::{ServeOptions, Server, serve, serve_with};
+}
+
+/// The fixed capacities, and the defaults of [`Tracker`]'s parameters but
+/// the shard count ([`DEFAULT_SHARDS`], at the root).
+pub mod limits {
+    pub use crate::labels::{MAX_LABELS, MAX_LABELS_LEN};
+    pub use crate::name::MAX_NAME_LEN;
+    pub use crate::paths::{MAX_DEPTH, PATHS_PER_OP};
+    pub use crate::tracker::{DEFAULT_OPS, DEFAULT_RING};
+}
+
+/// What most programs name: `use perftrack::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "std")]
+    pub use crate::instrument::performance::{PerformanceTracker, global};
+    #[cfg(feature = "std")]
+    pub use crate::instrument::timer::Timer;
+    pub use crate::metric::counter::Counter;
+    pub use crate::metric::gauge::Gauge;
+    pub use crate::operation::Operation;
+    pub use crate::summary::{MetricsSummary, Sample};
+    pub use crate::tracker::{DefaultTracker, THREAD_SHARDS, Tracker};
+    pub use crate::{Labels, TrackerError};
+}
 
 /// What the `perftrack-macros` expansions call: not a public API, and not
 /// covered by semantic versioning.

@@ -26,7 +26,7 @@ use crate::summary::{Sample, saturating_ns};
 ///
 /// ```
 /// use core::time::Duration;
-/// use perftrack::{MockClock, Tracker};
+/// use perftrack::{Tracker, clock::MockClock};
 ///
 /// static T: Tracker<4, 8> = Tracker::new();
 /// let clock = MockClock::new(); // one tick = 1 ns
@@ -126,7 +126,7 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     ///
     /// ```
     /// use core::time::Duration;
-    /// use perftrack::{MockClock, Tracker};
+    /// use perftrack::{Tracker, clock::MockClock};
     ///
     /// static T: Tracker<4, 8> = Tracker::new();
     /// let clock = MockClock::new();

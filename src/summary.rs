@@ -46,7 +46,7 @@ pub struct Sample {
     /// order records across shards.
     pub timestamp: Option<u64>,
     /// Heap allocations the operation made: the std layer's guards and
-    /// timers fill it when a [`CountingAlloc`](crate::CountingAlloc) is
+    /// timers fill it when a [`CountingAlloc`](crate::os::CountingAlloc) is
     /// installed; 0 otherwise.
     pub allocations: u64,
 }
@@ -144,16 +144,12 @@ pub struct RecentRecord {
     /// The caller's timestamp, if the record was made with one.
     pub timestamp: Option<u64>,
     /// Heap allocations made during the record's span, where they were
-    /// counted (a [`CountingAlloc`](crate::CountingAlloc) installed, with
+    /// counted (a [`CountingAlloc`](crate::os::CountingAlloc) installed, with
     /// `std`); 0 otherwise. The recent window keeps up to 2^31 − 1 per
     /// record (saturating).
     #[cfg_attr(feature = "serde", serde(default))]
     pub allocations: u64,
 }
-
-/// The original design's name for [`RecentRecord`], kept so that its users'
-/// code compiles unchanged. It is one record, not a summary.
-pub type PerformanceMetrics = RecentRecord;
 
 impl RecentRecord {
     /// A record read from shard `shard`'s ring, in the public units.
@@ -210,7 +206,7 @@ impl RecentRecord {
 #[non_exhaustive]
 pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     /// The operation's name: a `heapless::String` of capacity
-    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) (64 bytes) that derefs to `str`.
+    /// [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN) (64 bytes) that derefs to `str`.
     pub name: Name,
     /// The series' labels: empty for a plain operation, the set given to
     /// [`Tracker::operation_with_labels`](crate::Tracker::operation_with_labels)
@@ -254,7 +250,7 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     #[cfg_attr(feature = "serde", serde(rename = "total_cpu_time_ns", with = "ns"))]
     pub total_cpu_time: Duration,
     /// Sum of the heap allocations the records counted (saturating): with a
-    /// [`CountingAlloc`](crate::CountingAlloc) installed, the allocations
+    /// [`CountingAlloc`](crate::os::CountingAlloc) installed, the allocations
     /// made during each guard, `measure`, `Timer::with_memory` or `Timed`
     /// span; 0 where nothing counted them. See
     /// [`avg_allocations`](Self::avg_allocations).
@@ -266,7 +262,7 @@ pub struct MetricsSummary<const BUCKETS: usize = DEFAULT_BUCKETS> {
     pub saturated: bool,
     /// Calls that were cancelled, counted **apart from the records**: an
     /// `async fn` under `#[perftrack::measure]`, or a
-    /// [`Timed`](crate::Timed) future, dropped after its first poll and
+    /// [`Timed`](crate::instrument::Timed) future, dropped after its first poll and
     /// before it completed (a client that hung up, a `select!` that took
     /// another branch, a timeout). A cancelled call is not in `count`, the
     /// sums, the extremes, the histogram or the quantiles, which hold

@@ -74,7 +74,7 @@ pub(crate) use array_of;
 /// are native, left to the compiler elsewhere.
 ///
 /// With several call sites LLVM otherwise kept the record path out of line at
-/// some of them, a call per record (docs/BENCHMARKS.md). Where 64-bit
+/// some of them, a call per record. Where 64-bit
 /// atomics are not native (portable-atomic's interrupt-free sections) the path
 /// is about a kilobyte of code, so there the compiler decides.
 macro_rules! hot_fn {

@@ -299,7 +299,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// is read when the iterator reaches it.
     ///
     /// ```
-    /// use perftrack::{MetricValue, Tracker};
+    /// use perftrack::{Tracker, metric::MetricValue};
     ///
     /// static T: Tracker<4, 4> = Tracker::new();
     /// let hits = T.counter("cache_hits_total")?;
@@ -561,7 +561,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     /// Records that closed outside any tracked call path: the path table was
-    /// full, the path deeper than [`MAX_DEPTH`](crate::MAX_DEPTH), or the
+    /// full, the path deeper than [`MAX_DEPTH`](crate::limits::MAX_DEPTH), or the
     /// guard dropped out of order. Their flat records are kept; the report
     /// shows this count under its call tree.
     #[must_use]
@@ -570,7 +570,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     }
 
     /// How many distinct call paths this tracker can hold:
-    /// [`PATHS_PER_OP`](crate::PATHS_PER_OP) × `OPS`.
+    /// [`PATHS_PER_OP`](crate::limits::PATHS_PER_OP) × `OPS`.
     pub const PATH_CAPACITY: usize = PATHS_PER_OP * OPS;
 
     /// Every registered operation, in registration order.

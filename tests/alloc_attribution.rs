@@ -8,7 +8,11 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 
-use perftrack::{AllocStats, COARSE_BUCKETS, CountingAlloc, Timer, Tracker};
+use perftrack::{
+    Timer, Tracker,
+    histogram::COARSE_BUCKETS,
+    os::{AllocStats, CountingAlloc},
+};
 
 /// A small tracker: what these tests check does not depend on its shape,
 /// and miri (which runs them too) interprets every byte of a snapshot.

@@ -5,7 +5,7 @@
 use core::cell::RefCell;
 use core::hint::black_box;
 
-use perftrack::{AllocStats, CountingAlloc};
+use perftrack::os::{AllocStats, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -65,14 +65,14 @@ fn process_figures_include_threads_that_have_exited() {
 fn many_threads_beyond_the_slot_table_still_count() {
     // More threads than slots: the later ones count through the shared slot.
     let before = AllocStats::process();
-    for _ in 0..(perftrack::ALLOC_SLOTS / 16 + 1) {
+    for _ in 0..(perftrack::os::ALLOC_SLOTS / 16 + 1) {
         let hs: Vec<_> = (0..16).map(|_| std::thread::spawn(|| drop(black_box(vec![0u8; 1000])))).collect();
         for h in hs {
             h.join().unwrap();
         }
     }
     let after = AllocStats::process();
-    let n = (perftrack::ALLOC_SLOTS / 16 + 1) as u64 * 16;
+    let n = (perftrack::os::ALLOC_SLOTS / 16 + 1) as u64 * 16;
     assert!(after.bytes_allocated - before.bytes_allocated >= n * 1000);
 }
 

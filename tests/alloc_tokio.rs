@@ -13,7 +13,10 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::thread::ThreadId;
 
-use perftrack::{AllocStats, CountingAlloc, Tracker};
+use perftrack::{
+    Tracker,
+    os::{AllocStats, CountingAlloc},
+};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();

@@ -13,7 +13,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use perftrack::{HeapTracker, MetricValue, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
+use perftrack::{
+    export::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE},
+    instrument::HeapTracker,
+    metric::MetricValue,
+};
 use tower::ServiceExt;
 
 mod common;

@@ -10,7 +10,7 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 
-use perftrack::{PerftrackCollector, Sample, Tracker};
+use perftrack::{Sample, Tracker, integrations::PerftrackCollector};
 use prometheus_client::registry::Registry;
 
 #[path = "common/proto.rs"]

@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::panic::catch_unwind;
 
-use perftrack::{MAX_DEPTH, MockClock, PerformanceTracker, Timer, Tracker};
+use perftrack::{PerformanceTracker, Timer, Tracker, clock::MockClock, limits::MAX_DEPTH};
 
 mod common;
 use common::covers_ns;
@@ -123,7 +123,7 @@ fn the_report_prints_the_call_tree_indented_with_counts() {
 
 #[test]
 fn guards_nest_on_their_thread_and_land_in_the_tree() {
-    let t = perftrack::PerformanceTracker::boxed();
+    let t = perftrack::PerformanceTracker::new();
     for _ in 0..5 {
         let _r = t.time("request").unwrap();
         t.measure("parse", || {
@@ -146,7 +146,7 @@ fn guards_nest_on_their_thread_and_land_in_the_tree() {
 
 #[test]
 fn guards_in_a_panicking_closure_still_close_their_paths_and_balance_the_stack() {
-    let t = perftrack::PerformanceTracker::boxed();
+    let t = perftrack::PerformanceTracker::new();
     let r = catch_unwind(AssertUnwindSafe(|| {
         t.measure("outer", || {
             let _g = t.time("inner").unwrap();
@@ -166,7 +166,7 @@ fn guards_in_a_panicking_closure_still_close_their_paths_and_balance_the_stack()
 
 #[test]
 fn a_guard_dropped_out_of_order_is_counted_untracked_and_the_tree_stays_right() {
-    let t = perftrack::PerformanceTracker::boxed();
+    let t = perftrack::PerformanceTracker::new();
     let outer = t.time("outer").unwrap();
     let inner = t.time("inner").unwrap();
     drop(outer); // closes inner's frame too
@@ -184,8 +184,8 @@ fn a_guard_dropped_out_of_order_is_counted_untracked_and_the_tree_stays_right() 
 
 #[test]
 fn guards_of_another_tracker_in_between_are_skipped() {
-    let a = perftrack::PerformanceTracker::boxed();
-    let b = perftrack::PerformanceTracker::boxed();
+    let a = perftrack::PerformanceTracker::new();
+    let b = perftrack::PerformanceTracker::new();
     {
         let _outer = a.time("a_outer").unwrap();
         let _middle = b.time("b_middle").unwrap();
@@ -205,7 +205,7 @@ fn guards_deeper_than_max_depth_are_counted_and_recorded_flat() {
             nest(t, left - 1);
         }
     }
-    let t = perftrack::PerformanceTracker::boxed();
+    let t = perftrack::PerformanceTracker::new();
     nest(&t, MAX_DEPTH + 8);
     assert_eq!(t.summary("deep").unwrap().count, (MAX_DEPTH + 8) as u64);
     assert_eq!(t.untracked_paths(), 8);
@@ -229,7 +229,7 @@ fn a_full_path_table_keeps_flat_totals_exact_and_counts_the_untracked_records() 
             MockClock,
             8,
             { perftrack::DEFAULT_SHARDS },
-            { perftrack::DEFAULT_BUCKETS },
+            { perftrack::histogram::DEFAULT_BUCKETS },
         >,
         clock: &MockClock,
         left: usize,
@@ -277,7 +277,7 @@ fn names_that_break_the_folded_format_are_replaced() {
         assert!(n.chars().all(|c| c.is_ascii_digit()));
         assert!(stack.split(';').all(|f| !f.is_empty() && !f.contains(char::is_whitespace)));
     }
-    assert_eq!((perftrack::FOLDED_SEMICOLON, perftrack::FOLDED_BLANK), (':', '_'));
+    assert_eq!((perftrack::export::FOLDED_SEMICOLON, perftrack::export::FOLDED_BLANK), (':', '_'));
 }
 
 #[test]
@@ -315,12 +315,12 @@ fn four_threads_nest_request_parse<const O: usize, const R: usize, const S: usiz
 
 #[test]
 fn threads_nesting_the_same_paths_at_once_lose_no_path_record() {
-    four_threads_nest_request_parse(&perftrack::PerformanceTracker::boxed(), 2_000);
+    four_threads_nest_request_parse(&perftrack::PerformanceTracker::new(), 2_000);
 }
 
 #[test]
 fn a_report_without_nested_scopes_has_no_call_tree() {
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     for _ in 0..3 {
         drop(t.time("flat_a").unwrap());
         drop(t.time("flat_b").unwrap());
@@ -338,7 +338,7 @@ fn a_report_without_nested_scopes_has_no_call_tree() {
 
 #[test]
 fn the_report_names_the_run_and_says_when_tree_totals_are_summed_over_threads() {
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
@@ -377,7 +377,7 @@ fn a_forgotten_guard_never_parents_the_scopes_of_a_new_tracker_at_the_same_addre
 
 #[test]
 fn an_orphan_closing_where_a_newer_frame_now_stands_leaves_that_frame_alone() {
-    let t = perftrack::PerformanceTracker::boxed();
+    let t = perftrack::PerformanceTracker::new();
     let outer = t.time("outer").unwrap();
     let inner = t.time("inner").unwrap(); // frame 1
     drop(outer); // closes inner's frame too: inner is an orphan
@@ -402,8 +402,14 @@ fn spans_nest_exactly_max_depth_deep_and_the_deeper_ones_are_counted_untracked()
     static T: Tracker<16, 8> = Tracker::new();
     let clock = MockClock::new();
     let op = T.operation("s").unwrap();
-    type S<'c> =
-        perftrack::Span<'static, 'c, MockClock, 8, { perftrack::DEFAULT_SHARDS }, { perftrack::DEFAULT_BUCKETS }>;
+    type S<'c> = perftrack::Span<
+        'static,
+        'c,
+        MockClock,
+        8,
+        { perftrack::DEFAULT_SHARDS },
+        { perftrack::histogram::DEFAULT_BUCKETS },
+    >;
     fn chain(
         op: perftrack::Operation<'static, 8, { perftrack::DEFAULT_SHARDS }>,
         parent: &S<'_>,
@@ -448,7 +454,7 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
     use core::pin::Pin;
     use core::task::{Context, Poll, Waker};
 
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     let task = t.operation("task").unwrap();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -515,8 +521,8 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
 /// Spins on this thread's CPU for `d`: time on a thread, however loaded the
 /// machine is.
 fn spin(d: Duration) {
-    let t0 = perftrack::try_thread_cpu_time().unwrap();
-    while perftrack::try_thread_cpu_time().unwrap() - t0 < d {
+    let t0 = perftrack::os::try_thread_cpu_time().unwrap();
+    while perftrack::os::try_thread_cpu_time().unwrap() - t0 < d {
         core::hint::spin_loop();
     }
 }
@@ -525,9 +531,9 @@ fn spin(d: Duration) {
 fn awaited_async_calls_nest_and_their_suspended_time_counts_as_wall_but_not_busy() {
     use core::future::Future;
     use core::task::{Context, Poll, Waker};
-    use perftrack::Weight;
+    use perftrack::export::Weight;
 
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     let (handler, query) = (t.operation("handler").unwrap(), t.operation("query").unwrap());
     let body = async {
         spin(Duration::from_millis(2));
@@ -574,7 +580,7 @@ fn a_timed_call_that_ends_outside_its_parents_scope_records_untracked() {
     use core::future::Future;
     use core::task::{Context, Waker};
 
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     let op = t.operation("detached").unwrap();
     let mut cx = Context::from_waker(Waker::noop());
     let mut fut = Box::pin(op.instrument(YieldOnce(false)));
@@ -607,7 +613,7 @@ fn a_scope_reopened_where_it_was_before_lands_on_its_own_path_again() {
     // the root: the same operation under another parent, or at the root of
     // another tracker whose operation has the same slot index, must still
     // find its own path.
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     // Smaller, so that its path table is too: the same key lands elsewhere.
     let u = Tracker::<3, 8, 2>::boxed();
     u.operation("u_root").unwrap(); // slot 0 of u, as "a" is slot 0 of t

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use perftrack::{PerftrackCollector, Tracker};
+use perftrack::{Tracker, integrations::PerftrackCollector};
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 

@@ -101,7 +101,8 @@ fn the_text_exposition_has_a_family_per_name_with_every_series() {
     t.gauge_with_labels("temperature", &[("zone", "a \"b\"")]).unwrap().set(-1.25);
     t.gauge("ratio").unwrap().set(f64::INFINITY);
     let mut text = String::new();
-    t.write_openmetrics_with(&mut text, &perftrack::ExportOptions::new().labels(&[("instance", "i1")])).unwrap();
+    t.write_openmetrics_with(&mut text, &perftrack::export::ExportOptions::new().labels(&[("instance", "i1")]))
+        .unwrap();
     let tail = &text[text.find("# TYPE http_requests").unwrap()..];
     assert_eq!(
         tail,
@@ -280,7 +281,7 @@ fn a_family_that_clashes_under_the_exports_prefix_is_left_out_counted_and_report
     assert!(default.contains("\napp_operation_memory_bytes 1\n"), "{default}");
     assert_eq!(t.left_out_families(), 0);
     // ...but under the prefix `app` it would meet perftrack's memory family.
-    let opts = perftrack::ExportOptions::new().prefix("app");
+    let opts = perftrack::export::ExportOptions::new().prefix("app");
     let mut text = String::new();
     t.write_openmetrics_with(&mut text, &opts).unwrap();
     let (names, twice) = type_names(&text);

@@ -8,7 +8,7 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use perftrack::{MetricsSummary, Snapshot, Tracker, Verdict};
+use perftrack::{MetricsSummary, Tracker, compare::Verdict, history::Snapshot};
 
 /// xorshift64*: seeded, so every pair is the same on every run.
 struct Rng(u64);

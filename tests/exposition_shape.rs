@@ -5,7 +5,7 @@
 
 use core::time::Duration;
 
-use perftrack::{ExportOptions, Tracker};
+use perftrack::{Tracker, export::ExportOptions};
 
 fn text(t: &Tracker<16, 8>, o: &ExportOptions<'_>) -> String {
     let mut out = String::new();

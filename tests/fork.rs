@@ -69,8 +69,8 @@ fn wait_child(pid: libc::pid_t) -> Result<i32, String> {
 fn history_reads(t: &Tracker<64, 8, 1>) -> bool {
     #[cfg(feature = "serde")]
     {
-        let line = perftrack::Snapshot::take(t).to_json_line();
-        perftrack::Snapshot::from_json_lines(&line).is_ok()
+        let line = perftrack::history::Snapshot::take(t).to_json_line();
+        perftrack::history::Snapshot::from_json_lines(&line).is_ok()
     }
     #[cfg(not(feature = "serde"))]
     {

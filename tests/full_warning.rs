@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use perftrack::{HeapTracker, Timer};
+use perftrack::{Timer, instrument::HeapTracker};
 
 const CHILD: &str = "PERFTRACK_FULL_WARNING_CHILD";
 

@@ -6,7 +6,10 @@
 
 use core::time::Duration;
 
-use perftrack::{GLOBAL_OPS, GlobalTracker, TrackerError, estimate_memory_usage, global};
+use perftrack::{
+    TrackerError, estimate_memory_usage, global,
+    instrument::{GLOBAL_OPS, GlobalTracker},
+};
 
 /// Registers operations `from..to` of the global tracker and records 1,000
 /// durations (1 µs to 1 ms) into each, from this thread.

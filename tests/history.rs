@@ -4,7 +4,11 @@
 use core::time::Duration;
 use std::path::PathBuf;
 
-use perftrack::{HistoryError, MetricValue, Sample, Snapshot, Tracker, append_json_lines, read_json_lines};
+use perftrack::{
+    Sample, Tracker,
+    history::{HistoryError, Snapshot, append_json_lines, read_json_lines},
+    metric::MetricValue,
+};
 
 fn temp_file(name: &str) -> PathBuf {
     let p = std::env::temp_dir().join(format!("perftrack-{}-{name}.jsonl", std::process::id()));
@@ -329,7 +333,7 @@ fn quantiles_out_of_order_or_a_wrong_average_are_named() {
 #[test]
 fn a_newer_format_version_is_named_instead_of_read_with_fields_missing() {
     let line = one_line();
-    assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::HISTORY_VERSION)));
+    assert!(line.starts_with(&format!(r#"{{"version":{},"#, perftrack::history::HISTORY_VERSION)));
     let newer = line.replacen(r#""version":6"#, r#""version":7"#, 1);
     let err = line_one_error(&newer);
     assert!(err.contains("format version 7 is newer than this build reads"), "{err}");

@@ -5,7 +5,10 @@ use core::time::Duration;
 use std::sync::Barrier;
 use std::thread;
 
-use perftrack::{COARSE_BUCKETS, DEFAULT_BUCKETS, MetricsSummary, Sample, Tracker, TrackerError};
+use perftrack::{
+    MetricsSummary, Sample, Tracker, TrackerError,
+    histogram::{COARSE_BUCKETS, DEFAULT_BUCKETS},
+};
 
 /// Every record in these tests has `memory == 3 * ns + 1`, so any set of whole
 /// records satisfies `total_memory == 3 * total_ns + count`.
@@ -456,7 +459,7 @@ fn i5_empty_name_is_rejected_and_nothing_is_lost() {
 #[test]
 fn i5_name_longer_than_64_bytes_is_rejected_at_the_byte_boundary() {
     let t: Tracker<4, 4> = Tracker::new();
-    let ok = "x".repeat(perftrack::MAX_NAME_LEN);
+    let ok = "x".repeat(perftrack::limits::MAX_NAME_LEN);
     t.record(&ok, Duration::ZERO, 0).unwrap();
     assert_eq!(t.record("x".repeat(65), Duration::ZERO, 0), Err(TrackerError::NameTooLong));
     t.record("http_server_request_duration_seconds", Duration::ZERO, 0).unwrap();

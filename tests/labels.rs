@@ -4,7 +4,7 @@
 
 use core::time::Duration;
 
-use perftrack::{Labels, MAX_LABELS, Tracker, TrackerError};
+use perftrack::{Labels, Tracker, TrackerError, limits::MAX_LABELS};
 
 #[test]
 fn a_labelled_series_and_the_unlabelled_one_of_its_name_never_take_each_others_slot() {
@@ -135,7 +135,7 @@ fn the_report_lists_a_names_series_together() {
 #[cfg(feature = "serde")]
 #[test]
 fn history_keeps_the_labels_and_older_lines_read_without_them() {
-    use perftrack::Snapshot;
+    use perftrack::history::Snapshot;
     let t = service();
     let line = Snapshot::take(&t).to_json_line();
     assert!(line.contains(r#""labels":{"route":"/a","status":"500"}"#), "{line}");

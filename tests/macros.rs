@@ -10,7 +10,7 @@ use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
-use perftrack::{HeapTracker, global, measure, measure_all, measure_block};
+use perftrack::{global, instrument::HeapTracker, measure, measure_all, measure_block};
 
 mod common;
 use common::block_on;

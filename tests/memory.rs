@@ -2,7 +2,10 @@
 //! own so that no other test allocates while it measures.
 #![cfg(all(feature = "std", target_os = "linux"))]
 
-use perftrack::{estimate_memory_usage, peak_memory_usage, try_estimate_memory_usage};
+use perftrack::{
+    estimate_memory_usage,
+    os::{peak_memory_usage, try_estimate_memory_usage},
+};
 
 /// VmRSS from /proc/self/status, in bytes: the independent figure.
 fn vm_rss() -> u64 {

@@ -5,7 +5,7 @@
 
 use core::time::Duration;
 
-use perftrack::{MetricsBridge, Tracker};
+use perftrack::{Tracker, integrations::MetricsBridge};
 
 #[test]
 fn labels_make_labelled_series_exported_with_their_labels() {

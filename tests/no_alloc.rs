@@ -155,7 +155,7 @@ fn timer_new_stop_and_record_never_allocate() {
     let t: Tracker<4, 16, 2> = Tracker::new();
     t.record("timed", Duration::ZERO, 0).unwrap(); // registration is not under test
     // Nor is the clock's one-time calibration (it reads /proc once).
-    let _ = perftrack::Clock::ticks(&perftrack::FastClock);
+    let _ = perftrack::clock::Clock::ticks(&perftrack::os::FastClock);
     let n = allocations_in(|| {
         for _ in 0..100 {
             let timer = perftrack::Timer::new("timed");

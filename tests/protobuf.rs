@@ -8,7 +8,10 @@
 use core::time::Duration;
 use std::collections::BTreeMap;
 
-use perftrack::{ExportOptions, PROTOBUF_CONTENT_TYPE, ProtobufError, Tracker};
+use perftrack::{
+    Tracker,
+    export::{ExportOptions, PROTOBUF_CONTENT_TYPE, ProtobufError},
+};
 
 #[path = "common/proto.rs"]
 mod proto;
@@ -231,7 +234,7 @@ fn an_empty_tracker_writes_nothing_and_an_io_sink_writes_the_same_bytes() {
     empty.write_protobuf(&mut bytes).unwrap();
     assert!(bytes.is_empty());
     let t = tracker();
-    let (mut a, mut b) = (Vec::new(), perftrack::IoSink(std::io::Cursor::new(Vec::new())));
+    let (mut a, mut b) = (Vec::new(), perftrack::export::IoSink(std::io::Cursor::new(Vec::new())));
     t.write_protobuf(&mut a).unwrap();
     t.write_protobuf(&mut b).unwrap();
     assert_eq!(a, b.0.into_inner());

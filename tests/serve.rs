@@ -7,7 +7,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use perftrack::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE, Tracker};
+use perftrack::{
+    Tracker,
+    export::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE},
+};
 
 /// One request, the whole answer back (the connection is closed after it).
 fn get(addr: core::net::SocketAddr, request: &str) -> Vec<u8> {

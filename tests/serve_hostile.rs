@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Instant;
 
-use perftrack::{ServeOptions, Tracker};
+use perftrack::{Tracker, http::ServeOptions};
 
 /// The variable that makes `server_child` serve: `key=value` pairs, `,` apart
 /// (`nofile`, `conns`, `header_ms`, `write_ms`).
@@ -49,7 +49,7 @@ fn server_child() {
     static T: Tracker<8, 8> = Tracker::new();
     T.record("op", Duration::from_micros(30), 0).unwrap();
     T.counter("served").unwrap().increment(1);
-    let server = perftrack::serve_with(&T, "127.0.0.1:0", options).unwrap();
+    let server = perftrack::http::serve_with(&T, "127.0.0.1:0", options).unwrap();
     println!("PORT {}", server.local_addr().port());
     std::io::stdout().flush().unwrap();
     // Serve until the parent closes our stdin (or kills us).

@@ -12,7 +12,10 @@ use std::task::Wake;
 use std::thread;
 use std::time::Instant;
 
-use perftrack::{PerformanceTracker, Timer, Tracker, cpu_usage, try_thread_cpu_time};
+use perftrack::{
+    PerformanceTracker, Timer, Tracker,
+    os::{cpu_usage, try_thread_cpu_time},
+};
 
 mod common;
 use common::covers;
@@ -21,15 +24,15 @@ use common::covers;
 
 #[test]
 fn test_performance_tracker_creation() {
-    let tracker = PerformanceTracker::boxed();
+    let tracker = PerformanceTracker::new();
     assert!(tracker.is_empty());
     assert!(tracker.get_summary().is_empty());
-    assert_eq!(PerformanceTracker::CAPACITY, perftrack::DEFAULT_OPS);
+    assert_eq!(PerformanceTracker::CAPACITY, perftrack::limits::DEFAULT_OPS);
 }
 
 #[test]
 fn test_record_metric() {
-    let tracker = PerformanceTracker::boxed();
+    let tracker = PerformanceTracker::new();
     tracker.record("test_op", Duration::from_millis(100), 1024).unwrap();
     let summary = tracker.get_summary();
     let s = &summary["test_op"];
@@ -43,7 +46,7 @@ fn test_record_metric() {
 
 #[test]
 fn test_metrics_summary() {
-    let tracker = PerformanceTracker::boxed();
+    let tracker = PerformanceTracker::new();
     tracker.record("test_op", Duration::from_millis(100), 1000).unwrap();
     tracker.record("test_op", Duration::from_millis(200), 2000).unwrap();
     tracker.record("test_op", Duration::from_millis(300), 3000).unwrap();
@@ -454,7 +457,7 @@ fn no_cancelled_family_is_written_before_a_call_is_cancelled() {
 
 #[test]
 fn get_summary_maps_every_name_to_its_summary() {
-    let t = PerformanceTracker::boxed();
+    let t = PerformanceTracker::new();
     for (n, ms) in [("a", 1), ("b", 2), ("c", 3)] {
         t.record(n, Duration::from_millis(ms), 0).unwrap();
     }
@@ -493,7 +496,7 @@ fn a_boxed_performance_tracker_works_in_a_thread_with_a_256_kib_stack() {
         .stack_size(256 << 10)
         .spawn(|| {
             assert!(core::mem::size_of::<perftrack::DefaultTracker>() > 256 << 10);
-            let t = PerformanceTracker::boxed();
+            let t = PerformanceTracker::new();
             t.record("deep", Duration::from_micros(7), 64).unwrap();
             let s = t.summary("deep").unwrap();
             (s.count, s.total_memory, t.report().to_string().contains("deep"))

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use perftrack::{PerformanceTracker, PerftrackLayer, Tracker};
+use perftrack::{PerformanceTracker, Tracker, integrations::PerftrackLayer};
 use tracing_subscriber::layer::SubscriberExt;
 
 mod common;
@@ -117,8 +117,8 @@ fn the_default_layer_records_wall_time_and_paths_and_no_busy_time() {
     assert_eq!((wait.count, wait.cpu_samples), (1, 0), "no CPU column without with_busy_time");
     assert!(covers(wait.total_duration, SLEEP), "{:?}", wait.total_duration);
     let (mut wall, mut busy) = (String::new(), String::new());
-    TRACKER.write_folded_with(&mut wall, perftrack::Weight::Wall).unwrap();
-    TRACKER.write_folded_with(&mut busy, perftrack::Weight::Busy).unwrap();
+    TRACKER.write_folded_with(&mut wall, perftrack::export::Weight::Wall).unwrap();
+    TRACKER.write_folded_with(&mut busy, perftrack::export::Weight::Busy).unwrap();
     assert_eq!(busy, wall, "no idle time is measured, so busy weights are wall weights");
     assert!(covers_ns(folded_map(&wall)[&path("job;wait")], SLEEP), "{wall}");
 }
@@ -133,8 +133,8 @@ fn with_busy_time_a_span_alive_but_not_entered_is_idle_and_its_entered_parent_ke
     assert!(covers(wait.total_duration, SLEEP), "{:?}", wait.total_duration);
     assert!(wait.total_cpu_time < core::time::Duration::from_millis(10), "entered only for an empty closure");
     let (mut wall, mut busy) = (String::new(), String::new());
-    TRACKER.write_folded_with(&mut wall, perftrack::Weight::Wall).unwrap();
-    TRACKER.write_folded_with(&mut busy, perftrack::Weight::Busy).unwrap();
+    TRACKER.write_folded_with(&mut wall, perftrack::export::Weight::Wall).unwrap();
+    TRACKER.write_folded_with(&mut busy, perftrack::export::Weight::Busy).unwrap();
     let (wall, busy) = (folded_map(&wall), folded_map(&busy));
     let (job, wait) = (path("job"), path("job;wait"));
     // Wall: the 20 ms are the child's. Busy: the child was not entered, and

@@ -1,4 +1,4 @@
-//! `perftrack::write_outputs()` writes what `PERFTRACK_OUT` lists at any
+//! `perftrack::instrument::write_outputs()` writes what `PERFTRACK_OUT` lists at any
 //! moment, for a program that does not end by returning from a
 //! `#[perftrack::main]`. In a child process (this binary again), since the
 //! variable is read from the environment of the process.
@@ -15,7 +15,7 @@ fn child_records_and_writes_its_outputs_now() {
         return;
     }
     drop(perftrack::global().operation("written_now").unwrap().time());
-    let err = perftrack::write_outputs().unwrap_err().to_string();
+    let err = perftrack::instrument::write_outputs().unwrap_err().to_string();
     // The good entry is written; the bad ones are named, every one.
     assert!(err.contains("nope=x: unknown output kind"), "{err}");
     assert!(err.contains("folded=/nonexistent-dir/x.folded:"), "{err}");

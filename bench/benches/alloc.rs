@@ -15,7 +15,7 @@ use core::hint::black_box;
 use std::alloc::System;
 use std::time::Instant;
 
-use perftrack::CountingAlloc;
+use perftrack::os::CountingAlloc;
 
 mod common;
 use stats_alloc::StatsAlloc;
@@ -78,6 +78,6 @@ fn main() {
         }
     }
     // The pairs ran on spawned threads; their slots keep the counts.
-    let s = perftrack::AllocStats::process();
+    let s = perftrack::os::AllocStats::process();
     assert!(s.allocations >= n, "CountingAlloc counted the pairs: {s:?}");
 }

@@ -22,7 +22,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{Next, from_fn};
 use axum::response::Response;
 use axum::routing::get;
-use perftrack::HeapTracker;
+use perftrack::instrument::HeapTracker;
 use tower::ServiceExt;
 
 mod common;

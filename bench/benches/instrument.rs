@@ -24,7 +24,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::time::Instant;
 
-use perftrack::{Clock, FastClock, HeapTracker, Timer, estimate_memory_usage, measure};
+use perftrack::{Timer, clock::Clock, estimate_memory_usage, instrument::HeapTracker, measure, os::FastClock};
 
 mod common;
 use common::{block_on, median};
@@ -317,8 +317,8 @@ fn tracing_spans(rounds: usize, calls: usize) {
     use tracing::Dispatch;
     use tracing_subscriber::layer::SubscriberExt;
 
-    let layer = perftrack::PerftrackLayer::new(&LAYER_TRACKER);
-    let busy_layer = perftrack::PerftrackLayer::new(&BUSY_TRACKER).with_busy_time();
+    let layer = perftrack::integrations::PerftrackLayer::new(&LAYER_TRACKER);
+    let busy_layer = perftrack::integrations::PerftrackLayer::new(&BUSY_TRACKER).with_busy_time();
     let timing =
         tracing_timing::Builder::default().build(|| tracing_timing::Histogram::new_with_max(1_000_000_000, 2).unwrap());
     let dispatchers = [

@@ -126,7 +126,7 @@ fn tracing_span(c: &mut Criterion) {
         g.bench_function("tracing Registry alone (baseline)", |b| b.iter(span));
     });
     tracing::subscriber::with_default(
-        tracing_subscriber::registry().with(perftrack::PerftrackLayer::new(&TRACKER)),
+        tracing_subscriber::registry().with(perftrack::integrations::PerftrackLayer::new(&TRACKER)),
         || g.bench_function("perftrack PerftrackLayer on the Registry", |b| b.iter(span)),
     );
     // (No "work" operation at all when a filter skipped the bench.)

@@ -8,7 +8,7 @@
 
 use core::time::Duration;
 
-use perftrack::{DEFAULT_BUCKETS, Operation, THREAD_SHARDS};
+use perftrack::{Operation, THREAD_SHARDS, histogram::DEFAULT_BUCKETS};
 
 /// One `Operation::record` on `PerformanceTracker`'s shapes (64 recent
 /// records, `THREAD_SHARDS` shards, the default histogram), kept out of

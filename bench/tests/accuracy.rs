@@ -8,7 +8,7 @@
 use core::time::Duration;
 
 use hdrhistogram::Histogram;
-use perftrack::{COARSE_BUCKETS, Tracker};
+use perftrack::{Tracker, histogram::COARSE_BUCKETS};
 
 const N: usize = 1_000_000;
 const QUANTILES: [f64; 9] = [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999, 1.0];
@@ -98,7 +98,7 @@ fn check<const B: usize>(name: &str, values: &mut [u64]) -> f64 {
 fn run(name: &str, f: fn(&mut Rng) -> u64, seed: u64) {
     let mut rng = Rng(seed);
     let values: Vec<u64> = (0..N).map(|_| f(&mut rng)).collect();
-    check::<{ perftrack::FINE_BUCKETS }>(name, &mut values.clone());
+    check::<{ perftrack::histogram::FINE_BUCKETS }>(name, &mut values.clone());
     check::<COARSE_BUCKETS>(name, &mut values.clone());
 }
 

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use perftrack::{Snapshot, read_json_lines};
+use perftrack::history::{Snapshot, read_json_lines};
 
 use threshold::Threshold;
 

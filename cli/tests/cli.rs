@@ -7,7 +7,10 @@ use core::time::Duration;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use perftrack::{Snapshot, Tracker, append_json_lines};
+use perftrack::{
+    Tracker,
+    history::{Snapshot, append_json_lines},
+};
 
 /// A fresh directory for one test's files.
 fn dir(test: &str) -> PathBuf {
@@ -119,7 +122,7 @@ fn merge_of_two_processes_equals_one_process_of_all_their_records() {
     let out = perftrack(&["merge", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     std::fs::write(&both, &out.stdout).unwrap();
-    let merged = perftrack::read_json_lines(&both).unwrap();
+    let merged = perftrack::history::read_json_lines(&both).unwrap();
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].summaries, expected.summaries, "exact, bucket for bucket");
     assert_eq!(merged[0].metrics, expected.metrics, "counters add");

@@ -494,7 +494,7 @@ fn cross_shard_snapshot_with_writers_on_two_shards_is_consistent() {
 #[test]
 fn two_threads_claiming_one_call_path_get_one_entry() {
     explore("e: one call path claimed twice, a walker racing", 3_000, || {
-        let clock: &'static perftrack::MockClock = Box::leak(Box::new(perftrack::MockClock::new()));
+        let clock: &'static perftrack::clock::MockClock = Box::leak(Box::new(perftrack::clock::MockClock::new()));
         let t = leak::<1, 1, 1>();
         let op = t.operation("a").unwrap();
         let hs: Vec<_> = (0..2).map(|_| spawn_writer(move || drop(op.span(clock)))).collect();
@@ -517,7 +517,7 @@ fn two_threads_claiming_one_call_path_get_one_entry() {
 
 /// One span of `op`, `ns` long, on a clock of its own thread's.
 fn span_of(op: perftrack::Operation<'static, 1, 1, BUCKETS>, ns: u64) {
-    let clock: &'static perftrack::MockClock = Box::leak(Box::new(perftrack::MockClock::new()));
+    let clock: &'static perftrack::clock::MockClock = Box::leak(Box::new(perftrack::clock::MockClock::new()));
     let span = op.span(clock);
     clock.advance(Duration::from_nanos(ns));
     drop(span);

@@ -27,7 +27,7 @@
 //!
 //! An operation is `Regressed` if any figure is, else `Improved` if any
 //! figure is, else `Insufficient` if every figure is, else `Unchanged`.
-//! docs/BENCHMARKS.md has the measured false-verdict rates and power.
+//! `tests/diff.rs` holds the simulated false-verdict and power studies.
 //!
 //! What it does not know: runs on different machines, or records that are
 //! not independent (a warm-up, a GC pause that hits a burst of them), move
@@ -53,6 +53,7 @@ pub const DIFF_THRESHOLD: f64 = 0.05;
 
 /// What a diff says of one figure, or of one operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub enum Verdict {
     /// Slower (larger) in head, beyond sampling, bucket error and threshold.
     Regressed,
@@ -134,7 +135,7 @@ impl OperationDiff {
 /// order, then the ones only the base has. Made by [`Snapshot::diff`].
 ///
 /// ```
-/// use perftrack::{Snapshot, Tracker, Verdict};
+/// use perftrack::{Tracker, compare::Verdict, history::Snapshot};
 /// use core::time::Duration;
 ///
 /// let (base, head): (Tracker<1, 4>, Tracker<1, 4>) = (Tracker::new(), Tracker::new());

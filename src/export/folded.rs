@@ -28,11 +28,12 @@ fn write_frame(w: &mut impl Write, name: &str) -> fmt::Result {
 
 /// What a frame's width stands for in folded stacks and flamegraphs.
 ///
-/// The two differ only for async calls (a [`Timed`](crate::Timed) future,
+/// The two differ only for async calls (a [`Timed`](crate::instrument::Timed) future,
 /// an `async fn` under `#[perftrack::measure]`): a scope held by a guard is
 /// on its thread from its start to its end, so its busy time is its wall
 /// time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Weight {
     /// Wall time: a frame is as wide as its calls took from start to end,
     /// awaits included. Where the time went, as a caller waited for it.
@@ -60,7 +61,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// ([`FOLDED_BLANK`]). No allocation; works without `std`.
     ///
     /// ```
-    /// use perftrack::{MockClock, Tracker};
+    /// use perftrack::{Tracker, clock::MockClock};
     /// use core::time::Duration;
     ///
     /// static T: Tracker<4, 8> = Tracker::new();
@@ -89,7 +90,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// its async children, which its wall self time had left out as theirs).
     ///
     /// ```
-    /// use perftrack::{MockClock, Tracker, Weight};
+    /// use perftrack::{Tracker, clock::MockClock, export::Weight};
     /// use core::time::Duration;
     ///
     /// static T: Tracker<2, 8> = Tracker::new();

@@ -16,7 +16,7 @@ use crate::tracker::Tracker;
 /// scrapers ask for text or for anything.
 ///
 /// ```
-/// use perftrack::Exposition;
+/// use perftrack::export::Exposition;
 ///
 /// let prometheus_native = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
 ///     encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
@@ -26,6 +26,7 @@ use crate::tracker::Tracker;
 /// assert!(Exposition::Protobuf.content_type().starts_with("application/vnd.google.protobuf"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Exposition {
     /// OpenMetrics 1.0 text ([`Tracker::write_openmetrics`](crate::Tracker::write_openmetrics)):
     /// classic histogram buckets only.
@@ -90,7 +91,7 @@ impl Exposition {
     /// handler answers with, under [`content_type`](Self::content_type).
     ///
     /// ```
-    /// use perftrack::{Exposition, Tracker};
+    /// use perftrack::{Tracker, export::Exposition};
     ///
     /// static T: Tracker<2, 4> = Tracker::new();
     /// T.counter("hits")?.increment(1);

@@ -11,7 +11,7 @@ use crate::tracker::Tracker;
 /// `perftrack`, no constant labels, `# EOF` at the end.
 ///
 /// ```
-/// use perftrack::{ExportOptions, Tracker};
+/// use perftrack::{Tracker, export::ExportOptions};
 /// use core::time::Duration;
 ///
 /// static T: Tracker<4, 8> = Tracker::new();

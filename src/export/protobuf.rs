@@ -77,6 +77,7 @@ impl<W: std::io::Write> ByteSink for IoSink<W> {
 
 /// Why [`Tracker::write_protobuf_with`] wrote nothing, or stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProtobufError<E> {
     /// The options are not valid: a bad prefix or label name (as for the
     /// text exposition), or a native schema outside `-4..=8`. Nothing was

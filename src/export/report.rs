@@ -14,7 +14,7 @@ use crate::tracker::Tracker;
 ///
 /// Columns: Operation, Count, Avg, Min, Max, p50, p99, p99.9, Bytes/call
 /// (the average memory of a record: with a
-/// [`CountingAlloc`](crate::CountingAlloc) and guards, the bytes each call
+/// [`CountingAlloc`](crate::os::CountingAlloc) and guards, the bytes each call
 /// allocated), CPU (the average CPU time of the records that carried one)
 /// when any record did, and Allocs/call (heap allocations per call, one
 /// decimal) when any record counted allocations. Every column is over the operation's whole history; the

@@ -24,8 +24,8 @@ use crate::histogram::buckets::{DEFAULT_BUCKETS, Layout};
 /// maximum (rank 1 and the last rank return them exactly). So it is within
 /// [`relative_error`](Self::relative_error) of the exact nearest-rank value
 /// of the same records: 1/35 (2.86%) at the default
-/// [`FINE_BUCKETS`](crate::FINE_BUCKETS), 1/10 at
-/// [`COARSE_BUCKETS`](crate::COARSE_BUCKETS). That bound comes from the
+/// [`FINE_BUCKETS`](crate::histogram::FINE_BUCKETS), 1/10 at
+/// [`COARSE_BUCKETS`](crate::histogram::COARSE_BUCKETS). That bound comes from the
 /// smallest buckets, where the midpoint is rounded to a whole nanosecond; in
 /// general the error is under half a bucket's width plus half a nanosecond,
 /// `0.0221·v + 0.5 ns` (`0.0946·v + 0.5 ns` coarse), so 2.2% once durations
@@ -244,7 +244,7 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     /// use perftrack::Distribution;
     /// use core::time::Duration;
     ///
-    /// let mut d = Distribution::<{ perftrack::DEFAULT_BUCKETS }>::new();
+    /// let mut d = Distribution::<{ perftrack::histogram::DEFAULT_BUCKETS }>::new();
     /// for us in [3, 1, 2] {
     ///     d.record(Duration::from_micros(us));
     /// }
@@ -280,8 +280,8 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     }
 
     /// The bound on a quantile's relative error, `|reported - exact| / exact`,
-    /// at this resolution: 1/35 for [`FINE_BUCKETS`](crate::FINE_BUCKETS),
-    /// 1/10 for [`COARSE_BUCKETS`](crate::COARSE_BUCKETS) (see "Accuracy"
+    /// at this resolution: 1/35 for [`FINE_BUCKETS`](crate::histogram::FINE_BUCKETS),
+    /// 1/10 for [`COARSE_BUCKETS`](crate::histogram::COARSE_BUCKETS) (see "Accuracy"
     /// above).
     #[must_use]
     pub const fn relative_error(&self) -> f64 {

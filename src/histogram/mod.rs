@@ -1,19 +1,30 @@
-//! `Histogram`: the atomic home of a duration histogram's bucket counts.
-//!
-//! How the counts are updated is the owner's business, as with `Cells`: one
-//! owner bumps a bucket with a plain load and store under a shard's claim
-//! (`exclusive.rs`), any number of writers with an RMW on a hot/cold half
-//! (`slot.rs`). Readers copy ranges of buckets into plain arrays.
+//! The duration histogram: a [`Distribution`] (a snapshot's histogram:
+//! counts, quantiles within their stated error, intervals between two
+//! snapshots, merges across processes), its resolutions
+//! ([`FINE_BUCKETS`], the default, and [`COARSE_BUCKETS`] for small
+//! memories), and its buckets as OpenTelemetry exponential-histogram points
+//! ([`ExponentialPoint`]).
 
-//!
-//! Beside it: the bucket layout ([`buckets`]: the index of a duration, and
-//! each bucket's bounds), the plain-value histogram that readers get
-//! ([`distribution`]), and its buckets as native-histogram and OpenTelemetry
-//! exponential-histogram buckets ([`native`]).
+// How it is built:
+// `Histogram`: the atomic home of a duration histogram's bucket counts.
+//
+// How the counts are updated is the owner's business, as with `Cells`: one
+// owner bumps a bucket with a plain load and store under a shard's claim
+// (`exclusive.rs`), any number of writers with an RMW on a hot/cold half
+// (`slot.rs`). Readers copy ranges of buckets into plain arrays.
+//
+// Beside it: the bucket layout (`buckets`: the index of a duration, and
+// each bucket's bounds), the plain-value histogram that readers get
+// (`distribution`), and its buckets as native-histogram and OpenTelemetry
+// exponential-histogram buckets (`native`).
 
 pub(crate) mod buckets;
 pub(crate) mod distribution;
 pub(crate) mod native;
+
+pub use buckets::{COARSE_BUCKETS, DEFAULT_BUCKETS, FINE_BUCKETS};
+pub use distribution::Distribution;
+pub use native::ExponentialPoint;
 
 use core::ops::RangeInclusive;
 

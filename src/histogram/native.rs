@@ -47,7 +47,7 @@ pub(crate) fn native_buckets<const B: usize>(
 /// use perftrack::Distribution;
 /// use core::time::Duration;
 ///
-/// let mut d = Distribution::<{ perftrack::DEFAULT_BUCKETS }>::new();
+/// let mut d = Distribution::<{ perftrack::histogram::DEFAULT_BUCKETS }>::new();
 /// d.record(Duration::from_secs(1)); // 2^0 s: the bucket (2^-1/16, 2^0]
 /// d.record(Duration::ZERO);
 /// let p = d.exponential();

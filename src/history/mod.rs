@@ -133,7 +133,7 @@ const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
 /// moment.
 ///
 /// ```
-/// use perftrack::{Snapshot, Tracker};
+/// use perftrack::{Tracker, history::Snapshot};
 /// use core::time::Duration;
 ///
 /// static T: Tracker<4, 8> = Tracker::new();
@@ -326,7 +326,7 @@ impl Snapshot {
     /// (what `perftrack report FILE` prints).
     ///
     /// ```
-    /// use perftrack::{Snapshot, Tracker};
+    /// use perftrack::{Tracker, history::Snapshot};
     /// use core::time::Duration;
     ///
     /// static T: Tracker<2, 4> = Tracker::new();
@@ -346,12 +346,12 @@ impl Snapshot {
     /// [`MetricsSummary::merge`], histograms bucket for bucket; so do the
     /// counters, and the gauges (a fleet's queue depth or open connections
     /// is their sum), each matched by name, labels and kind
-    /// ([`MetricValue::plus`](crate::MetricValue::plus)). Series keep the
+    /// ([`MetricValue::plus`](crate::metric::MetricValue::plus)). Series keep the
     /// order they are first seen in; the time is the latest. The offline
     /// fleet view (`perftrack merge`).
     ///
     /// ```
-    /// use perftrack::{Snapshot, Tracker};
+    /// use perftrack::{Tracker, history::Snapshot};
     /// use core::time::Duration;
     ///
     /// let (a, b): (Tracker<2, 4>, Tracker<2, 4>) = (Tracker::new(), Tracker::new());

@@ -8,12 +8,12 @@
 /// Times a block into the process-wide tracker ([`global()`](crate::global))
 /// under `name`, and yields the block's value. One line, and the same
 /// record as `#[perftrack::measure]` makes for a
-/// function: timed by the [`FastClock`](crate::FastClock), nested in the
+/// function: timed by the [`FastClock`](crate::os::FastClock), nested in the
 /// call tree under the measured scope around it, recorded even when the
 /// block leaves early (`return`, `?`, `break`) or panics.
 ///
 /// * `measure_block!(name, { … })`: `name` is a `&'static str`, used as it
-///   is (a name longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) keeps its
+///   is (a name longer than [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN) keeps its
 ///   last bytes, as the attribute's `name = "…"` does).
 /// * `measure_block!(name, tracker = EXPR, { … })`: into `EXPR`, any
 ///   `&'static Tracker`. Each use names one tracker: the expression must

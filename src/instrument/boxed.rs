@@ -15,7 +15,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// An empty tracker allocated zeroed on the heap: no stack copy at any
     /// size. The standard allocator zeroes an allocation aligned as a tracker
     /// is (its cache padding) by writing it, so every page of it is resident
-    /// from the start; a [`HeapTracker`](crate::HeapTracker) (what a
+    /// from the start; a [`HeapTracker`](crate::instrument::HeapTracker) (what a
     /// `PerformanceTracker` is with `std`) avoids that, and allocates at first
     /// use.
     ///
@@ -26,7 +26,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// use perftrack::PerformanceTracker;
     /// use core::time::Duration;
     ///
-    /// let tracker = PerformanceTracker::boxed();
+    /// let tracker = PerformanceTracker::new();
     /// tracker.record("query", Duration::from_millis(2), 512)?;
     /// assert_eq!(tracker.summary("query").unwrap().count, 1);
     /// # Ok::<(), perftrack::TrackerError>(())

@@ -54,7 +54,7 @@ impl Drop for ReportAtExit {
 ///
 /// ```
 /// // PERFTRACK_OUT unset: nothing to write.
-/// perftrack::write_outputs()?;
+/// perftrack::instrument::write_outputs()?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 ///

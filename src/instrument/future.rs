@@ -22,7 +22,7 @@ pin_project_lite::pin_project! {
     /// * the **wall time** from its first poll to ready, as the duration;
     /// * its **busy time**, the time its `poll` calls took by the same fast
     ///   clock, kept on its call path (a flamegraph weighted by
-    ///   [`Weight::Busy`](crate::Weight::Busy));
+    ///   [`Weight::Busy`](crate::export::Weight::Busy));
     /// * only when asked with [`with_cpu_time`](Timed::with_cpu_time) (or
     ///   `#[perftrack::measure(cpu_time)]`), the **CPU time** its `poll`
     ///   calls used: the polling thread's CPU clock
@@ -32,7 +32,7 @@ pin_project_lite::pin_project! {
     ///   poll, which would be most of what a short handler reports. A
     ///   blocking sleep inside `poll` is wall and busy time, not CPU time.
     ///   Where the OS has no thread CPU clock the record carries none;
-    /// * with a [`CountingAlloc`](crate::CountingAlloc) installed, the
+    /// * with a [`CountingAlloc`](crate::os::CountingAlloc) installed, the
     ///   **bytes allocated** inside its `poll` calls as the memory, and the
     ///   number of allocations, on whatever thread polls it.
     ///
@@ -55,7 +55,7 @@ pin_project_lite::pin_project! {
     /// polls (guards, `measure`, awaited `Timed` futures) nest under it. Its
     /// path's time is its wall time; the time it spent suspended between
     /// polls is kept beside it, so that a flamegraph weighted by
-    /// [`Weight::Busy`](crate::Weight::Busy) shows only its time on a
+    /// [`Weight::Busy`](crate::export::Weight::Busy) shows only its time on a
     /// thread. A call that ends where its parent's scope is not open (the
     /// parent ended first, or the future moved to another thread) records
     /// flat and counts as untracked, so no parent's self time is ever wrong.

@@ -23,7 +23,7 @@ use crate::paths::stack::{self, Place};
 /// Made by [`Tracker::time`], [`Operation::time`] and the `measure`
 /// methods. Dropping it records; so does unwinding past it.
 ///
-/// Its memory: with a [`CountingAlloc`](crate::CountingAlloc) installed, the
+/// Its memory: with a [`CountingAlloc`](crate::os::CountingAlloc) installed, the
 /// bytes this thread allocated while the guard was open, and the number of
 /// allocations (inclusive: a nested guard's allocations count in its parent
 /// too); without one, 0 and 0.
@@ -31,7 +31,7 @@ use crate::paths::stack::{self, Place};
 /// ```
 /// use perftrack::PerformanceTracker;
 ///
-/// let tracker = PerformanceTracker::boxed();
+/// let tracker = PerformanceTracker::new();
 /// {
 ///     let _request = tracker.time("request")?;
 ///     let _parse = tracker.time("parse")?; // nested: the path request;parse
@@ -48,7 +48,7 @@ use crate::paths::stack::{self, Place};
 ///
 /// * The parent is the innermost open guard **of the same tracker on the
 ///   same thread**; guards of other trackers in between are skipped.
-/// * At most [`MAX_DEPTH`](crate::MAX_DEPTH) guards are open on a thread
+/// * At most [`MAX_DEPTH`](crate::limits::MAX_DEPTH) guards are open on a thread
 ///   at once; those opened deeper record flat, and count as untracked
 ///   ([`Tracker::untracked_paths`]).
 /// * A guard dropped before a guard opened inside it (moved to an outer
@@ -57,7 +57,7 @@ use crate::paths::stack::{self, Place};
 ///   parent's self time. No panic, and no path is ever wrong.
 /// * It is not `Send`: a scope begins and ends on one thread. Time work
 ///   that moves between threads with a [`Timer`](crate::Timer) or
-///   [`Timed`](crate::Timed).
+///   [`Timed`](crate::instrument::Timed).
 #[must_use = "the guard records when dropped; binding it to `_` drops it at once"]
 pub struct ScopeGuard<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> {
     /// The operation's slot and paths (not its name: nothing to copy per call).

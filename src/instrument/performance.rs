@@ -27,7 +27,6 @@ use core::ops::Deref;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
-use std::boxed::Box;
 use std::collections::HashMap;
 use std::string::String;
 
@@ -116,14 +115,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         let align = core::mem::align_of::<Tracker<OPS, RING, SHARDS, BUCKETS>>();
         let offset = (align - block.addr() % align) % align;
         block.wrapping_add(offset).cast()
-    }
-
-    /// A tracker of its own on the heap, allocated now (kept for the code
-    /// that used `PerformanceTracker::boxed()` before `new` moved to the
-    /// heap; `new` does the same, at first use).
-    #[must_use]
-    pub fn boxed() -> Box<Tracker<OPS, RING, SHARDS, BUCKETS>> {
-        Tracker::boxed()
     }
 
     /// The tracker, allocated if this is the first use.
@@ -258,7 +249,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// use perftrack::PerformanceTracker;
     /// use std::time::Duration;
     ///
-    /// let tracker = PerformanceTracker::boxed();
+    /// let tracker = PerformanceTracker::new();
     /// tracker.record("a", Duration::from_millis(1), 0).unwrap();
     /// let map = tracker.get_summary();
     /// assert_eq!(map["a"].count, 1);

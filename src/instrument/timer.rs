@@ -26,7 +26,7 @@ use crate::record::totals::Raw;
 /// ```
 /// use perftrack::{PerformanceTracker, Timer};
 ///
-/// let tracker = PerformanceTracker::boxed();
+/// let tracker = PerformanceTracker::new();
 /// let timer = Timer::new("load_config");
 /// // ... work ...
 /// let took = timer.record(&tracker)?;
@@ -73,7 +73,7 @@ impl Timer {
 
     /// Starts timing `name`, and also measures memory over the span.
     ///
-    /// * With a [`CountingAlloc`](crate::CountingAlloc) installed: the
+    /// * With a [`CountingAlloc`](crate::os::CountingAlloc) installed: the
     ///   **bytes this thread allocates** until the timer stops (recorded as
     ///   the memory used), and the number of allocations. Exact; stop the
     ///   timer on the thread that started it.
@@ -139,7 +139,7 @@ impl Timer {
 
     /// Memory since the timer started, in bytes, if it was started with
     /// [`with_memory`](Self::with_memory): bytes allocated by this thread
-    /// with a [`CountingAlloc`](crate::CountingAlloc), else the growth of
+    /// with a [`CountingAlloc`](crate::os::CountingAlloc), else the growth of
     /// resident memory (a shrink reads 0).
     #[must_use]
     pub fn memory_delta(&self) -> Option<u64> {
@@ -148,7 +148,7 @@ impl Timer {
 
     /// Allocations this thread made since the timer started, if it was
     /// started with [`with_memory`](Self::with_memory) while a
-    /// [`CountingAlloc`](crate::CountingAlloc) is installed.
+    /// [`CountingAlloc`](crate::os::CountingAlloc) is installed.
     #[must_use]
     pub fn allocations(&self) -> Option<u64> {
         self.memory()?.1
@@ -181,7 +181,7 @@ impl Timer {
     /// Returns the wall time recorded.
     ///
     /// It also lands in the call-path table as a leaf under the innermost
-    /// open [`ScopeGuard`](crate::ScopeGuard) of `tracker` on this thread (a
+    /// open [`ScopeGuard`](crate::instrument::ScopeGuard) of `tracker` on this thread (a
     /// root path when none is open): a `Timer` is not a scope, so guards
     /// opened while it ran are not its children.
     ///

@@ -37,14 +37,14 @@ use crate::tracker::Tracker;
 ///   ([`Tracker::counter_with_labels`], [`Tracker::gauge_with_labels`]).
 ///   Their values are kept as given, whatever their unit.
 /// * **Dropped, counted and named**: a metric perftrack cannot hold (a name
-///   that is not valid or over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes, labels it refuses, a
+///   that is not valid or over [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN) bytes, labels it refuses, a
 ///   full tracker, a histogram unit that is neither time nor bytes, or a
 ///   counter's name already a gauge's). Each value recorded into such a
 ///   handle counts in [`drops`](Self::drops), by reason; the first drop of
 ///   each name is reported once on stderr.
 ///
 /// ```
-/// use perftrack::{MetricsBridge, Tracker};
+/// use perftrack::{Tracker, integrations::MetricsBridge};
 ///
 /// static TRACKER: Tracker<8, 32> = Tracker::new();
 /// let bridge = MetricsBridge::new(&TRACKER);
@@ -57,7 +57,7 @@ use crate::tracker::Tracker;
 /// assert_eq!(s.total_duration, std::time::Duration::from_millis(2));
 /// assert_eq!(TRACKER.counter_with_labels("requests", &[("status", "200")])?.get(), 3);
 /// assert_eq!(TRACKER.gauge("queue_depth")?.get(), 4.0);
-/// assert_eq!(bridge.drops(), perftrack::BridgeDrops::default());
+/// assert_eq!(bridge.drops(), perftrack::integrations::BridgeDrops::default());
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
 ///
@@ -72,7 +72,7 @@ pub struct MetricsBridge<const OPS: usize, const RING: usize, const SHARDS: usiz
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BridgeDrops {
-    /// Values of metrics whose name is empty, longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)
+    /// Values of metrics whose name is empty, longer than [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN)
     /// bytes, not a Prometheus metric name (counters and gauges), or a
     /// counter's that is already a gauge's (or the other way round).
     pub bad_name: u64,

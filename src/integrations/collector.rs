@@ -22,7 +22,7 @@ use crate::tracker::Tracker;
 /// the same schedule, with the same names, help, labels and values:
 ///
 /// * the duration histogram, with the same classic buckets (the default
-///   bounds; a collector takes no [`ExportOptions`](crate::ExportOptions)),
+///   bounds; a collector takes no [`ExportOptions`](crate::export::ExportOptions)),
 ///   `_sum` and `_count`;
 /// * the extremes (gauges), the memory and allocation summaries and the
 ///   cancelled-call counters, each under the same rule as the text (left
@@ -37,7 +37,7 @@ use crate::tracker::Tracker;
 /// are prefixed further, as for any collector.
 ///
 /// ```
-/// use perftrack::{PerftrackCollector, Tracker};
+/// use perftrack::{Tracker, integrations::PerftrackCollector};
 /// use prometheus_client::registry::Registry;
 /// use core::time::Duration;
 ///

@@ -15,7 +15,7 @@ use crate::tracker::Tracker;
 /// tree".
 ///
 /// ```
-/// use perftrack::{FlameOptions, Weight};
+/// use perftrack::{export::Weight, integrations::FlameOptions};
 ///
 /// let options = FlameOptions { weight: Weight::Busy, title: "where the CPU went".into(), ..FlameOptions::default() };
 /// assert_eq!(options.min_width, FlameOptions::default().min_width);
@@ -51,7 +51,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// ```
     /// use perftrack::PerformanceTracker;
     ///
-    /// let tracker = PerformanceTracker::boxed();
+    /// let tracker = PerformanceTracker::new();
     /// {
     ///     let _request = tracker.time("request")?;
     ///     let _parse = tracker.time("parse")?;
@@ -77,9 +77,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// did.
     ///
     /// ```
-    /// use perftrack::{FlameOptions, PerformanceTracker, Weight};
+    /// use perftrack::{PerformanceTracker, export::Weight, integrations::FlameOptions};
     ///
-    /// let tracker = PerformanceTracker::boxed();
+    /// let tracker = PerformanceTracker::new();
     /// drop(tracker.time("request")?);
     /// let mut svg = Vec::new();
     /// let options = FlameOptions { weight: Weight::Busy, title: "busy".into(), ..FlameOptions::default() };

@@ -53,7 +53,7 @@ use crate::tracker::Tracker;
 /// or growing its memory. [`serve`] uses [`ServeOptions::new`]'s defaults.
 ///
 /// ```
-/// use perftrack::{ExportOptions, PerformanceTracker, ServeOptions};
+/// use perftrack::{PerformanceTracker, export::ExportOptions, http::ServeOptions};
 /// use std::time::Duration;
 ///
 /// static TRACKER: PerformanceTracker = PerformanceTracker::new();
@@ -61,7 +61,7 @@ use crate::tracker::Tracker;
 ///     .export(ExportOptions::new().prefix("myapp"))
 ///     .max_connections(64)
 ///     .write_timeout(Duration::from_secs(5));
-/// let server = perftrack::serve_with(&TRACKER, "127.0.0.1:0", options)?;
+/// let server = perftrack::http::serve_with(&TRACKER, "127.0.0.1:0", options)?;
 /// # drop(server);
 /// # Ok::<(), std::io::Error>(())
 /// ```

@@ -1,23 +1,32 @@
-//! Counters and gauges: the `metrics` crate's vocabulary, in fixed memory.
-//!
-//! A tracker keeps `OPS` of them beside its `OPS` operations, in the
-//! [`Metrics`] table: each entry a kind, a name and a label set, claimed
-//! without locks exactly as operation slots are (`registry.rs`: in index
-//! order, one CAS, the key published with a `Release` store), and its
-//! values:
-//!
-//! * a [`Counter`] is `SHARDS` cache-padded cells; a thread adds to the cell
-//!   of its shard (its hint, as a record picks its shard) with one
-//!   `fetch_add`, so threads on different shards never share a line, and
-//!   `get` sums the cells. Wait-free;
-//! * a [`Gauge`] is one word holding an `f64`: `set` stores it, `increment`
-//!   and `decrement` add with a compare-and-swap loop, so concurrent
-//!   additions are each applied once (lock-free).
+//! Counters and gauges in fixed memory ([`Counter`], [`Gauge`], from
+//! `Tracker::counter` and `Tracker::gauge`), and their values read out
+//! ([`MetricReading`], [`MetricValue`]).
+
+// How it is built:
+// Counters and gauges: the `metrics` crate's vocabulary, in fixed memory.
+//
+// A tracker keeps `OPS` of them beside its `OPS` operations, in the
+// [`Metrics`] table: each entry a kind, a name and a label set, claimed
+// without locks exactly as operation slots are (`registry.rs`: in index
+// order, one CAS, the key published with a `Release` store), and its
+// values:
+//
+// * a [`Counter`] is `SHARDS` cache-padded cells; a thread adds to the cell
+//   of its shard (its hint, as a record picks its shard) with one
+//   `fetch_add`, so threads on different shards never share a line, and
+//   `get` sums the cells. Wait-free;
+// * a [`Gauge`] is one word holding an `f64`: `set` stores it, `increment`
+//   and `decrement` add with a compare-and-swap loop, so concurrent
+//   additions are each applied once (lock-free).
 
 pub(crate) mod clash;
 pub(crate) mod counter;
 pub(crate) mod gauge;
 pub(crate) mod reading;
+
+pub use counter::Counter;
+pub use gauge::Gauge;
+pub use reading::{MetricReading, MetricValue};
 
 use crate::error::Clash;
 use crate::error::TrackerError;
@@ -26,8 +35,6 @@ use crate::fork;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
 use crate::metric::clash::{Pieces, meet, own_met_by};
-use crate::metric::counter::Counter;
-use crate::metric::gauge::Gauge;
 use crate::name::{NameBuf, NameCell};
 use crate::record::padded::CachePadded;
 use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};

@@ -15,6 +15,7 @@ use crate::name::Name;
 /// written.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "lowercase"))]
+#[non_exhaustive]
 pub enum MetricValue {
     /// A counter: the total of its increments (or the floor `absolute` set).
     Counter(u64),
@@ -54,7 +55,7 @@ impl MetricValue {
 /// expositions add to the sample.
 ///
 /// ```
-/// use perftrack::{MetricValue, Tracker};
+/// use perftrack::{Tracker, metric::MetricValue};
 ///
 /// static T: Tracker<4, 4> = Tracker::new();
 /// T.counter_with_labels("requests_total", &[("route", "/a")])?.increment(3);

@@ -35,11 +35,11 @@ pub const SLOTS: usize = 256;
 ///
 /// ```
 /// #[global_allocator]
-/// static ALLOC: perftrack::CountingAlloc = perftrack::CountingAlloc::system();
+/// static ALLOC: perftrack::os::CountingAlloc = perftrack::os::CountingAlloc::system();
 ///
-/// let before = perftrack::AllocStats::thread();
+/// let before = perftrack::os::AllocStats::thread();
 /// let v: Vec<u8> = Vec::with_capacity(1000);
-/// let after = perftrack::AllocStats::thread();
+/// let after = perftrack::os::AllocStats::thread();
 /// assert_eq!(after.bytes_allocated - before.bytes_allocated, 1000);
 /// assert_eq!(after.allocations - before.allocations, 1);
 /// # drop(v);

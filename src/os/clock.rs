@@ -12,7 +12,7 @@ use crate::clock::Clock;
 /// The std layer's clock: `Timer`, `ScopeGuard` and `Timed` read it.
 ///
 /// Reading the TSC is a register read where `Instant::now` goes through the
-/// OS's clock code (docs/BENCHMARKS.md gives the measured difference). It is used
+/// OS's clock code (a vDSO call at best, a system call on some VMs). It is used
 /// only where it is known to be safe:
 /// x86_64 Linux whose CPU flags say `constant_tsc` and `nonstop_tsc` and
 /// whose kernel clocksource is `tsc` (so the kernel, too, trusts it across
@@ -26,7 +26,7 @@ use crate::clock::Clock;
 /// [`FastClock::source`] says which source is in use.
 ///
 /// ```
-/// use perftrack::{Clock, FastClock};
+/// use perftrack::{clock::Clock, os::FastClock};
 ///
 /// let t0 = FastClock.ticks();
 /// let spent = FastClock.since(t0);

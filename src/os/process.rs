@@ -66,10 +66,10 @@ pub fn try_cpu_usage() -> io::Result<CpuUsage> {
 /// [`try_cpu_usage`] for why).
 ///
 /// ```
-/// let before = perftrack::cpu_usage();
+/// let before = perftrack::os::cpu_usage();
 /// let mut x = 0u64;
 /// for i in 0..10_000_000u64 { x = x.wrapping_add(std::hint::black_box(i)); }
-/// assert!(perftrack::cpu_usage().total() >= before.total());
+/// assert!(perftrack::os::cpu_usage().total() >= before.total());
 /// ```
 #[must_use]
 pub fn cpu_usage() -> CpuUsage {
@@ -253,7 +253,7 @@ pub fn try_peak_memory_usage() -> io::Result<u64> {
 /// (see [`try_peak_memory_usage`]).
 ///
 /// ```
-/// assert!(perftrack::peak_memory_usage() >= perftrack::estimate_memory_usage() / 2);
+/// assert!(perftrack::os::peak_memory_usage() >= perftrack::estimate_memory_usage() / 2);
 /// ```
 #[must_use]
 pub fn peak_memory_usage() -> u64 {

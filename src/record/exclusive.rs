@@ -49,7 +49,7 @@
 //! than cores, or an interrupt handler's victim) never holds a reader up: it
 //! writes the other version, and the first copy is good. The writer pays a few more
 //! loads, to carry over the cells its record does not change (stored only if
-//! the version being written differs); docs/BENCHMARKS.md gives the measured cost.
+//! the version being written differs); scripts/ab.sh measures it.
 //!
 //! Only a writer that keeps recording can make copies fail. After
 //! `READER_TRIES` failures the reader raises `pending`, which sends every
@@ -262,7 +262,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     fn write(&self, c: u32, r: &Raw, bucket: usize, epoch: u32) {
         // One copy of the record's code per parity: each then addresses the
         // versions at constant offsets, where a version picked by index puts
-        // address arithmetic on every record (docs/BENCHMARKS.md, "The record path at the limit").
+        // address arithmetic on every record.
         let [a, b] = &self.versions;
         if settled(c) == 0 {
             self.write_versions(a, b, c, r, bucket, epoch);

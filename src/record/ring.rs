@@ -94,8 +94,8 @@ impl<const RING: usize> Ring<RING> {
             word |= HAS_TICKS;
         }
         // Stored every time, though it seldom changes from one lap of the
-        // ring to the next: loading it first to skip the store saves nothing
-        // (docs/BENCHMARKS.md, "The record path at the limit").
+        // ring to the next: loading it first to skip the store costs a load
+        // and a branch on every record and saves no store the cache keeps.
         e.word.store(word, Ordering::Relaxed);
     }
 

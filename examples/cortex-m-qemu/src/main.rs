@@ -19,7 +19,7 @@ use cortex_m_semihosting::debug;
 #[cfg(not(feature = "defmt"))]
 use cortex_m_semihosting::hprintln;
 use panic_semihosting as _;
-use perftrack::{COARSE_BUCKETS, MetricsSummary, MockClock, Operation, Tracker};
+use perftrack::{MetricsSummary, Operation, Tracker, clock::MockClock, histogram::COARSE_BUCKETS};
 
 #[cfg(feature = "defmt")]
 use defmt_semihosting as _;

@@ -25,7 +25,7 @@ use crate::os::clock::FastClock;
 /// into the operation named after the span: its target and its name,
 /// `my_crate::db::query` for `#[tracing::instrument] fn query` in module
 /// `my_crate::db` (so same-named spans of two modules stay apart; a path
-/// over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes loses leading segments),
+/// over [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN) bytes loses leading segments),
 /// and into the
 /// tracker's call-path table under its parent span: tracing's span tree is
 /// the call tree, so `#[instrument]` functions show up in the report's call
@@ -39,8 +39,8 @@ use crate::os::clock::FastClock;
 ///   time the span was entered (summed between each `enter` and `exit`),
 ///   recorded as the record's CPU time, so it shows in the report's CPU
 ///   column and in `cpu_samples`; the rest of its duration is its idle time,
-///   which a [`Weight::Busy`](crate::Weight::Busy) flamegraph or folded
-///   stack leaves out, as it does a [`Timed`](crate::Timed) future's awaits.
+///   which a [`Weight::Busy`](crate::export::Weight::Busy) flamegraph or folded
+///   stack leaves out, as it does a [`Timed`](crate::instrument::Timed) future's awaits.
 ///   It is on-thread time, not CPU time: a blocking call inside an entered
 ///   span counts as busy. Off by default because it costs two more clock
 ///   reads and two more span lookups a span (at `enter` and `exit`), nearly
@@ -54,7 +54,7 @@ use crate::os::clock::FastClock;
 /// ([`Tracker::refused`]).
 ///
 /// ```
-/// use perftrack::{PerformanceTracker, PerftrackLayer};
+/// use perftrack::{PerformanceTracker, integrations::PerftrackLayer};
 /// use tracing_subscriber::layer::SubscriberExt;
 ///
 /// static TRACKER: PerformanceTracker = PerformanceTracker::new();
@@ -108,7 +108,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// busy-weighted flamegraphs leave out (see the type's docs).
     ///
     /// ```
-    /// use perftrack::{PerftrackLayer, Tracker};
+    /// use perftrack::{Tracker, integrations::PerftrackLayer};
     /// use tracing_subscriber::layer::SubscriberExt;
     ///
     /// static TRACKER: Tracker<4, 8> = Tracker::new();
