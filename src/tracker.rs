@@ -308,7 +308,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     ///     .metric_readings()
     ///     .filter_map(|r| match r.value {
     ///         MetricValue::Counter(n) => Some(n),
-    ///         MetricValue::Gauge(_) => None,
+    ///         _ => None,
     ///     })
     ///     .sum();
     /// assert_eq!(total, 2);

@@ -45,7 +45,7 @@ fn run(name: &str, n: usize, mut draw: impl FnMut() -> f64) -> Snapshot {
     for _ in 0..n {
         op.record(Duration::from_nanos(draw().max(1.0) as u64), 0);
     }
-    Snapshot { unix_ms: 0, summaries: vec![op.summary()], metrics: Vec::new() }
+    Snapshot { summaries: vec![op.summary()], ..Snapshot::default() }
 }
 
 #[derive(Clone, Copy)]
@@ -217,9 +217,8 @@ fn a_diff_of_two_32_operation_snapshots_is_made_and_timed() {
     let mut rng = Rng(11);
     let mut draw = || MEDIAN_NS * (SIGMA * rng.normal()).exp();
     let side = |draw: &mut dyn FnMut() -> f64| Snapshot {
-        unix_ms: 0,
         summaries: (0..32).map(|i| run(&format!("op{i}"), 2_000, &mut *draw).summaries.remove(0)).collect(),
-        metrics: Vec::new(),
+        ..Snapshot::default()
     };
     let (base, head) = (side(&mut draw), side(&mut draw));
     let started = Instant::now();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use perftrack::{
     Sample, Tracker,
-    history::{HistoryError, Snapshot, append_json_lines, read_json_lines},
+    history::{HistoryError, Snapshot, append_json_lines, read_history, read_json_lines},
     metric::MetricValue,
 };
 
@@ -61,7 +61,7 @@ fn a_corrupt_line_is_named_and_the_lines_before_it_stay_readable() {
 }
 
 #[test]
-fn a_truncated_last_line_is_named_with_its_line_number() {
+fn a_truncated_last_line_is_left_out_and_named_and_a_cut_line_before_others_is_an_error() {
     let path = temp_file("truncated");
     let t = busy_tracker();
     append_json_lines(&path, &Snapshot::take(&t)).unwrap();
@@ -69,6 +69,19 @@ fn a_truncated_last_line_is_named_with_its_line_number() {
     // A crash mid-write: half a line, no newline.
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
     std::io::Write::write_all(&mut f, &cut.as_bytes()[..cut.len() / 2]).unwrap();
+    drop(f);
+    // The last line has no newline: left out, named, and the lines before
+    // it are read.
+    let history = read_history(&path).unwrap();
+    assert_eq!(history.snapshots.len(), 1);
+    let cut = history.truncated.expect("the cut line is named");
+    assert_eq!(cut.line, 2);
+    assert!(cut.to_string().starts_with("line 2 has no newline and is not a snapshot"), "{cut}");
+    assert_eq!(read_json_lines(&path).unwrap().len(), 1);
+    // The same half line with a newline after it, and a good line after
+    // that, is no crash mid-append: an error that names it.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut f, format!("\n{}\n", Snapshot::take(&t).to_json_line()).as_bytes()).unwrap();
     drop(f);
     let err = read_json_lines(&path).unwrap_err();
     assert!(err.to_string().starts_with("history line 2 is not a snapshot"), "{err}");
@@ -83,7 +96,7 @@ fn a_missing_file_is_an_io_error() {
 }
 
 #[test]
-fn a_line_cut_inside_a_multibyte_name_is_named_and_earlier_snapshots_kept() {
+fn a_last_line_cut_inside_a_multibyte_name_is_named_and_earlier_snapshots_kept() {
     let path = temp_file("utf8");
     let t: Tracker<4, 8> = Tracker::new();
     t.record("größe ✓ 測定", Duration::from_micros(3), 7).unwrap();
@@ -95,14 +108,11 @@ fn a_line_cut_inside_a_multibyte_name_is_named_and_earlier_snapshots_kept() {
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
     std::io::Write::write_all(&mut f, &line.as_bytes()[..cut]).unwrap();
     drop(f);
-    match read_json_lines(&path) {
-        Err(HistoryError::Line { line, read, message }) => {
-            assert_eq!(line, 3);
-            assert_eq!(read.len(), 2);
-            assert!(message.contains("UTF-8"), "{message}");
-        }
-        other => panic!("expected line 3 to be named, got {other:?}"),
-    }
+    let history = read_history(&path).unwrap();
+    assert_eq!(history.snapshots.len(), 2);
+    let cut = history.truncated.expect("the cut line is named");
+    assert_eq!(cut.line, 3);
+    assert!(cut.message.contains("UTF-8"), "{}", cut.message);
     std::fs::remove_file(&path).unwrap();
 }
 

@@ -35,6 +35,10 @@
 //! machine, and let each run long enough to be steady.
 
 mod interval;
+mod runs;
+pub mod trend;
+
+pub use runs::{DEFAULT_RUNS, MIN_RUNS, RUN_ALPHA, Reason, RunDiff, RunFigure, RunOperation};
 
 use core::fmt;
 use core::time::Duration;
@@ -63,6 +67,9 @@ pub enum Verdict {
     Unchanged,
     /// Too few records on a side to say.
     Insufficient,
+    /// Too few runs on a side, or runs too scattered, to say whether the
+    /// code changed ([`RunDiff`] only).
+    Inconclusive,
 }
 
 impl Verdict {
@@ -74,6 +81,7 @@ impl Verdict {
             Self::Improved => "improved",
             Self::Unchanged => "unchanged",
             Self::Insufficient => "insufficient",
+            Self::Inconclusive => "inconclusive",
         }
     }
 }
@@ -409,6 +417,14 @@ impl Snapshot {
             operations.push(operation(&series(b), Some(b), None, threshold));
         }
         Diff { threshold, operations }
+    }
+
+    /// Compares `head`'s runs with `base`'s, the run as the unit (see
+    /// [`RunDiff`]): whether the code changed, where [`diff`](Self::diff)
+    /// asks whether two runs' records came from one distribution.
+    #[must_use]
+    pub fn diff_runs(base: &[Snapshot], head: &[Snapshot], threshold: f64) -> RunDiff {
+        RunDiff::new(base, head, threshold)
     }
 }
 

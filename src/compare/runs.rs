@@ -314,7 +314,9 @@ impl Cells {
             base: value(f.base),
             head: value(f.head),
             change: f.relative.map_or_else(|| String::from("-"), pct),
-            interval: f.interval.map_or_else(|| String::from("-"), |(lo, hi)| std::format!("{} .. {}", pct(lo), pct(hi))),
+            interval: f
+                .interval
+                .map_or_else(|| String::from("-"), |(lo, hi)| std::format!("{} .. {}", pct(lo), pct(hi))),
             verdict,
         }
     }
@@ -332,7 +334,11 @@ impl fmt::Display for RunDiff {
                 write!(f, "; about {n} runs a side would say")?;
             }
             writeln!(f)?;
-            writeln!(f, "  {:<12} {:>10} {:>10} {:>8} {:>19}  verdict", "figure", "base", "head", "change", "90% interval")?;
+            writeln!(
+                f,
+                "  {:<12} {:>10} {:>10} {:>8} {:>19}  verdict",
+                "figure", "base", "head", "change", "90% interval"
+            )?;
             for fig in &op.figures {
                 let c = Cells::of(fig);
                 writeln!(
@@ -361,7 +367,7 @@ fn operation(
     threshold: f64,
 ) -> RunOperation {
     let few_runs = base_all.min(head_all) < MIN_RUNS;
-    let bucket_error = 2.0 * crate::histogram::distribution::Distribution::<{ crate::histogram::buckets::DEFAULT_BUCKETS }>::relative_error_of_default();
+    let bucket_error = 2.0 * base.iter().chain(head).next().map_or(0.0, |s| s.distribution.relative_error());
     let mean = timing("mean", base, head, few_runs, threshold, 0.0, |s| {
         let n = s.count;
         if n < TAIL_RECORDS as u64 {
@@ -463,7 +469,8 @@ fn timing(
         fig.reason = Some(if runs_b == 0 || runs_h == 0 || few_runs { Reason::FewRuns } else { Reason::FewRecords });
         return fig;
     }
-    let (lb, lh): (Vec<f64>, Vec<f64>) = (b.iter_mut().map(|v| v.ln()).collect(), h.iter_mut().map(|v| v.ln()).collect());
+    let (lb, lh): (Vec<f64>, Vec<f64>) =
+        (b.iter_mut().map(|v| v.ln()).collect(), h.iter_mut().map(|v| v.ln()).collect());
     let shift = Shift::of(&lb, &lh);
     fig.relative = Some(shift.estimate.exp_m1());
     fig.interval = shift.interval.map(|(lo, hi)| (lo.exp_m1(), hi.exp_m1()));
@@ -500,7 +507,9 @@ fn allocations(base: &[MetricsSummary], head: &[MetricsSummary]) -> RunFigure {
     };
     let (verdict, reason) = match (mb, mh) {
         (Some(x), Some(y)) if x == y => (Verdict::Unchanged, None),
-        (Some(x), Some(y)) if agree(&b) && agree(&h) => (if y > x { Verdict::Regressed } else { Verdict::Improved }, None),
+        (Some(x), Some(y)) if agree(&b) && agree(&h) => {
+            (if y > x { Verdict::Regressed } else { Verdict::Improved }, None)
+        }
         (Some(_), Some(_)) if b.len() < 2 || h.len() < 2 => (Verdict::Inconclusive, Some(Reason::FewRuns)),
         (Some(_), Some(_)) => (Verdict::Inconclusive, Some(Reason::NotDeterministic)),
         _ => (Verdict::Unchanged, None),
@@ -537,7 +546,18 @@ impl Shift {
         d.sort_by(f64::total_cmp);
         let estimate = median(&mut d.clone()).unwrap_or(0.0);
         // U: the pairs where y is larger, ties counting a half.
-        let u2: u64 = d.iter().map(|&v| if v > 0.0 { 2 } else if v == 0.0 { 1 } else { 0 }).sum();
+        let u2: u64 = d
+            .iter()
+            .map(|&v| {
+                if v > 0.0 {
+                    2
+                } else if v == 0.0 {
+                    1
+                } else {
+                    0
+                }
+            })
+            .sum();
         let (n, m) = (x.len(), y.len());
         let dist = UDistribution::new(n, m);
         // In half-units: P(U >= u) and P(U <= u), ties rounded toward the
@@ -615,15 +635,16 @@ impl UDistribution {
         }
     }
 
-    /// The 0-based rank `k` of the sorted pairwise differences whose
-    /// `[k, N−1−k]` covers the shift with one-sided level `alpha` each end:
-    /// the largest `k` with `P(U ≤ k − 1) ≤ alpha`. `None` when even the
+    /// The 0-based rank `c` of the sorted pairwise differences whose
+    /// `[c, N−1−c]` covers the shift with one-sided level `alpha` each end:
+    /// the largest `c` with `P(U ≤ c) ≤ alpha` (the interval from the
+    /// `c+1`-th smallest to the `c+1`-th largest). `None` when even the
     /// extremes cannot (too few runs).
     fn interval_rank(&self, alpha: f64) -> Option<usize> {
         let mut k = None;
         for c in 0..=(self.n * self.m / 2) {
             if self.at_most(c as u64) <= alpha {
-                k = Some(c + 1);
+                k = Some(c);
             } else {
                 break;
             }
@@ -635,7 +656,8 @@ impl UDistribution {
 /// The standard normal CDF (Abramowitz and Stegun 7.1.26, within 1.5e-7).
 fn normal_cdf(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * z.abs() / core::f64::consts::SQRT_2);
-    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-(z * z) / 2.0).exp();
     if z >= 0.0 { 0.5 * (1.0 + erf) } else { 0.5 * (1.0 - erf) }
 }

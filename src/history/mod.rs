@@ -143,7 +143,7 @@ const DISTRIBUTION_KEYS: [&str; 3] = ["min_ns", "max_ns", "buckets"];
 /// assert_eq!(back[0].summaries[0].total_memory, 512);
 /// # Ok::<(), perftrack::TrackerError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     /// Wall-clock time the snapshot was taken, in milliseconds since the Unix epoch.
     pub unix_ms: u64,
@@ -155,6 +155,52 @@ pub struct Snapshot {
     /// format 4 or before, which kept none).
     #[serde(default)]
     pub metrics: Vec<MetricReading>,
+    /// The run it belongs to: every snapshot one process takes carries the
+    /// same id ([`run_id`]), so that periodic snapshots of one process count
+    /// as one run ([`runs`]). `None` in a line written before format 6 had
+    /// it: such a line is a run of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<u64>,
+}
+
+/// This process's run id: a number drawn once per process from its id and
+/// the time it first asked, the same for every snapshot it takes.
+#[must_use]
+pub fn run_id() -> u64 {
+    static ID: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *ID.get_or_init(|| {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        // splitmix64 of the two: ids of processes started together differ
+        // in every bit.
+        let mut z = nanos ^ (u64::from(std::process::id()) << 32) ^ 0x9e37_79b9_7f4a_7c15;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) & ((1 << 53) - 1)
+    })
+}
+
+/// The runs among `snapshots`, in file order: a run is the snapshots that
+/// share a run id, represented by its **last** one (a process's periodic
+/// snapshots are cumulative, so the last holds the whole run); a snapshot
+/// without an id is a run of its own. The runs come in the order of their
+/// last snapshots.
+///
+/// ```
+/// use perftrack::history::{Snapshot, runs};
+///
+/// let at = |unix_ms, run| Snapshot { unix_ms, run, ..Snapshot::default() };
+/// let lines = [at(1, Some(7)), at(2, None), at(3, Some(7)), at(4, Some(9))];
+/// let r: Vec<u64> = runs(&lines).iter().map(|s| s.unix_ms).collect();
+/// assert_eq!(r, [2, 3, 4]);
+/// ```
+#[must_use]
+pub fn runs(snapshots: &[Snapshot]) -> Vec<&Snapshot> {
+    snapshots
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| s.run.is_none_or(|id| snapshots[i + 1..].iter().all(|later| later.run != Some(id))))
+        .map(|(_, s)| s)
+        .collect()
 }
 
 /// Fails on a key of `object` that `known` does not list: a misspelt key
@@ -301,6 +347,28 @@ impl From<io::Error> for HistoryError {
     }
 }
 
+/// Milliseconds since the Unix epoch as a UTC date and time,
+/// `2026-12-07 18:34:05.120 UTC`.
+struct UtcTime(u64);
+
+impl fmt::Display for UtcTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, ms) = (self.0 / 86_400_000, self.0 % 86_400_000);
+        // Howard Hinnant's days-to-civil, for days since 1970-01-01.
+        let z = days as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        write!(f, "{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{sec:02}.{milli:03} UTC")
+    }
+}
+
 /// A snapshot printed as the report's table: what [`Snapshot::report`]
 /// returns (`Display`).
 #[derive(Debug, Clone, Copy)]
@@ -315,7 +383,7 @@ impl fmt::Display for SnapshotReport<'_> {
         }
         let shown = write_table(f, || self.0.summaries.iter().cloned())?;
         write_notes::<DEFAULT_BUCKETS>(f, shown)?;
-        writeln!(f, "Snapshot taken at {} ms since the Unix epoch", self.0.unix_ms)?;
+        writeln!(f, "Snapshot taken {}", UtcTime(self.0.unix_ms))?;
         write_metric_table(f, || self.0.metrics.iter().cloned())
     }
 }
@@ -365,7 +433,7 @@ impl Snapshot {
     /// ```
     #[must_use]
     pub fn merge<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> Snapshot {
-        let mut out = Snapshot { unix_ms: 0, summaries: Vec::new(), metrics: Vec::new() };
+        let mut out = Snapshot::default();
         for s in snapshots {
             out.unix_ms = out.unix_ms.max(s.unix_ms);
             for summary in &s.summaries {
@@ -396,7 +464,12 @@ impl Snapshot {
         let unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        Self { unix_ms, summaries: tracker.summaries().collect(), metrics: tracker.metric_readings().collect() }
+        Self {
+            unix_ms,
+            summaries: tracker.summaries().collect(),
+            metrics: tracker.metric_readings().collect(),
+            run: Some(run_id()),
+        }
     }
 
     /// This snapshot as one line of JSON, without the newline, tagged with
@@ -407,12 +480,15 @@ impl Snapshot {
         struct Line<'a> {
             version: u64,
             unix_ms: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            run: Option<u64>,
             summaries: &'a [MetricsSummary],
             metrics: &'a [MetricReading],
         }
         let line = Line {
             version: HISTORY_VERSION,
             unix_ms: self.unix_ms,
+            run: self.run,
             summaries: &self.summaries,
             metrics: &self.metrics,
         };
@@ -434,7 +510,7 @@ impl Snapshot {
                 "format version {version} is newer than this build reads (1 to {HISTORY_VERSION}): upgrade perftrack"
             ));
         }
-        only_known_keys(top, &["version", "unix_ms", "summaries", "metrics"], "the snapshot")?;
+        only_known_keys(top, &["version", "unix_ms", "run", "summaries", "metrics"], "the snapshot")?;
         if required("metrics", version) && !top.contains_key("metrics") {
             return Err(std::format!(
                 "the snapshot: field `metrics` is missing (required in format version {version})"
@@ -537,28 +613,60 @@ pub fn append_json_lines(path: impl AsRef<Path>, snapshot: &Snapshot) -> io::Res
     OpenOptions::new().create(true).append(true).open(path)?.write_all(line.as_bytes())
 }
 
+/// A history file read back: its snapshots, and the line a crash cut
+/// short at its end, if one was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    /// Every snapshot of the file, in file order (see [`runs`]).
+    pub snapshots: Vec<Snapshot>,
+    /// The last line, when it has no newline and is not a snapshot: an
+    /// append cut short by a crash. Its snapshot is left out, the lines
+    /// before it kept; the caller should say so.
+    pub truncated: Option<Truncated>,
+}
+
+/// A last line cut short: its number and why it is not a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncated {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What the parser said of it.
+    pub message: String,
+}
+
+impl fmt::Display for Truncated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {} has no newline and is not a snapshot ({}): a write cut short, left out; the lines before it are read",
+            self.line, self.message
+        )
+    }
+}
+
 /// Reads every snapshot from a JSON-lines file, a line at a time (never
 /// the whole file at once), refusing a line longer than
-/// [`MAX_HISTORY_LINE`].
+/// [`MAX_HISTORY_LINE`]. A **last** line with no newline that is not a
+/// snapshot (an append cut short by a crash) is left out and named in
+/// [`History::truncated`]; every other bad line is an error.
 ///
 /// # Errors
 ///
 /// [`HistoryError::Io`] if the file cannot be read; [`HistoryError::Line`]
-/// naming the first bad line (corrupt, not UTF-8, or truncated by a crash
-/// mid-write), or [`HistoryError::LineTooLong`], with the snapshots before
-/// it. A bad line never costs the lines before it. Names echoed in a
-/// message are cut to 64 bytes.
-pub fn read_json_lines(path: impl AsRef<Path>) -> Result<Vec<Snapshot>, HistoryError> {
-    read_json_lines_limited(path, MAX_HISTORY_LINE)
+/// naming the first bad line (corrupt, not UTF-8, of a newer format), or
+/// [`HistoryError::LineTooLong`], with the snapshots before it. Names
+/// echoed in a message are cut to 64 bytes.
+pub fn read_history(path: impl AsRef<Path>) -> Result<History, HistoryError> {
+    read_history_limited(path, MAX_HISTORY_LINE)
 }
 
-/// [`read_json_lines`] with a line limit of your own, in bytes (the line's
+/// [`read_history`] with a line limit of your own, in bytes (the line's
 /// end not counted): the most memory one line may take before it is parsed.
 ///
 /// # Errors
 ///
-/// As [`read_json_lines`]'s, with `max_line` as the limit.
-pub fn read_json_lines_limited(path: impl AsRef<Path>, max_line: usize) -> Result<Vec<Snapshot>, HistoryError> {
+/// As [`read_history`]'s, with `max_line` as the limit.
+pub fn read_history_limited(path: impl AsRef<Path>, max_line: usize) -> Result<History, HistoryError> {
     let mut reader = BufReader::new(File::open(path)?);
     let mut read = Vec::new();
     let mut buf = Vec::new();
@@ -570,7 +678,8 @@ pub fn read_json_lines_limited(path: impl AsRef<Path>, max_line: usize) -> Resul
         if (&mut reader).take(budget).read_until(b'\n', &mut buf)? == 0 {
             break;
         }
-        if buf.last() == Some(&b'\n') {
+        let ended = buf.last() == Some(&b'\n');
+        if ended {
             buf.pop();
         }
         if buf.len() > max_line {
@@ -579,8 +688,31 @@ pub fn read_json_lines_limited(path: impl AsRef<Path>, max_line: usize) -> Resul
         match Snapshot::from_line_bytes(&buf) {
             Ok(Some(s)) => read.push(s),
             Ok(None) => {}
+            // No newline, so nothing follows it: the file's last line.
+            Err(message) if !ended => {
+                return Ok(History { snapshots: read, truncated: Some(Truncated { line, message }) });
+            }
             Err(message) => return Err(HistoryError::Line { line, message, read }),
         }
     }
-    Ok(read)
+    Ok(History { snapshots: read, truncated: None })
+}
+
+/// Every snapshot of a JSON-lines file: [`read_history`]'s, without word
+/// of a cut-short last line (which is left out).
+///
+/// # Errors
+///
+/// As [`read_history`]'s.
+pub fn read_json_lines(path: impl AsRef<Path>) -> Result<Vec<Snapshot>, HistoryError> {
+    read_history(path).map(|h| h.snapshots)
+}
+
+/// [`read_json_lines`] with a line limit of your own, in bytes.
+///
+/// # Errors
+///
+/// As [`read_history`]'s, with `max_line` as the limit.
+pub fn read_json_lines_limited(path: impl AsRef<Path>, max_line: usize) -> Result<Vec<Snapshot>, HistoryError> {
+    read_history_limited(path, max_line).map(|h| h.snapshots)
 }
