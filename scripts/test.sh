@@ -45,12 +45,13 @@ step() { # step "name" command...
     fi
 }
 skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIPPED: $1 ($2)"; }
-suite() { # suite NAME SCRIPT: a sub-suite that prints its own PASS/FAIL/SKIPPED
-    # lines and leaves target/NAME-tally (scripts/lib.sh); no tally means it
-    # died early, which counts as a failure.
+suite() { # suite NAME SCRIPT [ARGS...]: a sub-suite that prints its own
+    # PASS/FAIL/SKIPPED lines and leaves target/NAME-tally (scripts/lib.sh);
+    # no tally means it died early, which counts as a failure.
     local name=$1 script=$2 rc p f s
+    shift 2
     rm -f "target/$name-tally"
-    "$script"; rc=$?
+    "$script" "$@"; rc=$?
     read -r p f s < "target/$name-tally" 2>/dev/null || { p=0 f=1 s=0; }
     PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
     [ "$rc" = 0 ] || FAILURES+=("$name")
@@ -339,6 +340,14 @@ suite cross scripts/cross.sh
 if [ -n "${APT_PID:-}" ]; then
     wait "$APT_PID" || echo "(the background apt-get install failed: target/apt.log; the scripts below try again)"
 fi
+# ---------------------------------------------------------------- verdicts over real runs
+# The verdict study in small: 10 interleaved comparisons each of one binary
+# against itself and of a 25% slower function, 5 runs a side, asserted;
+# then `perftrack trend` on those runs, its chart in headless Chromium.
+# It waits for the packages above (Chromium), and runs beside miri's background core, which the study's targets allow
+# for (they were met with both cores busy: docs/BENCHMARKS.md).
+suite diff-study scripts/diff_study.sh --check
+
 suite firmware scripts/firmware.sh
 
 # ---------------------------------------------------------------- export: promtool and a real Prometheus

@@ -193,7 +193,7 @@ pub(crate) fn svg(series: &[Series], runs: usize) -> String {
             left + plot_w / 2.0,
             y0 + plot_h + 32.0
         );
-        for (f, colour) in s.figures.iter().zip(colours) {
+        for (row, (f, colour)) in s.figures.iter().zip(colours).enumerate() {
             let pts: Vec<String> = f.points.iter().map(|&(run, v)| format!("{:.1},{:.1}", x(run), y(v))).collect();
             let _ = writeln!(
                 out,
@@ -210,7 +210,7 @@ pub(crate) fn svg(series: &[Series], runs: usize) -> String {
                      stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#d62728\">{} {:+.1}% at run {}</text>",
                     y0 + plot_h,
                     cx + 4.0,
-                    y0 + 12.0,
+                    y0 + 12.0 + 14.0 * row as f64,
                     f.name,
                     c.relative * 100.0,
                     run + 1

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The verdict study on real runs: `examples/diff_workload` (four
+# instrumented functions) built once, run many times through `perftrack ab`
+# (interleaved, RUNS a side), and each pair of files compared by `perftrack
+# diff`. Three kinds of comparison, COMPARISONS of each:
+#
+#   A/A     the same binary on both sides;
+#   A/B     the head's `sort` 25% slower (PERFTRACK_WORKLOAD_SLOW=sort);
+#   A/A'    a second build of the same source as the head (full study only).
+#
+# and, from each A/B pair of files, the one-run-a-side diff (`--last 1`).
+# Prints the tallies against the targets (docs/BENCHMARKS.md, "Verdicts over
+# real runs") and the run-to-run spread of each function's p50 and mean.
+#
+#   scripts/diff_study.sh [COMPARISONS [RUNS]]   the full study (default 100, 5)
+#   scripts/diff_study.sh --check                the test command's version: 10
+#                                                comparisons of A/A and A/B, asserted
+#
+# Prints PASS/FAIL lines; leaves its tally in target/diff-study-tally.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+CHECK=0
+if [ "${1:-}" = "--check" ]; then CHECK=1; shift; fi
+N=${1:-$([ "$CHECK" = 1 ] && echo 10 || echo 100)}
+RUNS=${2:-5}
+out="$ROOT/target/diff-study"
+rm -rf "$out/work" && mkdir -p "$out/work"
+cd "$ROOT"
+
+if ! cargo build --quiet --release --example diff_workload --features serde \
+    || ! cargo build --quiet --release -p perftrack-cli; then
+    bad "diff study: the workload and the perftrack command build"; tally diff-study; exit
+fi
+cp target/release/examples/diff_workload "$out/bin1"
+PT="$ROOT/target/release/perftrack"
+BIN1="$out/bin1"
+KINDS="aa ab"
+if [ "$CHECK" = 0 ]; then
+    # A second build of the same source, from a target directory of its own.
+    CARGO_TARGET_DIR="$out/build2" cargo build --quiet --release --example diff_workload --features serde \
+        && cp "$out/build2/release/examples/diff_workload" "$out/bin2" && KINDS="aa ab aa2"
+fi
+head_of() {
+    case $1 in
+        aa) echo "$BIN1 2>/dev/null" ;;
+        ab) echo "PERFTRACK_WORKLOAD_SLOW=sort $BIN1 2>/dev/null" ;;
+        aa2) echo "$out/bin2 2>/dev/null" ;;
+    esac
+}
+t0=$SECONDS
+for i in $(seq 1 "$N"); do
+    for kind in $KINDS; do
+        w="$out/work/$kind-$i"
+        "$PT" ab -n "$RUNS" --base "$BIN1 2>/dev/null" --head "$(head_of "$kind")" \
+            --base-out "$w.base.jsonl" --head-out "$w.head.jsonl" 2>/dev/null || { echo "ab failed: $kind $i"; continue; }
+        "$PT" diff "$w.base.jsonl" "$w.head.jsonl" --format json >"$w.diff.json"
+        echo $? >"$w.rc"
+        if [ "$kind" = ab ]; then
+            "$PT" diff "$w.base.jsonl" "$w.head.jsonl" --last 1 --format json >"$w.one.json"
+            echo $? >"$w.one.rc"
+        fi
+    done
+done
+echo "diff study: $N comparisons of each of: $KINDS; $RUNS runs a side; $((SECONDS - t0)) s of runs"
+python3 - "$out/work" "$N" "$KINDS" "$CHECK" <<'PY'
+import json, os, statistics, sys
+work, n, kinds, check = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4] == "1"
+def load(kind, i, what="diff"):
+    p = f"{work}/{kind}-{i}.{what}.json"
+    rc = f"{work}/{kind}-{i}.{'rc' if what == 'diff' else 'one.rc'}"
+    if not os.path.exists(p) or os.path.getsize(p) == 0:
+        return None, None
+    return json.load(open(p)), int(open(rc).read())
+def verdicts(d):
+    return {o["name"]: o["verdict"] for o in d["operations"]}
+lines, ok = [], True
+def target(name, hits, total, need):
+    global ok
+    share = hits / total if total else 0.0
+    met = total > 0 and share >= need
+    ok &= met
+    lines.append(f"{'PASS' if met else 'FAIL'}: {name}: {hits} of {total} ({share:.0%}; target >= {need:.0%})")
+for kind in kinds:
+    rows = [load(kind, i) for i in range(1, n + 1)]
+    rows = [r for r in rows if r[0] is not None]
+    if kind in ("aa", "aa2"):
+        clean = sum(1 for d, rc in rows if rc == 0 and "Regressed" not in verdicts(d).values())
+        inconclusive = sum(1 for d, rc in rows if "Inconclusive" in verdicts(d).values())
+        label = "A/A, one binary" if kind == "aa" else "A/A', a second build of the same source"
+        target(f"{label}: no operation regressed and exit 0", clean, len(rows), 0.9 if check else 0.95)
+        lines.append(f"      ({inconclusive} of {len(rows)} had an inconclusive operation)")
+    else:
+        caught = sum(1 for d, rc in rows if verdicts(d).get("sort") == "Regressed" and rc == 1)
+        others = sum(1 for d, rc in rows if all(v != "Regressed" for k, v in verdicts(d).items() if k != "sort"))
+        target("A/B, sort 25% slower: sort regressed (exit 1)", caught, len(rows), 0.9 if check else 0.95)
+        target("A/B: no other function regressed", others, len(rows), 0.9 if check else 0.95)
+        ones = [load(kind, i, "one") for i in range(1, n + 1)]
+        ones = [r for r in ones if r[0] is not None]
+        never = sum(1 for d, rc in ones if rc == 0 and "Regressed" not in verdicts(d).values())
+        target("one run a side (--last 1 of each A/B): never regressed", never, len(ones), 1.0)
+# The run-to-run spread, from the A/A files' base runs: each function's
+# p50 and mean, coefficient of variation within each file's runs, median.
+spread = {}
+for i in range(1, n + 1):
+    p = f"{work}/aa-{i}.base.jsonl"
+    if not os.path.exists(p):
+        continue
+    per = {}
+    for line in open(p):
+        s = json.loads(line)
+        for m in s["summaries"]:
+            per.setdefault(m["name"], {"p50": [], "mean": []})
+            per[m["name"]]["p50"].append(m["p50_ns"])
+            per[m["name"]]["mean"].append(m["total_duration_ns"] / m["count"])
+    for name, figs in per.items():
+        for fig, v in figs.items():
+            if len(v) > 1:
+                spread.setdefault((name, fig), []).append(statistics.stdev(v) / statistics.mean(v))
+lines.append("run-to-run spread within a side (coefficient of variation, median over files):")
+for (name, fig), cvs in sorted(spread.items()):
+    lines.append(f"      {name:<6} {fig:<4} {statistics.median(cvs):.1%}  (max {max(cvs):.1%})")
+print("\n".join(lines))
+sys.exit(0 if ok else 1)
+PY
+rc=$?
+if [ "$rc" = 0 ]; then ok "diff study on real runs: every target met"; else bad "diff study on real runs"; fi
+
+# perftrack trend over the study's runs: the A/A base runs, then the A/B
+# head runs (sort 25% slower), so that sort's p50 steps where they meet.
+series="$out/work/trend.jsonl"
+cat "$out"/work/aa-*.base.jsonl >"$series"
+before=$("$PT" trend "$series" --op hash | head -1 | cut -d' ' -f1)
+cat "$out"/work/ab-*.head.jsonl >>"$series"
+if "$PT" trend "$series" --op sort --svg "$out/trend.svg" >"$out/trend.txt" \
+    && python3 - "$out/trend.txt" "$before" <<'PY'
+import re, sys
+text, step = open(sys.argv[1]).read(), int(sys.argv[2]) + 1
+p50 = text.split("  p50", 1)[1].split("  p99", 1)[0]
+runs = [int(r) for r in re.findall(r"change at run (\d+)", p50)]
+print(text)
+print(f"sort's p50 steps at run {step}; change points found at {runs}")
+sys.exit(0 if len(runs) == 1 and abs(runs[0] - step) <= 2 else 1)
+PY
+then
+    ok "perftrack trend: sort's 25% step found at the run it was planted, and no other"
+else
+    bad "perftrack trend: sort's planted step"
+fi
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -z "$browser" ]; then
+    skip "trend chart rendered in headless Chromium" "chromium not installed"
+elif grep -q 'class="change-point"' "$out/trend.svg" \
+    && timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --disable-background-networking \
+        --screenshot="$out/trend.png" --window-size=960,300 "file://$out/trend.svg" >"$out/chromium.log" 2>&1 \
+    && python3 "$ROOT/scripts/trend_check.py" "$out/trend.png"; then
+    ok "trend chart (SVG) rendered in headless Chromium: drawn, with its change point marked"
+else
+    tail -5 "$out/chromium.log"; bad "trend chart rendered in headless Chromium"
+fi
+tally diff-study
