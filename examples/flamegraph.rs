@@ -13,6 +13,10 @@
 //! feature, draws both: `flamegraph.svg`, where the waiting `serve` calls
 //! fill most of the width, and `flamegraph-busy.svg`, where they shrink to
 //! their work (path arguments override the names: `... -- wall.svg busy.svg`).
+//! It also records the run's timeline and writes it as `flamegraph.trace.json`
+//! (a third argument overrides the name), Trace Event JSON for Perfetto,
+//! `chrome://tracing` or speedscope: each of the 400 concurrent calls on a
+//! track of its own.
 
 use core::future::Future;
 use core::hint::black_box;
@@ -21,7 +25,7 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::time::Instant;
 
-use perftrack::{PerformanceTracker, export::Weight};
+use perftrack::{PerformanceTracker, export::Weight, timeline};
 
 static TRACKER: PerformanceTracker = PerformanceTracker::new();
 
@@ -98,6 +102,7 @@ fn serve_concurrently(count: usize) {
 }
 
 fn main() -> Result<(), Box<dyn core::error::Error>> {
+    timeline::enable(timeline::DEFAULT_EVENTS);
     for _ in 0..200 {
         request();
     }
@@ -110,6 +115,10 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
         std::fs::write(path, &folded)?;
         println!("\nwrote {path} ({} paths, {weight:?} time)", folded.lines().count());
     }
+
+    let trace = std::env::args().nth(3).unwrap_or_else(|| "flamegraph.trace.json".into());
+    TRACKER.write_trace(&mut std::io::BufWriter::new(std::fs::File::create(&trace)?))?;
+    println!("wrote {trace} (the timeline: open it in Perfetto, chrome://tracing or speedscope)");
 
     #[cfg(feature = "flamegraph")]
     {

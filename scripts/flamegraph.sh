@@ -69,4 +69,41 @@ if PERFTRACK_OUT="svg=$out/exit.svg" cargo run --quiet --release --example measu
 else
     tail -5 exit.err; bad "PERFTRACK_OUT=svg: the flamegraph written at exit"
 fi
+# The timeline the example writes (flamegraph.trace.json): the 400
+# concurrent async calls on 400 tracks of their own, and the trace drawn by
+# speedscope in headless Chromium (tests/timeline.rs checks its structure).
+if python3 - "$out/flamegraph.trace.json" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+tracks = [e["args"]["name"] for e in events if e["ph"] == "M"]
+serve = [t for t in tracks if t.startswith("serve (task ")]
+spans = sum(1 for e in events if e["ph"] == "X")
+print(f"{len(tracks)} tracks ({len(serve)} of them serve tasks), {spans} spans")
+sys.exit(0 if len(serve) == 400 and len(set(serve)) == 400 else 1)
+PY
+then
+    ok "timeline of the example: its 400 concurrent async calls on 400 tracks of their own"
+else
+    bad "timeline of the example: 400 task tracks"
+fi
+scripts_dir="$ROOT/scripts"
+"$scripts_dir/speedscope_check.sh" "$out/flamegraph.trace.json" "$out/timeline.png"
+case $? in
+    0) ok "the example's trace opened in speedscope (npm package, served from disk) in headless Chromium: its flame chart drawn" ;;
+    3) skip "the trace in speedscope" "npm or chromium could not be installed" ;;
+    *) bad "the example's trace in speedscope in headless Chromium" ;;
+esac
+# PERFTRACK_OUT=trace=PATH: #[perftrack::main] turns the timeline on and
+# writes it at exit, with no other line in the program.
+if PERFTRACK_OUT="trace=$out/exit-trace.json" cargo run --quiet --release --example measured \
+        >/dev/null 2>exit-trace.err \
+    && python3 -c 'import json, sys
+e = json.load(open(sys.argv[1]))["traceEvents"]
+names = {x["name"] for x in e if x["ph"] == "X"}
+print("PERFTRACK_OUT=trace:", len(e), "events of", sorted(names))
+sys.exit(0 if {"handle", "tokenize", "checksum", "format_request"} <= names else 1)' "$out/exit-trace.json"; then
+    ok "PERFTRACK_OUT=trace: #[perftrack::main] records the timeline and writes it at exit"
+else
+    tail -5 exit-trace.err; bad "PERFTRACK_OUT=trace: the timeline written at exit"
+fi
 tally flamegraph

@@ -11,7 +11,8 @@
 # of this script, not a caught mutant). It then runs the loom models
 # (scripts/loom.sh settings) and, if they all pass, the library's unit tests
 # (with feature `tracing`, for the layer's call-site table) and the
-# invariant, stress, call-path, hand-over, counter, label and fork tests in
+# invariant, stress, call-path, hand-over, counter, label, fork, std-layer and
+# timeline tests in
 # release mode. Not part of the test
 # command: it takes a few minutes per mutant on 2 cores. docs/DESIGN.md's
 # guarantee table cites it.
@@ -76,6 +77,7 @@ MUTANTS=(
   "fork-barrier-off#src/fork.rs#s/            if !FORKING.load(Ordering::SeqCst) {/            if true || !FORKING.load(Ordering::SeqCst) {/#a thread enters a snapshot, a contended record or a claim while a fork is under way, so the fork can fall in the middle of one and the child wait for ever"
   "fork-waits-for-itself#src/fork.rs#s/let mine = usize::from(i == own);/let mine = 0;/#the fork's prepare handler waits for the forking thread's own count, so a signal handler that forks inside its thread's section waits for itself for ever"
   "bucket-boundary-off-by-one#src/histogram/buckets.rs#s/packed\[t\] = (K\[FIRST\[t\] as usize\] \& !31)/packed[t] = ((K[FIRST[t] as usize] - 1) \& !31)/#a duration exactly on a native bucket's upper bound (1 s, 2 s, 0.5 s) counted in the bucket above: lower-inclusive instead of upper-inclusive"
+  "task-on-thread-track#src/timeline/track.rs#s/                    self.track = NEXT_TRACK.fetch_add(1, Ordering::Relaxed);/                    self.track = 1;/#an async call that starts under no other takes the thread's track instead of its own, so concurrent tasks share one bar"
   "bucket-top-cut-inclusive#src/histogram/buckets.rs#s/if raw < self.len { raw } else { self.len - 1 }/if raw <= self.len { raw } else { self.len - 1 }/#a duration one bucket past the top is given bucket index len, one past the last, instead of the top bucket"
 )
 
@@ -106,9 +108,13 @@ for m in "${MUTANTS[@]}"; do
     caught="(does not compile)"
   else
     ( cd "$TREE" && timeout 900 cargo test --release --features tracing --target-dir "$WORK/target" --lib --test invariants --test stress \
-        --test call_paths --test handover --test counters --test labels --test fork --test std_layer ) >>"$log" 2>&1
+        --test call_paths --test handover --test counters --test labels --test fork --test std_layer --test timeline ) >>"$log" 2>&1
     failed=$(grep -E '^test .* FAILED$' "$log" | sed -E 's/^test (.*) \.\.\. FAILED$/\1/' | tr '\n' ' ')
     [ -n "$failed" ] && caught="tests: $failed"
+    # A test build that fails is no catch: the mutant was never run.
+    if [ -z "$failed" ] && grep -qE '^error(\[|:)' "$log"; then
+      caught=""; echo "!! mutant $name: the tests do not compile (log: $log)"
+    fi
   fi
   cp "$ROOT/$file" "$TREE/$file"
   if [ -z "$caught" ]; then

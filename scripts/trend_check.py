@@ -2,6 +2,10 @@
 """Checks `perftrack trend`'s chart as headless Chromium drew it.
 
     trend_check.py PNG
+    trend_check.py --speedscope PNG speedscope showing a profile: its flame
+                                    chart band (rows 40 to 120) mostly drawn,
+                                    in many colours (its welcome page is white
+                                    there)
 
 The PNG must show the chart: some of it inked, and each of its three
 colours drawn: the p50 line (blue), the p99 line (orange) and a change
@@ -13,6 +17,22 @@ import sys
 from flamegraph_check import png_pixels
 
 COLOURS = {"p50 line (blue)": (31, 119, 180), "p99 line (orange)": (255, 127, 14), "change point (red)": (214, 39, 40)}
+
+
+def speedscope(path):
+    w, h, bpp, rows = png_pixels(path)
+    band = rows[40:120]
+    inked, colours = 0, set()
+    for row in band:
+        for x in range(w):
+            px = tuple(row[x * bpp:x * bpp + 3])
+            if min(px) < 245:
+                inked += 1
+                colours.add(px)
+    share = inked / (w * len(band))
+    print(f"{path}: {w}x{h}; the flame chart band is {share:.0%} drawn, in {len(colours)} colours")
+    if share < 0.3 or len(colours) < 20:
+        sys.exit("speedscope shows no profile (its welcome page, or an error)")
 
 
 def main(path):
@@ -36,4 +56,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--speedscope":
+        speedscope(sys.argv[2])
+    else:
+        main(sys.argv[1])

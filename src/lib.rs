@@ -147,6 +147,8 @@ mod run;
 mod span;
 mod summary;
 mod sync;
+#[cfg(feature = "std")]
+pub mod timeline;
 mod tracker;
 
 /// The `heapless` crate whose types appear in this API (`heapless::Vec`,

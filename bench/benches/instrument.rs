@@ -279,6 +279,7 @@ fn main() {
 
     if !cfg!(feature = "off") {
         tracing_spans(rounds, calls);
+        timeline_rows(rounds, calls);
     }
 
     // Resident memory over 10^7 calls: perftrack's fixed tracker against
@@ -306,6 +307,46 @@ fn main() {
         let s = TRACKER.summary("measured").expect("the measured fn recorded");
         assert!(s.count >= RSS_CALLS, "every call recorded: {}", s.count);
     }
+}
+
+/// `#[perftrack::measure]` with the timeline off and on, in turn each
+/// round (`timeline::pause` and `resume`), and the resident memory 10^7
+/// calls add with it on, beside the rings' size.
+fn timeline_rows(rounds: usize, calls: usize) {
+    use perftrack::timeline;
+    let before = estimate_memory_usage();
+    timeline::enable(timeline::DEFAULT_EVENTS);
+    let (mut off, mut on, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let mut f = |x| measured(x);
+    for _ in 0..rounds {
+        timeline::pause();
+        let a = per_call(calls, &mut f);
+        timeline::resume();
+        let b = per_call(calls, &mut f);
+        off.push(a);
+        on.push(b);
+        ratio.push(b / a);
+    }
+    const RSS_CALLS: u64 = 10_000_000;
+    for i in 0..RSS_CALLS {
+        black_box(measured(i));
+    }
+    let growth = estimate_memory_usage().saturating_sub(before);
+    let stats = timeline::stats();
+    println!();
+    println!("# the timeline; {rounds} rounds of {calls} calls each way; medians");
+    println!("| #[perftrack::measure] | ns per call |");
+    println!("|---|---:|");
+    println!("| timeline off (paused) | {:.1} |", median(&mut off));
+    println!("| timeline on | {:.1} |", median(&mut on));
+    println!("\nwith the timeline on / off, median of per-round ratios: {:.2}", median(&mut ratio));
+    println!(
+        "resident growth from enable over 10^7 more calls: {} KiB; the rings: {} KiB ({} events written, {} overwritten)",
+        growth / 1024,
+        stats.bytes / 1024,
+        stats.written,
+        stats.overwritten
+    );
 }
 
 /// One span's life (new, enter, exit, close) under tracing's `Registry`

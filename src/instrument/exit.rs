@@ -5,7 +5,11 @@
 //! `PERFTRACK_OUT` is a comma-separated list of `KIND=PATH`:
 //! * `json=PATH`: one JSON-lines snapshot appended to `PATH` (feature `serde`);
 //! * `folded=PATH`: the folded stacks, for any flamegraph renderer;
-//! * `svg=PATH`: the flamegraph itself (feature `flamegraph`).
+//! * `svg=PATH`: the flamegraph itself (feature `flamegraph`);
+//! * `trace=PATH`: the timeline, as Trace Event Format JSON for Perfetto,
+//!   `chrome://tracing` or speedscope. `#[perftrack::main]` turns the
+//!   timeline on when `main` starts if the variable asks for it (with
+//!   [`DEFAULT_EVENTS`](crate::timeline::DEFAULT_EVENTS) a thread).
 //!
 //! A kind this build cannot write, or a file that cannot be written, is a
 //! message on stderr naming it; nothing here panics. [`write_outputs`]
@@ -29,8 +33,12 @@ pub struct ReportAtExit(());
 
 #[cfg(feature = "macros")]
 impl ReportAtExit {
-    /// Arms the report.
+    /// Arms the report, and turns the timeline on if `PERFTRACK_OUT` asks
+    /// for a trace.
     pub fn new() -> Self {
+        if std::env::var(PERFTRACK_OUT).is_ok_and(|spec| outputs(&spec).iter().any(|&(kind, _)| kind == "trace")) {
+            crate::timeline::enable(crate::timeline::DEFAULT_EVENTS);
+        }
         Self(())
     }
 }
@@ -84,7 +92,9 @@ fn outputs(spec: &str) -> Vec<(&str, &str)> {
         .filter_map(|entry| match entry.split_once('=') {
             Some((kind, path)) if !path.is_empty() => Some((kind.trim(), path.trim())),
             _ => {
-                std::eprintln!("perftrack: {PERFTRACK_OUT} entry {entry:?} is not KIND=PATH (json, folded or svg)");
+                std::eprintln!(
+                    "perftrack: {PERFTRACK_OUT} entry {entry:?} is not KIND=PATH (json, folded, svg or trace)"
+                );
                 None
             }
         })
@@ -113,7 +123,14 @@ fn write_output(kind: &str, path: &str) -> Result<(), String> {
         }
         #[cfg(not(feature = "flamegraph"))]
         "svg" => Err(String::from("an SVG flamegraph needs perftrack's `flamegraph` feature")),
-        other => Err(std::format!("unknown output kind {other:?} (json, folded or svg)")),
+        "trace" if !crate::timeline::is_on() && crate::timeline::stats().written == 0 => Err(String::from(
+            "the timeline was never on: #[perftrack::main] turns it on for PERFTRACK_OUT=trace=…, or call perftrack::timeline::enable",
+        )),
+        "trace" => {
+            let mut file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+            tracker.write_trace(&mut file).map_err(|e| e.to_string())
+        }
+        other => Err(std::format!("unknown output kind {other:?} (json, folded, svg or trace)")),
     }
 }
 

@@ -16,6 +16,8 @@ use crate::tracker::Tracker;
 use crate::os::alloc::Mark;
 use crate::os::clock::FastClock;
 use crate::os::process as os;
+use crate::timeline;
+use crate::timeline::track::{self, CallTrack};
 
 pin_project_lite::pin_project! {
     /// A future that records, when its inner future completes:
@@ -132,6 +134,8 @@ pub(crate) struct Call {
     busy_ns: u64,
     /// Its frame, when a poll left it open under its body's scopes.
     frame: Place,
+    /// Its track on the timeline, when the timeline was on at its first poll.
+    timeline: CallTrack,
 }
 
 impl Call {
@@ -145,6 +149,7 @@ impl Call {
         children_ns: 0,
         busy_ns: 0,
         frame: Place::DETACHED,
+        timeline: CallTrack::NEW,
     };
 
     /// Records the call, ended at the `FastClock` reading `now`: flat, and
@@ -175,6 +180,12 @@ impl Call {
         if let Some(p) = path {
             op.paths().record_idle(p, ns.saturating_sub(self.busy_ns));
         }
+        if self.timeline.started()
+            && let Some(pool) = timeline::on()
+        {
+            let key = track::key(op.paths().id(), op.index());
+            self.timeline.end(pool, first, ns, key, self.busy_ns, cancelled);
+        }
     }
 }
 
@@ -195,6 +206,13 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             call.task = paths::fresh_number();
             // In the polling task, before this call's own task is entered.
             call.place = stack::place_async(op.paths().id(), op.index(), |parent| op.path_under(parent));
+            if timeline::on().is_some() {
+                call.timeline.start();
+            }
+        }
+        let on_timeline = call.timeline.started();
+        if on_timeline {
+            call.timeline.enter();
         }
         let cpu_in = if call.read_cpu { os::try_thread_cpu_time().ok() } else { None };
         let mark = Mark::now();
@@ -219,6 +237,9 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
                 (Some(sum), Some(a), Some(b)) => Some(sum.saturating_add(b.saturating_sub(a))),
                 _ => None,
             };
+        }
+        if on_timeline {
+            call.timeline.leave();
         }
         // One reading ends the poll's busy span and, on the last poll, the
         // call.

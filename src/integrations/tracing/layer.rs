@@ -20,6 +20,8 @@ use crate::summary::{Sample, saturating_ns};
 use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 
 use crate::os::clock::FastClock;
+use crate::timeline;
+use crate::timeline::track;
 
 /// A [`tracing_subscriber::Layer`] that records each span, when it closes,
 /// into the operation named after the span: its target and its name,
@@ -233,6 +235,10 @@ where
             sample = sample.with_cpu_time(Duration::from_nanos(t.busy_ns));
         }
         t.op.close_scope(&sample, t.path, t.children_ns.load(Ordering::Relaxed));
+        // On the timeline, on the track of the thread that closes it.
+        if let Some(pool) = timeline::on() {
+            track::scope(pool, t.start, saturating_ns(d), track::key(t.op.paths().id(), t.op.index()));
+        }
         if self.busy
             && let Some(p) = t.path
         {
