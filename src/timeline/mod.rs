@@ -73,8 +73,8 @@ static ON: AtomicBool = AtomicBool::new(false);
 /// The pool, once enabled, and the clock reading it started at.
 static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
 
-/// Turns the timeline on, with a ring of `events_per_thread` events for
-/// each of up to [`DEFAULT_THREADS`] threads. Returns `false`, and changes
+/// Turns the timeline on, with a ring of `events_per_thread` events (rounded
+/// up to a power of two) for each of up to [`DEFAULT_THREADS`] threads. Returns `false`, and changes
 /// nothing but turning it on again, when it was enabled before: the memory
 /// is fixed by the first call.
 pub fn enable(events_per_thread: usize) -> bool {

@@ -66,8 +66,8 @@ impl Ring {
     #[inline]
     pub(crate) fn push(&self, start: u64, dur: u64, key: u64, track: u64, busy: Option<u64>) {
         let n = self.head.load(Ordering::Relaxed);
-        let cap = self.slots.len() as u64;
-        let Some(slot) = self.slots.get((n % cap) as usize) else { return };
+        // The capacity is a power of two: a mask, not a division.
+        let Some(slot) = self.slots.get((n & (self.slots.len() as u64 - 1)) as usize) else { return };
         slot.seq.store(2 * n + 1, Ordering::Relaxed);
         // Release: a reader that sees any field below sees the odd number
         // first, and retries or skips.
@@ -89,7 +89,7 @@ impl Ring {
         let head = self.head.load(Ordering::Acquire);
         let cap = self.slots.len() as u64;
         (head.saturating_sub(cap)..head).filter_map(move |n| {
-            let slot = self.slots.get((n % cap) as usize)?;
+            let slot = self.slots.get((n & (cap - 1)) as usize)?;
             let before = slot.seq.load(Ordering::Acquire);
             let event = Event {
                 start: slot.start.load(Ordering::Relaxed),
@@ -138,7 +138,9 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    /// `threads` rings of `events` events, rounded up to a power of two.
     pub(crate) fn new(threads: usize, events: usize, epoch: u64) -> Self {
+        let events = events.max(1).checked_next_power_of_two().unwrap_or(1 << 30).min(1 << 30);
         Self {
             rings: (0..threads).map(|_| Ring::new(events)).collect(),
             next: AtomicUsize::new(0),
