@@ -16,7 +16,6 @@ use crate::os::alloc::Mark;
 use crate::os::clock::FastClock;
 use crate::paths::stack::{self, Place};
 use crate::timeline;
-use crate::timeline::track;
 
 /// Records the time from its creation to its drop into an operation, read
 /// from the [`FastClock`], and into the tracker's call-path table under the
@@ -96,8 +95,8 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> ScopeGuard<'_
         let closed = stack::close(self.place, ns);
         let raw = Raw { ns, mem, cpu_ns: None, ticks: None, allocs };
         self.op.close_raw(&raw, closed.map(|(path, _)| path), closed.map_or(0, |(_, children)| children));
-        if let Some(pool) = timeline::on() {
-            track::scope(pool, self.start, ns, track::key(self.op.paths().id(), self.op.index()));
+        if timeline::recording() {
+            timeline::scope(self.op.paths().id(), self.op.index(), self.start, ns);
         }
         ns
     }

@@ -112,11 +112,29 @@ pub fn is_on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
-/// The pool, when events are being written: the record path's test.
+/// Whether events are being written: the record path's one load and
+/// branch. Relaxed: what it guards reads the pool through `OnceLock`,
+/// which orders itself.
+#[inline(always)]
+pub(crate) fn recording() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+/// The pool, when events are being written.
 #[inline]
 pub(crate) fn on() -> Option<&'static Pool> {
-    // Acquire: pairs with `enable`'s Release.
-    if ON.load(Ordering::Acquire) { POOL.get() } else { None }
+    if recording() { POOL.get() } else { None }
+}
+
+/// A scope's span (`start` a `FastClock` reading, `ns` its length) of the
+/// operation in `slot` of the tracker whose paths are `paths_id`: out of
+/// line, so that a scope's close carries only the test of [`recording`].
+#[cold]
+#[inline(never)]
+pub(crate) fn scope(paths_id: u64, slot: usize, start: u64, ns: u64) {
+    if let Some(pool) = POOL.get() {
+        track::scope(pool, start, ns, track::key(paths_id, slot));
+    }
 }
 
 /// What the timeline holds and lost.

@@ -21,7 +21,6 @@ use crate::tracker::{DEFAULT_OPS, DEFAULT_RING, DEFAULT_SHARDS, Tracker};
 
 use crate::os::clock::FastClock;
 use crate::timeline;
-use crate::timeline::track;
 
 /// A [`tracing_subscriber::Layer`] that records each span, when it closes,
 /// into the operation named after the span: its target and its name,
@@ -236,8 +235,8 @@ where
         }
         t.op.close_scope(&sample, t.path, t.children_ns.load(Ordering::Relaxed));
         // On the timeline, on the track of the thread that closes it.
-        if let Some(pool) = timeline::on() {
-            track::scope(pool, t.start, saturating_ns(d), track::key(t.op.paths().id(), t.op.index()));
+        if timeline::recording() {
+            timeline::scope(t.op.paths().id(), t.op.index(), t.start, saturating_ns(d));
         }
         if self.busy
             && let Some(p) = t.path
