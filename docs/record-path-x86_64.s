@@ -11,7 +11,7 @@
 ; by another thread or held, or a reader is pending.
 ; The shard hint's thread-local is reached through __tls_get_addr in this library
 ; listing; the linker relaxes that to a direct %fs access in an executable.
-_ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
+_ZN15perftrack_bench11record_once17h55c99912b865acbaE:
 	push	r15
 	push	r14
 	push	rbx
@@ -20,7 +20,7 @@ _ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
 	mov	rbx, rsi
 	mov	r15, qword ptr [rdi]
 	data16
-	lea	rdi, [rip + _ZN9perftrack6record5owner3imp4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17h7c35e53635bb7158E@TLSGD]
+	lea	rdi, [rip + _ZN9perftrack6record5owner3imp4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17h9be80a758cbc073fE@TLSGD]
 	data16
 	data16
 	rex64
@@ -49,7 +49,7 @@ _ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
 	mov	rsi, rdx
 	shr	rsi, 58
 	and	esi, 31
-	lea	r8, [rip + .Lanon.3d8458d2ef39502e7e9958eb8f70a520.0]
+	lea	r8, [rip + .Lanon.d74e826a411a9b73f8c358b9a679bedb.0]
 	mov	r8, qword ptr [r8 + 8*rsi]
 	mov	esi, r8d
 	and	esi, 31
@@ -61,7 +61,7 @@ _ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
 	cmp	rsi, 621
 	mov	edx, 621
 	cmovb	rdx, rsi
-	mov	rcx, qword ptr [rip + _ZN9perftrack4sync5EPOCH17ha0ab4c069dafdb28E@GOTPCREL]
+	mov	rcx, qword ptr [rip + _ZN9perftrack4sync5EPOCH17h347873e2bba239c5E@GOTPCREL]
 	mov	esi, dword ptr [rcx]
 	movzx	ecx, byte ptr [rdi + 7172]
 	cmp	rax, 8
@@ -152,7 +152,7 @@ _ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
 	add	rdi, 7176
 	lea	rsi, [rsp + 8]
 	mov	rcx, r15
-	call	qword ptr [rip + _ZN9perftrack6record9aggregate9Aggregate6record17h2e0502053cd79e06E@GOTPCREL]
+	call	qword ptr [rip + _ZN9perftrack6record9aggregate9Aggregate6record17hf3226797c690c8d5E@GOTPCREL]
 .LBB0_28:
 	add	rsp, 64
 	pop	rbx
@@ -230,7 +230,7 @@ _ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E:
 	mov	dword ptr [rdi + 7168], ecx
 	jmp	.LBB0_28
 .LBB0_1:
-	call	qword ptr [rip + _ZN9perftrack6record5owner3imp5first17h6ce94db0ab3beb76E@GOTPCREL]
+	call	qword ptr [rip + _ZN9perftrack6record5owner3imp5first17h456c92574a4f3ec0E@GOTPCREL]
 	jmp	.LBB0_2
 .Lfunc_end0:
-	.size	_ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E, .Lfunc_end0-_ZN15perftrack_bench11record_once17hcf38f6ac58fdf2a4E
+	.size	_ZN15perftrack_bench11record_once17h55c99912b865acbaE, .Lfunc_end0-_ZN15perftrack_bench11record_once17h55c99912b865acbaE
