@@ -93,7 +93,7 @@ assert_eq!(parse.count, 2);
 //! |---|---|---|
 //! | `macros` | on | `#[measure]`, `#[measure_all]`, `#[skip]` and `#[main]`, from the `perftrack-macros` crate (implies `std`) |
 //! | `off` | off | those attributes expand to the item as written: an instrumented program links no perftrack code for them |
-//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, `PerformanceTracker` and `global()` (heap trackers of `THREAD_SHARDS` = 8 shards), a shard owned by each recording thread, written with no atomic RMW. Features only add: no type changes with `std` (`DEFAULT_SHARDS` is 1 in every build) |
+//! | `std` | on | the desktop/server layer: `Timer`, scoped guards, `Timed` futures, `/proc` and libc memory and CPU figures, `Tracker::boxed`, `PerformanceTracker` and `global()` (heap trackers of `THREAD_SHARDS` = 8 shards), a shard owned by each recording thread, written with no atomic RMW, and the [`timeline`]. Features only add: no type changes with `std` (`DEFAULT_SHARDS` is 1 in every build) |
 //! | `defmt` | off | `defmt::Format` for the public value types and the report |
 //! | `serde` | off | `Serialize`/`Deserialize` for the value types; with `std`, JSON-lines history |
 //! | `metrics` | off | `MetricsBridge`, a `metrics`-facade recorder (implies `std`) |
