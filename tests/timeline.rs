@@ -34,6 +34,8 @@ struct Span {
 #[derive(Debug, Default)]
 struct Trace {
     tracks: BTreeMap<u64, (String, Vec<Span>)>,
+    /// The counter (`C`) events: each series' value.
+    counters: BTreeMap<String, f64>,
 }
 
 impl Trace {
@@ -54,6 +56,7 @@ fn check(json: &[u8]) -> Trace {
     let pid = u64::from(std::process::id());
     let mut names: BTreeMap<u64, String> = BTreeMap::new();
     let mut spans: BTreeMap<u64, Vec<Span>> = BTreeMap::new();
+    let mut counters: BTreeMap<String, f64> = BTreeMap::new();
     for e in events {
         let ph = e["ph"].as_str().expect("ph");
         let tid = e["tid"].as_u64().expect("an integer tid");
@@ -85,10 +88,16 @@ fn check(json: &[u8]) -> Trace {
                     cat,
                 });
             }
+            "C" => {
+                assert!(e["name"].as_str().is_some_and(|n| !n.is_empty()), "{e}");
+                assert!(e["ts"].as_f64().is_some_and(|t| t >= 0.0), "{e}");
+                let value = e["args"]["value"].as_f64().expect("a counter event's value");
+                counters.insert(e["name"].as_str().unwrap().to_string(), value);
+            }
             other => panic!("an event of phase {other}: {e}"),
         }
     }
-    let mut trace = Trace::default();
+    let mut trace = Trace { counters, ..Trace::default() };
     for (tid, mut s) in spans {
         let name = names.get(&tid).unwrap_or_else(|| panic!("track {tid} has no thread_name")).clone();
         // Strict nesting: sorted by start (outer first), each span either
@@ -287,7 +296,7 @@ fn a_cancelled_call_is_marked_and_a_full_ring_counts_what_it_overwrote() {
 }
 
 #[test]
-fn spans_shorter_than_the_filter_are_left_out_and_a_trace_holds_its_trackers_operations_only() {
+fn spans_shorter_than_the_filter_are_left_out_and_a_trace_holds_its_trackers_operations_and_metrics() {
     timeline::enable(1 << 16);
     let t = Tracker::<4, 8, THREAD_SHARDS>::boxed();
     drop(t.time("quick").unwrap());
@@ -303,4 +312,10 @@ fn spans_shorter_than_the_filter_are_left_out_and_a_trace_holds_its_trackers_ope
     // A tracker's trace holds its own operations only.
     let other = Tracker::<2, 4, THREAD_SHARDS>::boxed();
     assert_eq!(trace_of(&*other).spans().count(), 0);
+    // Its counters and gauges are counter events of their values now.
+    t.counter_with_labels("jobs_total", &[("queue", "a")]).unwrap().increment(3);
+    t.gauge("depth").unwrap().set(2.5);
+    let trace = trace_of(&*t);
+    assert_eq!(trace.counters.get("jobs{queue=\"a\"}"), Some(&3.0), "{:?}", trace.counters);
+    assert_eq!(trace.counters.get("depth"), Some(&2.5));
 }

@@ -11,6 +11,7 @@ use std::vec::Vec;
 use super::ring::Event;
 use super::track::{ASYNC, CANCELLED, FIRST_TASK_TRACK, ROOT};
 use crate::clock::Clock;
+use crate::metric::MetricValue;
 use crate::os::clock::FastClock;
 use crate::tracker::Tracker;
 
@@ -113,8 +114,9 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// per span, `ts` and `dur` in microseconds with the nanoseconds in
     /// `args`, one `tid` per track with its `thread_name`, an async call's
     /// busy time and whether it was cancelled in its `args`. Events of one
-    /// track nest strictly. Nothing, but an empty trace, when the timeline
-    /// was never enabled.
+    /// track nest strictly. Then each counter and gauge as a counter (`C`)
+    /// event of its value now: each trace written samples them once.
+    /// Nothing, but an empty trace, when the timeline was never enabled.
     ///
     /// # Errors
     ///
@@ -218,6 +220,26 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                     }
                     w.write_all(b"}}")?;
                 }
+            }
+        }
+        // The counters and gauges, as counter (`C`) events sampled now:
+        // each trace written is one more sample of them.
+        if let Some(pool) = super::POOL.get() {
+            let now = u64::try_from(FastClock.to_duration(FastClock.ticks().wrapping_sub(pool.epoch)).as_nanos())
+                .unwrap_or(u64::MAX);
+            for m in self.metric_readings() {
+                let value = match m.value {
+                    MetricValue::Counter(n) => std::format!("{n}"),
+                    MetricValue::Gauge(g) if g.is_finite() => std::format!("{g}"),
+                    _ => continue,
+                };
+                sep(&mut w)?;
+                let series = escaped(&std::format!("{}{}", m.name.as_str(), m.labels));
+                write!(
+                    w,
+                    "{{\"name\":\"{series}\",\"ph\":\"C\",\"ts\":{},\"pid\":{pid},\"tid\":0,\"args\":{{\"value\":{value}}}}}",
+                    Micros(now)
+                )?;
             }
         }
         w.write_all(b"\n]}\n")?;
