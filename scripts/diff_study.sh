@@ -146,7 +146,7 @@ then
 else
     bad "perftrack trend: sort's planted step"
 fi
-browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+browser=$(find_browser)
 if [ -z "$browser" ]; then
     skip "trend chart rendered in headless Chromium" "chromium not installed"
 elif grep -q 'class="change-point"' "$out/trend.svg" \

@@ -34,7 +34,7 @@ else
     skip "flamegraph.pl on the folded stacks" "flamegraph.pl not installed: Debian has no package for it; set FLAMEGRAPH_PL"
 fi
 
-browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+browser=$(find_browser)
 if [ -z "$browser" ]; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
     browser=$(command -v chromium || true)

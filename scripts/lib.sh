@@ -6,6 +6,8 @@ P=0 F=0 S=0
 ok() { P=$((P + 1)); echo "PASS: $1"; }
 bad() { F=$((F + 1)); echo "FAIL: $1"; }
 skip() { S=$((S + 1)); echo "SKIPPED: $1 ($2)"; }
+# The headless browser the rendering checks use, or nothing.
+find_browser() { command -v chromium || command -v chromium-browser || command -v google-chrome || true; }
 # tally NAME: writes "passed failed skipped" to target/NAME-tally, prints the
 # count, and returns non-zero if anything failed.
 tally() {

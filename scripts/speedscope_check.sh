@@ -9,7 +9,7 @@
 # Exit 0 drawn, 1 blank or failed, 3 a tool missing (npm, chromium): the
 # caller prints SKIPPED for 3.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 trace=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 png=$2
 tools="$ROOT/target/tools"
@@ -22,7 +22,7 @@ if [ ! -f "$page" ]; then
     (cd "$tools/speedscope" && npm pack --silent speedscope@1 >/dev/null 2>&1 && tar xzf speedscope-*.tgz) \
         || { echo "npm pack speedscope failed"; exit 3; }
 fi
-browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+browser=$(find_browser)
 [ -n "$browser" ] || { echo "chromium is not installed"; exit 3; }
 # speedscope reads the profile from a URL; a page from file:// waits for
 # ever on a file:// fetch in headless Chromium, so both are served from

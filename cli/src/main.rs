@@ -168,12 +168,12 @@ fn snapshots(path: &Path) -> Result<Vec<Snapshot>, String> {
 /// The runs of `path` (a run's last snapshot each), the last `last` of them.
 fn runs_of(path: &Path, last: Option<usize>) -> Result<Vec<Snapshot>, String> {
     let all = snapshots(path)?;
-    let runs: Vec<Snapshot> = runs(&all).into_iter().cloned().collect();
+    let runs = runs(&all);
     let keep = last.unwrap_or(runs.len());
     if keep == 0 {
         return Err("--last 0 leaves no run to compare".into());
     }
-    Ok(runs[runs.len().saturating_sub(keep)..].to_vec())
+    Ok(runs[runs.len().saturating_sub(keep)..].iter().map(|&s| s.clone()).collect())
 }
 
 /// The snapshot `at` picks (1-based; negative from the end).

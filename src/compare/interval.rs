@@ -84,6 +84,16 @@ pub(crate) fn quantile<const B: usize>(d: &Distribution<B>, q: f64, z: f64) -> O
     Some(Interval { lo: at_rank(d, l as u64)?, hi: at_rank(d, u as u64)? })
 }
 
+/// The median of `v`, which it sorts; `None` when empty.
+pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
 /// The standard deviation of `d`'s durations, from its buckets' midpoints
 /// (within the bucket error of the exact one); `None` below 2 records.
 pub(crate) fn std_dev<const B: usize>(d: &Distribution<B>) -> Option<f64> {

@@ -54,7 +54,7 @@ use core::fmt;
 use std::string::String;
 use std::vec::Vec;
 
-use crate::compare::interval::{Z_PAIR, estimate, quantile};
+use crate::compare::interval::{Z_PAIR, estimate, median, quantile};
 use crate::compare::{DIFF_THRESHOLD, Verdict};
 use crate::export::units::Nanos;
 use crate::history::Snapshot;
@@ -421,16 +421,6 @@ fn operation(
     RunOperation { name, base_runs: base.len(), head_runs: head.len(), figures, verdict, reason, runs_needed }
 }
 
-/// The median of `v` (sorted here), `None` when empty.
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
-
 /// A timing figure: `read` gives a run's value in nanoseconds and its own
 /// relative interval half-width, or `None` when the run has too few
 /// records for it.
@@ -446,16 +436,13 @@ fn timing(
     let values = |side: &[MetricsSummary]| -> (Vec<f64>, Vec<f64>) {
         side.iter().filter_map(&read).filter(|&(v, _)| v > 0.0 && v.is_finite()).unzip()
     };
-    let ((mut b, mut b_own), (mut h, mut h_own)) = (values(base), values(head));
-    let own = {
-        let mut all: Vec<f64> = b_own.drain(..).chain(h_own.drain(..)).collect();
-        median(&mut all).unwrap_or(0.0)
-    };
+    let ((mut b, b_own), (mut h, h_own)) = (values(base), values(head));
+    let own = median(&mut b_own.into_iter().chain(h_own).collect::<Vec<f64>>()).unwrap_or(0.0);
     let floor = threshold.max(bucket_error).max(own);
     let mut fig = RunFigure {
         name,
-        base: median(&mut b.clone()),
-        head: median(&mut h.clone()),
+        base: median(&mut b),
+        head: median(&mut h),
         relative: None,
         interval: None,
         p_value: None,
@@ -469,8 +456,7 @@ fn timing(
         fig.reason = Some(if runs_b == 0 || runs_h == 0 || few_runs { Reason::FewRuns } else { Reason::FewRecords });
         return fig;
     }
-    let (lb, lh): (Vec<f64>, Vec<f64>) =
-        (b.iter_mut().map(|v| v.ln()).collect(), h.iter_mut().map(|v| v.ln()).collect());
+    let (lb, lh): (Vec<f64>, Vec<f64>) = (b.iter().map(|v| v.ln()).collect(), h.iter().map(|v| v.ln()).collect());
     let shift = Shift::of(&lb, &lh);
     fig.relative = Some(shift.estimate.exp_m1());
     fig.interval = shift.interval.map(|(lo, hi)| (lo.exp_m1(), hi.exp_m1()));
@@ -498,9 +484,9 @@ fn allocations(base: &[MetricsSummary], head: &[MetricsSummary]) -> RunFigure {
     let per_call = |side: &[MetricsSummary]| -> Vec<f64> {
         side.iter().filter(|s| s.count > 0).map(|s| s.total_allocations as f64 / s.count as f64).collect()
     };
-    let (b, h) = (per_call(base), per_call(head));
+    let (mut b, mut h) = (per_call(base), per_call(head));
     let agree = |v: &[f64]| v.len() >= 2 && v.iter().all(|&x| x.to_bits() == v[0].to_bits());
-    let (mb, mh) = (median(&mut b.clone()), median(&mut h.clone()));
+    let (mb, mh) = (median(&mut b), median(&mut h));
     let relative = match (mb, mh) {
         (Some(x), Some(y)) if x > 0.0 => Some(y / x - 1.0),
         _ => None,
@@ -544,7 +530,7 @@ impl Shift {
     pub(crate) fn of(x: &[f64], y: &[f64]) -> Self {
         let mut d: Vec<f64> = x.iter().flat_map(|a| y.iter().map(move |b| b - a)).collect();
         d.sort_by(f64::total_cmp);
-        let estimate = median(&mut d.clone()).unwrap_or(0.0);
+        let estimate = median(&mut d).unwrap_or(0.0);
         // U: the pairs where y is larger, ties counting a half.
         let u2: u64 = d
             .iter()

@@ -22,6 +22,8 @@
 
 use std::vec::Vec;
 
+use crate::compare::interval::median;
+
 /// How [`change_points`] searches.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -111,7 +113,8 @@ fn split(x: &[f64], o: &TrendOptions) -> Option<ChangePoint> {
     let nf = n as f64;
     let kf = u.abs() as f64;
     let p_value = (2.0 * (-6.0 * kf * kf / (nf * nf * nf + nf * nf)).exp()).min(1.0);
-    let (before, after) = (median(&x[..k]), median(&x[k..]));
+    // Both sides hold `min_segment` runs or more: never empty.
+    let (before, after) = (median(&mut x[..k].to_vec()).unwrap_or(0.0), median(&mut x[k..].to_vec()).unwrap_or(0.0));
     let relative = after / before - 1.0;
     (p_value <= o.alpha && relative.abs() > o.min_change).then_some(ChangePoint {
         index: k,
@@ -120,13 +123,6 @@ fn split(x: &[f64], o: &TrendOptions) -> Option<ChangePoint> {
         relative,
         p_value,
     })
-}
-
-fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 #[cfg(test)]

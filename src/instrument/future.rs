@@ -206,7 +206,7 @@ impl<F: Future, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Fu
             call.task = paths::fresh_number();
             // In the polling task, before this call's own task is entered.
             call.place = stack::place_async(op.paths().id(), op.index(), |parent| op.path_under(parent));
-            if timeline::on().is_some() {
+            if timeline::recording() {
                 call.timeline.start();
             }
         }
