@@ -20,7 +20,7 @@ _ZN15perftrack_bench11record_once17h55c99912b865acbaE:
 	mov	rbx, rsi
 	mov	r15, qword ptr [rdi]
 	data16
-	lea	rdi, [rip + _ZN9perftrack6record5owner3imp4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17h9be80a758cbc073fE@TLSGD]
+	lea	rdi, [rip + _ZN9perftrack8platform6hosted4hint4HINT29_$u7b$$u7b$constant$u7d$$u7d$28_$u7b$$u7b$closure$u7d$$u7d$23__RUST_STD_INTERNAL_VAL17h15fae6a01d92efadE@TLSGD]
 	data16
 	data16
 	rex64
@@ -230,7 +230,7 @@ _ZN15perftrack_bench11record_once17h55c99912b865acbaE:
 	mov	dword ptr [rdi + 7168], ecx
 	jmp	.LBB0_28
 .LBB0_1:
-	call	qword ptr [rip + _ZN9perftrack6record5owner3imp5first17h456c92574a4f3ec0E@GOTPCREL]
+	call	qword ptr [rip + _ZN9perftrack8platform6hosted4hint5first17h2c6f7fb815cd48d5E@GOTPCREL]
 	jmp	.LBB0_2
 .Lfunc_end0:
 	.size	_ZN15perftrack_bench11record_once17h55c99912b865acbaE, .Lfunc_end0-_ZN15perftrack_bench11record_once17h55c99912b865acbaE

@@ -204,6 +204,50 @@ raise SystemExit(0 if 0 < len(names) <= 30 else 1)
 PY
 }
 step "the crate root re-exports at most 30 names" root_names
+# Features only add, in the code too: outside the std layer (the modules
+# declared only with `std`) no file names the `std` feature, but lib.rs's
+# module list and platform/mod.rs, the one compile-time hook. A std-layer
+# file may be declared by a `#[cfg(feature = "std")]` line right above its
+# `mod` or `pub use` line (export/io.rs is). docs/DESIGN.md, "The std layer
+# and the one hook".
+core_names_no_std() {
+    python3 - <<'PY'
+import os, re
+HOOK = {"src/lib.rs", "src/platform/mod.rs"}
+STD = re.compile(r'^\s*#\[cfg\((?!.*not\((all\()?feature = "std")(?=.*feature = "std").*\)\]\s*$')
+DECL = re.compile(r'^\s*(pub(\(crate\))? )?(mod (\w+);|use (\w+)::)')
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk("src") for f in fs if f.endswith(".rs"))
+def module_dir(path):
+    return path[:-len("/mod.rs")] if path.endswith("/mod.rs") else ("src" if path == "src/lib.rs" else path[:-3])
+std_layer = []
+for path in files:
+    lines = open(path).read().split("\n")
+    for a, b in zip(lines, lines[1:]):
+        m = DECL.match(b)
+        if STD.match(a) and m and m.group(4):
+            std_layer.append(os.path.join(module_dir(path), m.group(4)))
+def in_std_layer(path):
+    return any(path == p + ".rs" or path.startswith(p + "/") for p in std_layer)
+bad = []
+core = [p for p in files if not in_std_layer(p) and p not in HOOK]
+for path in core:
+    lines = open(path).read().split("\n")
+    for i, line in enumerate(lines):
+        if 'feature = "std"' not in line:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        m = DECL.match(nxt)
+        here = os.path.join(module_dir(path), (m.group(4) or m.group(5) or "")) if m else ""
+        if STD.match(line) and m and (m.group(4) or m.group(1) == "pub ") and here in std_layer:
+            continue
+        bad.append(f"{path}:{i + 1}: {line.strip()}")
+print(f"{len(core)} core files; std layer: {', '.join(sorted(p[4:] for p in std_layer))}")
+for b in bad:
+    print("names std outside the std layer:", b)
+raise SystemExit(1 if bad or len(core) < 40 else 0)
+PY
+}
+step "the core names no std feature (outside the std layer, only the platform hook and lib.rs do)" core_names_no_std
 # docs.rs builds the features Cargo.toml lists for it, not --all-features
 # (the portable-atomic pass-throughs exclude each other): every combinable
 # feature must be in that list, or its items are missing from the docs.

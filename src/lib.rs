@@ -110,6 +110,11 @@ assert_eq!(parse.count, 2);
 //! needs which.
 #![no_std]
 #![deny(unsafe_code)]
+// The core is one body of code in every build (`platform/` is the one hook
+// that differs): the pieces of it only the std layer calls (guards'
+// cancelled calls, async idle time, call sites' cached slots) are unused
+// without `std`. Every build with `std` still reports dead code.
+#![cfg_attr(not(feature = "std"), allow(dead_code))]
 // Every example in these docs and in the README compiles warning-free.
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -117,13 +122,13 @@ assert_eq!(parse.count, 2);
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+mod backoff;
 pub mod clock;
 #[cfg(all(feature = "std", feature = "serde"))]
 pub mod compare;
 mod error;
 pub mod export;
 mod families;
-mod fork;
 mod hints;
 pub mod histogram;
 #[cfg(all(feature = "std", feature = "serde"))]
@@ -139,11 +144,9 @@ mod operation;
 #[cfg(feature = "std")]
 pub mod os;
 mod paths;
-#[cfg(feature = "std")]
-mod recent;
+mod platform;
 mod record;
 mod registry;
-mod run;
 mod span;
 mod summary;
 mod sync;
@@ -222,7 +225,7 @@ pub mod __private {
     pub use crate::instrument::exit::ReportAtExit;
     pub use crate::instrument::future::{MaybeTimed, output};
     // For tests/fork.rs: whether a signal landed inside a section.
-    pub use crate::fork::section_depth;
+    pub use crate::platform::section_depth;
 }
 
 // The README's and the guide's recipes use the JSON history (`serde`), which
@@ -236,12 +239,12 @@ struct ReadmeDoctests;
 #[doc = include_str!("../docs/GUIDE.md")]
 struct GuideDoctests;
 
-/// This thread's owner hint (`owner.rs`): a token below the shard count owns
+/// This thread's owner hint (`platform/owner.rs`): a token below the shard count owns
 /// that shard. For the loom models only, which check each thread's role.
 #[cfg(perftrack_loom)]
 #[doc(hidden)]
 pub fn loom_thread_hint() -> usize {
-    record::owner::thread_hint()
+    platform::thread_hint()
 }
 
 /// What a thread's exit does with `std`: gives its owner token back. For the
@@ -249,5 +252,5 @@ pub fn loom_thread_hint() -> usize {
 #[cfg(perftrack_loom)]
 #[doc(hidden)]
 pub fn loom_thread_exit() {
-    record::owner::thread_exit();
+    platform::model::thread_exit();
 }

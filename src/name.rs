@@ -37,7 +37,7 @@ pub(crate) struct NameBuf {
     /// The length (the low byte) and [`hash_of`] the bytes and the length
     /// (the high half), made with the name: a name spelled out in the code
     /// gets its hash at compile time, where the copy is folded to constants
-    /// too, and a thread's remembered names are found by it (`recent.rs`)
+    /// too, and a thread's remembered names are found by it (`platform/hosted/recent.rs`)
     /// without hashing on every lookup. One word, written by one store: a
     /// copy of the name soon after it is made reads that word whole, which
     /// a read straddling two narrower stores could not do without waiting

@@ -10,7 +10,7 @@ use crate::histogram::distribution::Distribution;
 use crate::labels::{LabelCell, Labels};
 use crate::name::NameBuf;
 use crate::paths::{CallPath, PathTable};
-use crate::record::owner::thread_hint;
+use crate::platform::thread_hint;
 use crate::record::slot::OpSlot;
 use crate::record::totals::{Raw, Totals};
 use crate::registry::Series;
@@ -69,21 +69,18 @@ pub(crate) struct Recorder<'t, const RING: usize, const SHARDS: usize, const BUC
 
 impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<'t, RING, SHARDS, BUCKETS> {
     /// The recorder of slot `index` of a tracker.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn new(slot: &'t OpSlot<RING, SHARDS, BUCKETS>, paths: &'t PathTable<SHARDS>, index: usize) -> Self {
         Self { slot, paths, index }
     }
 
     /// The tracker's call-path table.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn paths(&self) -> &'t PathTable<SHARDS> {
         self.paths
     }
 
     /// The operation's slot index in its tracker.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn index(&self) -> usize {
         self.index
@@ -106,7 +103,6 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Recorder<
 
     /// A cancelled call of `ns` nanoseconds: counted apart, with its time,
     /// and kept on its call path (if any), but no record.
-    #[cfg(feature = "std")]
     pub(crate) fn close_cancelled(&self, ns: u64, path: Option<CallPath>, children_ns: u64) {
         if let Some(p) = path {
             self.paths.record(thread_hint(), p, ns, children_ns);
@@ -180,7 +176,6 @@ impl<'t, const RING: usize, const SHARDS: usize, const BUCKETS: usize> Operation
     }
 
     /// A cancelled call: see [`Recorder::close_cancelled`].
-    #[cfg(feature = "std")]
     pub(crate) fn close_cancelled(&self, ns: u64, path: Option<CallPath>, children_ns: u64) {
         self.recorder().close_cancelled(ns, path, children_ns);
     }

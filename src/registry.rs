@@ -19,12 +19,13 @@
 //! pass the published entries that hold other keys without reading them;
 //! the walk then starts at the first entry without a hint.
 
-use crate::fork;
+use crate::backoff::Backoff;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
 use crate::name::{NameBuf, NameCell};
+use crate::platform;
 use crate::record::slot::OpSlot;
-use crate::sync::{AtomicU8, Backoff, Ordering, array_of, const_fn};
+use crate::sync::{AtomicU8, Ordering, array_of, const_fn};
 
 const FREE: u8 = 0;
 const CLAIMED: u8 = 1;
@@ -104,18 +105,18 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
                     FREE => {
                         // A registrar of the same key waits while this entry
                         // is claimed: no fork may fall between the claim and
-                        // the publish (`fork.rs`).
-                        let section = fork::enter();
+                        // the publish (`platform/hosted/fork.rs`).
+                        let section = platform::enter();
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.name.store(name);
                             entry.labels.store(labels);
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
                             self.hints.publish(index, key);
-                            fork::leave(section);
+                            platform::leave(section);
                             return Some((index, (slot, &entry.labels)));
                         }
-                        fork::leave(section);
+                        platform::leave(section);
                     }
                     _ => backoff.snooze(),
                 }
@@ -188,7 +189,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
     /// The slot at `index`, if it is published: one entry's state, for a
     /// caller that cached the index and does not need the name.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn slot_at(&self, index: usize) -> Option<Series<'_, RING, SHARDS, BUCKETS>> {
         let (entry, slot) = (self.entries.get(index)?, self.slots.get(index)?);

@@ -429,48 +429,6 @@ impl<const BUCKETS: usize> MetricsSummary<BUCKETS> {
         self.cancelled_duration = cancelled_duration;
     }
 
-    /// The first of the invariants every summary keeps that this one breaks,
-    /// if any: for a summary read back from outside (history), so that a
-    /// corrupt one is an error rather than figures that contradict each other.
-    #[cfg(all(feature = "std", feature = "serde"))]
-    pub(crate) fn broken_invariant(&self) -> Option<std::string::String> {
-        use std::format;
-        let d = &self.distribution;
-        if d.count() != self.count {
-            return Some(format!("the histogram's buckets sum to {} but count is {}", d.count(), self.count));
-        }
-        if self.min_duration > self.max_duration {
-            return Some(format!("min_duration_ns {:?} > max_duration_ns {:?}", self.min_duration, self.max_duration));
-        }
-        if self.cpu_samples > self.count {
-            return Some(format!("cpu_samples {} > count {}", self.cpu_samples, self.count));
-        }
-        if self.count == 0 {
-            return None;
-        }
-        if (d.min(), d.max()) != (Some(self.min_duration), Some(self.max_duration)) {
-            return Some(format!(
-                "the extremes {:?}..={:?} differ from the histogram's {:?}..={:?}",
-                self.min_duration,
-                self.max_duration,
-                d.min(),
-                d.max()
-            ));
-        }
-        let ladder = [self.min_duration, self.p50, self.p90, self.p99, self.p999, self.max_duration];
-        if ladder.windows(2).any(|w| w[0] > w[1]) {
-            return Some(format!("min <= p50 <= p90 <= p99 <= p999 <= max does not hold: {ladder:?}"));
-        }
-        let avg = |total: u64| total / self.count;
-        if !self.saturated
-            && (saturating_ns(self.avg_duration) != avg(saturating_ns(self.total_duration))
-                || self.avg_memory != avg(self.total_memory))
-        {
-            return Some(std::string::String::from("an average is not its total divided by the count"));
-        }
-        None
-    }
-
     /// Builds a summary from a snapshot's totals and the same records'
     /// distribution.
     pub(crate) fn from_parts(name: Name, t: &Totals, distribution: Distribution<BUCKETS>) -> Self {

@@ -1,8 +1,9 @@
 //! The one place that names `loom` or `portable_atomic`: the atomics of
 //! every protocol the loom models check come from here. Files that name
 //! `core::sync` directly hold std-only process state that no model covers
-//! and that never runs on a chip without CAS (owner tokens, the fork
-//! barrier, the run clock, the std layer's statics).
+//! and that never runs on a chip without CAS (the hosted platform's
+//! statics: the owner hint's spread, the fork barrier, the run clock; and
+//! the std layer's).
 //!
 //! Order of choice (docs/DESIGN.md, "The sync shim"):
 //! 1. loom, under this crate's own `--cfg perftrack_loom`, so that `RUSTFLAGS`
@@ -13,16 +14,17 @@
 //!
 //! It also holds the target rules that the rest of the code would otherwise
 //! repeat: building arrays of atomics (`const` outside loom, a runtime loop
-//! inside it), inlining the record path (`hot_fn!`), backing off in a wait
-//! loop (a CPU hint outside loom, a loom yield inside it) and the coarse epoch
+//! inside it), inlining the record path (`hot_fn!`) and the coarse epoch
 //! that orders the recent window.
 
 #[cfg(perftrack_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
-/// loom's per-execution statics and thread-locals, for the owner-token
-/// table's loom form (`owner.rs`).
+/// loom's per-execution statics, thread-locals and yield, for the platform
+/// under loom (`platform/model.rs`).
 #[cfg(perftrack_loom)]
-pub(crate) use loom::{lazy_static as loom_lazy_static, thread_local as loom_thread_local};
+pub(crate) use loom::{
+    lazy_static as loom_lazy_static, thread::yield_now as loom_yield_now, thread_local as loom_thread_local,
+};
 
 #[cfg(all(not(perftrack_loom), target_has_atomic = "64"))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
@@ -86,60 +88,6 @@ macro_rules! hot_fn {
     };
 }
 pub(crate) use hot_fn;
-
-/// A wait loop's back-off (crossbeam's `Backoff`, cut down to what the readers
-/// here need).
-///
-/// Outside loom each step is a CPU spin hint; with `std` every
-/// `Backoff::YIELD_EVERY`th step also yields the thread, so that a reader
-/// waiting for a descheduled writer gives the writer the core back. Under loom
-/// each step is `loom::thread::yield_now`, which loom needs to explore a spin
-/// loop at all.
-pub(crate) struct Backoff {
-    step: u32,
-}
-
-impl Backoff {
-    /// Steps between thread yields (with `std`, outside loom).
-    #[cfg(all(feature = "std", not(perftrack_loom)))]
-    pub(crate) const YIELD_EVERY: u32 = 64;
-
-    pub(crate) const fn new() -> Self {
-        Self { step: 0 }
-    }
-
-    /// One step of the wait.
-    #[inline]
-    pub(crate) fn snooze(&mut self) {
-        self.snooze_or(|| {});
-    }
-
-    /// One step of the wait; runs `before_yield` first if this step gives the
-    /// core to another thread. A waiter that holds something up (a flag that
-    /// diverts writers) lets go of it there, so that it never holds it while
-    /// parked. Never runs under loom or without `std`, where no step leaves
-    /// the core.
-    #[inline]
-    pub(crate) fn snooze_or(&mut self, before_yield: impl FnOnce()) {
-        self.step = self.step.wrapping_add(1);
-        #[cfg(perftrack_loom)]
-        {
-            let _ = before_yield;
-            loom::thread::yield_now();
-        }
-        #[cfg(not(perftrack_loom))]
-        {
-            core::hint::spin_loop();
-            #[cfg(feature = "std")]
-            if self.step.is_multiple_of(Self::YIELD_EVERY) {
-                before_yield();
-                std::thread::yield_now();
-            }
-            #[cfg(not(feature = "std"))]
-            let _ = before_yield;
-        }
-    }
-}
 
 /// The process-wide epoch: a coarse clock that orders the recent window
 /// across shards (docs/DESIGN.md, "The recent window").

@@ -15,12 +15,9 @@ use crate::metric::gauge::Gauge;
 use crate::metric::reading::{MetricReading, MetricValue};
 use crate::metric::{Kind, Metrics, Registered, Values, valid_metric_name};
 use crate::name::NameBuf;
-use crate::operation::Operation;
-#[cfg(feature = "std")]
-use crate::operation::Recorder;
+use crate::operation::{Operation, Recorder};
 use crate::paths::{PATHS_PER_OP, PathRow, PathTable};
-#[cfg(feature = "std")]
-use crate::recent;
+use crate::platform::{self, HOSTED};
 use crate::registry::{Registry, Series};
 use crate::summary::{MetricsSummary, RecentRecord, Sample};
 use crate::sync::{AtomicU32, AtomicU64, Ordering, array_of, const_fn};
@@ -371,18 +368,18 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// The slot of `name` and `labels`, registered if new; a refusal is
     /// counted.
     ///
-    /// With `std`, an unlabelled name this thread resolved lately goes
-    /// straight to its slot (`recent.rs`); any other walks the registry, and
-    /// an unlabelled one is then remembered.
+    /// On a hosted platform (`std`), an unlabelled name this thread
+    /// resolved lately goes straight to its slot (`platform/hosted/recent.rs`);
+    /// any other walks the registry, and an unlabelled one is then
+    /// remembered.
     #[inline]
     fn resolve_slot(
         &self,
         name: &NameBuf,
         labels: &Labels,
     ) -> Result<(usize, Series<'_, RING, SHARDS, BUCKETS>), TrackerError> {
-        #[cfg(feature = "std")]
-        if labels.is_empty() {
-            let remembered = recent::find(self.paths().id(), name)
+        if HOSTED && labels.is_empty() {
+            let remembered = platform::recent_find(self.paths().id(), name)
                 .and_then(|index| self.registry.slot_at(index).map(|series| (index, series)));
             if let Some(found) = remembered {
                 return Ok(found);
@@ -403,16 +400,14 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
             self.count_refused(Refused::Operation);
             TrackerError::Full
         })?;
-        #[cfg(feature = "std")]
-        if labels.is_empty() {
-            recent::remember(self.paths().id(), name, index);
+        if HOSTED && labels.is_empty() {
+            platform::recent_remember(self.paths().id(), name, index);
         }
         Ok((index, series))
     }
 
     /// The recorder of `name`'s unlabelled series, registering it if new:
     /// what a `Timer` records through, with no name copied into a handle.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn resolve_recorder(&self, name: &NameBuf) -> Result<Recorder<'_, RING, SHARDS, BUCKETS>, TrackerError> {
         let (index, (slot, _)) = self.resolve_slot(name, &Labels::EMPTY)?;
@@ -532,7 +527,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
     /// name* (`name()` is empty): for an instrumented call site that
     /// resolved its name once, kept the index, and only times and records,
     /// so that a call loads neither the name nor compares it.
-    #[cfg(feature = "std")]
     pub(crate) fn operation_at(&self, index: usize) -> Option<Operation<'_, RING, SHARDS, BUCKETS>> {
         self.registry.slot_at(index).map(|series| Operation::new(series, NameBuf::NONE, &self.paths, index))
     }
@@ -544,7 +538,6 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
 
     /// The recorder of slot `index`, if it is registered: what a call site
     /// times its scopes through, from its cached index.
-    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn recorder_at(&self, index: usize) -> Option<Recorder<'_, RING, SHARDS, BUCKETS>> {
         self.registry.slot_at(index).map(|(slot, _)| Recorder::new(slot, &self.paths, index))

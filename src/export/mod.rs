@@ -23,6 +23,9 @@ mod csv;
 #[cfg(feature = "defmt")]
 mod defmt;
 pub(crate) mod folded;
+// The writers' std adapters (a `Vec` or an `io::Write` as a sink).
+#[cfg(feature = "std")]
+mod io;
 pub(crate) mod negotiate;
 pub(crate) mod openmetrics;
 pub(crate) mod options;
@@ -32,10 +35,10 @@ pub(crate) mod schedule;
 pub(crate) mod units;
 
 pub use folded::{FOLDED_BLANK, FOLDED_SEMICOLON, Weight};
+#[cfg(feature = "std")]
+pub use io::IoSink;
 pub use negotiate::Exposition;
 pub use openmetrics::OPENMETRICS_CONTENT_TYPE;
 pub use options::ExportOptions;
-#[cfg(feature = "std")]
-pub use protobuf::IoSink;
 pub use protobuf::{ByteSink, PROTOBUF_CONTENT_TYPE, ProtobufError};
 pub use report::Report;

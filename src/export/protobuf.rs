@@ -29,7 +29,7 @@ pub const PROTOBUF_CONTENT_TYPE: &str =
 
 /// Where [`Tracker::write_protobuf`] puts its bytes: a growable buffer, a
 /// fixed one, a socket. Implemented for `heapless::Vec<u8, N>` (no_std),
-/// `Vec<u8>` (std), and any `std::io::Write` through [`IoSink`].
+/// `Vec<u8>` (std), and any `std::io::Write` through [`IoSink`](crate::export::IoSink).
 pub trait ByteSink {
     /// What a failed write reports.
     type Error;
@@ -47,31 +47,6 @@ impl<const N: usize> ByteSink for heapless::Vec<u8, N> {
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
         self.extend_from_slice(bytes)
-    }
-}
-
-#[cfg(feature = "std")]
-impl ByteSink for std::vec::Vec<u8> {
-    type Error = core::convert::Infallible;
-
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.extend_from_slice(bytes);
-        Ok(())
-    }
-}
-
-/// A [`ByteSink`] over any `std::io::Write` (a `TcpStream`, a file, a
-/// `BufWriter`).
-#[cfg(feature = "std")]
-#[derive(Debug)]
-pub struct IoSink<W>(pub W);
-
-#[cfg(feature = "std")]
-impl<W: std::io::Write> ByteSink for IoSink<W> {
-    type Error = std::io::Error;
-
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.0.write_all(bytes)
     }
 }
 
@@ -101,7 +76,6 @@ impl<E: fmt::Display> fmt::Display for ProtobufError<E> {
     }
 }
 
-#[cfg(feature = "std")]
 impl<E: fmt::Debug + fmt::Display> core::error::Error for ProtobufError<E> {}
 
 /// A write stopped (the sink's error is kept by [`Adapter`]).

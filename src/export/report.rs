@@ -6,7 +6,7 @@ use crate::export::units::{Bytes, Nanos, Value};
 use crate::histogram::buckets::Layout;
 use crate::labels::Labels;
 use crate::metric::reading::{MetricReading, MetricValue};
-use crate::run;
+use crate::platform::{self, HOSTED};
 use crate::summary::{MetricsSummary, saturating_ns};
 use crate::tracker::Tracker;
 
@@ -160,7 +160,7 @@ impl<const OPS: usize, const RING: usize, const SHARDS: usize, const BUCKETS: us
         }
         let shown = write_table(f, || self.summaries())?;
         write_notes::<BUCKETS>(f, shown)?;
-        let run = run::so_far();
+        let run = platform::run_so_far();
         if let Some((wall, threads)) = run {
             let s = if threads == 1 { "" } else { "s" };
             writeln!(
@@ -284,7 +284,7 @@ pub(crate) fn write_notes<const BUCKETS: usize>(f: &mut fmt::Formatter<'_>, show
     writeln!(f, "(lifetime figures; p50, p99 and p99.9 from each operation's histogram, within {within})")?;
     // Where CPU time can be read at all, say how to have it: it is off by
     // default, since the thread CPU clock is a system call on many machines.
-    if cfg!(feature = "std") && !shown.cpu {
+    if HOSTED && !shown.cpu {
         writeln!(
             f,
             "(No CPU column: CPU time is off by default; Timer::with_cpu, #[measure(cpu_time)] and Timed::with_cpu_time read it)"

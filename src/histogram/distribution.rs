@@ -313,7 +313,7 @@ impl<const BUCKETS: usize> Distribution<BUCKETS> {
     }
 
     /// The lower bound (inclusive, ns) of bucket `i`.
-    #[cfg(all(feature = "std", feature = "serde"))]
+    #[cfg(feature = "serde")]
     pub(crate) fn lower_ns(i: usize) -> u64 {
         Self::LAYOUT.lower(i)
     }

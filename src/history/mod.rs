@@ -2,6 +2,8 @@
 //! object per line, and read them back. A process keeps its history across
 //! restarts, and a user can plot it.
 
+mod invariants;
+
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -547,7 +549,7 @@ impl Snapshot {
         }
         let snapshot: Self = serde_json::from_value(value).map_err(|e| e.to_string())?;
         for (i, s) in snapshot.summaries.iter().enumerate() {
-            if let Some(why) = s.broken_invariant() {
+            if let Some(why) = invariants::broken_invariant(s) {
                 return Err(std::format!("summary {} ({:?}): {why}", i + 1, s.name.as_str()));
             }
         }

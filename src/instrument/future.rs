@@ -7,9 +7,10 @@ use core::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::TrackerError;
+use crate::instrument::stack;
+use crate::instrument::stack::{AsyncPlace, Place};
 use crate::operation::Operation;
-use crate::paths::stack::{AsyncPlace, Place};
-use crate::paths::{self, stack};
+use crate::paths;
 use crate::summary::{Sample, saturating_ns};
 use crate::tracker::Tracker;
 

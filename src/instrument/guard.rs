@@ -12,9 +12,9 @@ use crate::operation::{Operation, Recorder};
 use crate::record::totals::Raw;
 use crate::tracker::Tracker;
 
+use crate::instrument::stack::{self, Place};
 use crate::os::alloc::Mark;
 use crate::os::clock::FastClock;
-use crate::paths::stack::{self, Place};
 use crate::timeline;
 
 /// Records the time from its creation to its drop into an operation, read

@@ -18,6 +18,7 @@ pub(crate) mod exit;
 pub(crate) mod future;
 pub(crate) mod guard;
 pub(crate) mod performance;
+pub(crate) mod stack;
 pub(crate) mod timer;
 pub(crate) mod warn;
 

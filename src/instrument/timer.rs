@@ -10,10 +10,10 @@ use crate::tracker::Tracker;
 
 use crate::os::clock::FastClock;
 
+use crate::instrument::stack;
 use crate::instrument::warn;
 use crate::os::alloc::Mark;
 use crate::os::process as os;
-use crate::paths::stack;
 use crate::record::totals::Raw;
 
 /// A stopwatch on the [`FastClock`] (the TSC where the OS vouches for it,

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::metric::Values;
-use crate::record::owner::{shard_of, thread_hint};
+use crate::platform::{shard_of, thread_hint};
 use crate::sync::Ordering;
 
 /// A monotonic counter, resolved once by

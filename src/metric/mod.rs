@@ -28,16 +28,17 @@ pub use counter::Counter;
 pub use gauge::Gauge;
 pub use reading::{MetricReading, MetricValue};
 
+use crate::backoff::Backoff;
 use crate::error::Clash;
 use crate::error::TrackerError;
 use crate::families::{DEFAULT_PREFIX, Shape};
-use crate::fork;
 use crate::hints::{KeyHints, key_of};
 use crate::labels::{LabelCell, Labels};
 use crate::metric::clash::{Pieces, meet, own_met_by};
 use crate::name::{NameBuf, NameCell};
+use crate::platform;
 use crate::record::padded::CachePadded;
-use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
+use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
 const FREE: u8 = 0;
 const CLAIMED: u8 = 1;
@@ -158,8 +159,8 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
                         }
                         // A registrar of the same key waits while this entry
                         // is claimed: no fork may fall between the claim and
-                        // the publish (`fork.rs`).
-                        let section = fork::enter();
+                        // the publish (`platform/hosted/fork.rs`).
+                        let section = platform::enter();
                         if entry.state.compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                             entry.kind.store(kind as u8, Ordering::Relaxed);
                             entry.name.store(name);
@@ -167,10 +168,10 @@ impl<const N: usize, const SHARDS: usize> Metrics<N, SHARDS> {
                             // Release: pairs with the Acquire loads above and in `is_ready`.
                             entry.state.store(READY, Ordering::Release);
                             self.hints.publish(index, key);
-                            fork::leave(section);
+                            platform::leave(section);
                             return Ok(values);
                         }
-                        fork::leave(section);
+                        platform::leave(section);
                     }
                     _ => backoff.snooze(),
                 }

@@ -28,10 +28,11 @@
 //! Readers of one aggregate must be serialised (the slot's reader lock does
 //! it); writers need nothing.
 
-use crate::fork;
+use crate::backoff::Backoff;
 use crate::histogram::Histogram;
+use crate::platform;
 use crate::record::totals::{Cells, Raw, Totals};
-use crate::sync::{AtomicU8, AtomicU64, Backoff, Ordering, array_of, const_fn};
+use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
 const HOT_BIT: u64 = 1 << 63;
 const COUNT_MASK: u64 = HOT_BIT - 1;
@@ -156,8 +157,8 @@ impl Aggregate {
     #[inline(never)]
     pub(crate) fn record<const BUCKETS: usize>(&self, r: &Raw, bucket: usize, histograms: &[Histogram<BUCKETS>; 2]) {
         // A reader waits for this record to complete: no fork may fall in
-        // the middle of it (`fork.rs`).
-        let section = fork::enter();
+        // the middle of it (`platform/hosted/fork.rs`).
+        let section = platform::enter();
         // One RMW both counts the record and picks its half. Acquire: pairs
         // with the reader's AcqRel flip, so a writer sent to a freshly cleared
         // half sees the clearing stores.
@@ -171,7 +172,7 @@ impl Aggregate {
         // Release: pairs with the Acquire wait in `snapshot`, which then sees
         // every update above.
         half.completed.fetch_add(1, Ordering::Release);
-        fork::leave(section);
+        platform::leave(section);
     }
 
     /// A consistent snapshot: exactly the records started before the flip;

@@ -5,7 +5,7 @@
 //! thread has its own shard). The shard's claim word says who may write:
 //!
 //! * bit 0, **held**: a non-owner's record (a *hold*) is in flight;
-//! * bit 1, **owned**: the shard belongs to a thread (`owner.rs`), and only
+//! * bit 1, **owned**: the shard belongs to a thread (`platform/owner.rs`), and only
 //!   that thread takes holds;
 //! * bits 2.., the hold count: each finished hold adds [`HOLD`], so
 //!   `claim >> 2` numbers the holds (the one in flight, or the next).
@@ -93,12 +93,13 @@
 //! reads neither version. It is read and written only by the claim's holder,
 //! and stored only by holds that copy.
 
+use crate::backoff::Backoff;
 use crate::histogram::Histogram;
 use crate::histogram::buckets::Layout;
 use crate::record::ring::{Record, Ring};
 use crate::record::steady::Steady;
 use crate::record::totals::{Cells, Raw, Totals};
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Backoff, Ordering, const_fn, epoch, fence, hot_fn};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, const_fn, epoch, fence, hot_fn};
 
 /// One version of the totals: a count and its cells.
 struct Version {
@@ -205,7 +206,7 @@ impl<const RING: usize, const BUCKETS: usize> Exclusive<RING, BUCKETS> {
     /// owner's first record here) is in flight. On success, the claim's value
     /// before the hold, with the owned bit.
     ///
-    /// The caller owns this shard (`owner.rs`): it holds the token that
+    /// The caller owns this shard (`platform/owner.rs`): it holds the token that
     /// marks it, so no other thread changes an owned claim word. Not
     /// reentrant: a record made on the owner's thread in the middle of one
     /// of its records (a signal handler's) would write the same version; such

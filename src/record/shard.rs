@@ -29,7 +29,7 @@ impl<const RING: usize, const BUCKETS: usize> ShardCore<RING, BUCKETS> {
 
     hot_fn! {
         /// The whole record path, for a record in histogram bucket `bucket`,
-        /// by the shard's owner (`owned`, see `owner.rs`) or another writer.
+        /// by the shard's owner (`owned`, see `platform/owner.rs`) or another writer.
         /// The owner: plain stores and two Release stores, no RMW. Another
         /// writer, uncontended: one CAS, plain stores, one Release store.
         /// Contended (the shard is owned by another thread or held, or a

@@ -24,15 +24,16 @@
 
 use heapless::Vec;
 
-use crate::fork;
+use crate::backoff::Backoff;
 use crate::histogram::Histogram;
 use crate::histogram::buckets::Layout;
-use crate::record::owner::shard_of;
+use crate::platform;
+use crate::platform::shard_of;
 use crate::record::padded::CachePadded;
 use crate::record::ring::Record;
 use crate::record::shard::{Shard, ShardCore};
 use crate::record::totals::{Raw, Totals};
-use crate::sync::{AtomicBool, AtomicU64, Backoff, Ordering, advance_epoch, array_of, const_fn, hot_fn};
+use crate::sync::{AtomicBool, AtomicU64, Ordering, advance_epoch, array_of, const_fn, hot_fn};
 
 /// One operation: its shards, the histogram halves of its contended path,
 /// and the lock that serialises its readers.
@@ -71,7 +72,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     const LAYOUT: Layout = Layout::of(BUCKETS);
 
     hot_fn! {
-        /// Records `r` as a thread with hint `hint` (`owner.rs`): on the shard
+        /// Records `r` as a thread with hint `hint` (`platform/owner.rs`): on the shard
         /// it owns, with no RMW, or as any other writer on the shard its hint
         /// picks.
         pub(crate) fn record_as(&self, hint: usize, r: &Raw) {
@@ -96,7 +97,6 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     }
 
     /// Counts one cancelled call of `ns` nanoseconds of wall time.
-    #[cfg(feature = "std")]
     pub(crate) fn note_cancelled(&self, ns: u64) {
         // The time first, saturating; then the count with Release, so a
         // reader that sees the count sees at least that many calls' time.
@@ -131,8 +131,8 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
     /// that a histogram is not moved on its way out.
     pub(crate) fn snapshot(&self, hist: &mut [u64; BUCKETS]) -> Totals {
         // Later readers wait for this one's lock and flips: no fork may fall
-        // in the middle of it (`fork.rs`).
-        let section = fork::enter();
+        // in the middle of it (`platform/hosted/fork.rs`).
+        let section = platform::enter();
         let mut backoff = Backoff::new();
         // Acquire: pairs with the Release below from the previous reader, so
         // this reader sees its clearing of the cold halves.
@@ -161,7 +161,7 @@ impl<const RING: usize, const SHARDS: usize, const BUCKETS: usize> OpSlot<RING, 
             cold_half.drain_into(range, hist, hot_half);
         }
         self.reading.store(false, Ordering::Release);
-        fork::leave(section);
+        platform::leave(section);
         t
     }
 

@@ -24,7 +24,7 @@
 //!
 //! A path's count, total and children's time are kept once per shard, in
 //! cells that only the shard's owner writes (the thread holding that owner
-//! token, `record/owner.rs`), and once more in shared cells for every other
+//! token, `platform/owner.rs`), and once more in shared cells for every other
 //! writer. The owner adds with a plain load and store, no RMW, since no
 //! other thread writes its cells: a token's holders follow one another in
 //! time (a `Release` give-back, an `Acquire` take), so the next holder's
@@ -42,17 +42,13 @@
 //! owner's saturate in place, and a sum that reaches `u64::MAX` reads as
 //! saturated.
 //!
-//! Beside it, with `std`: each thread's stack of open frames ([`stack`]),
-//! which gives a guard its parent path.
-
-#[cfg(feature = "std")]
-pub(crate) mod stack;
+//! Above it, in the std layer: each thread's stack of open frames
+//! (`instrument/stack.rs`), which gives a guard its parent path.
 
 use core::num::NonZeroU64;
 
+use crate::platform::shard_of;
 use crate::record::aggregate::add_saturating;
-#[cfg(any(feature = "std", perftrack_loom))]
-use crate::record::owner::shard_of;
 use crate::record::padded::CachePadded;
 use crate::sync::{AtomicU8, AtomicU64, Ordering, array_of, const_fn};
 
@@ -144,7 +140,6 @@ pub(crate) struct OwnedCells {
     children_ns: AtomicU64,
 }
 
-#[cfg_attr(not(any(feature = "std", perftrack_loom)), allow(dead_code))]
 impl OwnedCells {
     const_fn! {
         const fn new() -> Self {
@@ -242,7 +237,6 @@ pub(crate) struct PathTable<const SHARDS: usize, T: ?Sized = [PathRow<SHARDS>]> 
     untracked: AtomicU64,
     /// This table's identity in the std layer's per-thread stacks, given
     /// out at first use (0 until then); see [`PathTable::id`].
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     id: AtomicU64,
     rows: T,
 }
@@ -257,8 +251,7 @@ impl<const SHARDS: usize, const OPS: usize> PathTable<SHARDS, [PathRow<SHARDS>; 
 
 /// A process-wide number, never 0 and never given out twice: what the std
 /// layer's per-thread stacks tell path tables ([`PathTable::id`]) and tasks
-/// (`stack::enter_task`) apart by.
-#[cfg(feature = "std")]
+/// (`instrument/stack.rs`, `enter_task`) apart by.
 pub(crate) fn fresh_number() -> u64 {
     // The last number given out: a plain static, or loom's (whose atomics
     // cannot be built in a const).
@@ -313,7 +306,6 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
     /// on its thread's stack for good, and a new tracker at the old address
     /// would find that dead frame as its scopes' parent. So each table takes
     /// a [`fresh_number`] the first time it is asked.
-    #[cfg(feature = "std")]
     pub(crate) fn id(&self) -> u64 {
         // Relaxed: the number carries no data, and the CAS makes every
         // caller agree on one number per table.
@@ -367,7 +359,7 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
 
     /// Adds one closed record to `path`: `total_ns` long, `children_ns` of
     /// it in its tracked children (at most `total_ns`), by a thread whose
-    /// hint (`record/owner.rs`) is `hint`. On the thread's owned cells when
+    /// hint (`platform/owner.rs`) is `hint`. On the thread's owned cells when
     /// it owns a shard (no RMW), on the shared ones otherwise (see "Counts").
     #[inline]
     pub(crate) fn record(&self, hint: usize, path: CallPath, total_ns: u64, children_ns: u64) {
@@ -375,15 +367,12 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
         let Some(row) = self.rows.get(index / PATHS_PER_OP) else { return };
         let col = index % PATHS_PER_OP;
         let children_ns = children_ns.min(total_ns);
-        #[cfg(any(feature = "std", perftrack_loom))]
         if let (shard, true) = shard_of(hint, SHARDS)
             && let Some(cells) = row.owned.get(shard)
         {
             cells[col].add(total_ns, children_ns);
             return;
         }
-        #[cfg(not(any(feature = "std", perftrack_loom)))]
-        let _ = hint; // no thread owns a shard without std
         let e = &row.entries[col];
         e.count.fetch_add(1, Ordering::Relaxed);
         add_saturating(&e.total_ns, total_ns, &e.saturated, SAT_TOTAL);
@@ -394,7 +383,6 @@ impl<const SHARDS: usize> PathTable<SHARDS> {
 
     /// Adds `idle_ns` of `path`'s time spent suspended (an async call's
     /// awaits), after [`record`](Self::record) of the same call.
-    #[cfg(feature = "std")]
     pub(crate) fn record_idle(&self, path: CallPath, idle_ns: u64) {
         if idle_ns > 0
             && let Some(e) = self.entry(path.index())

@@ -1,4 +1,4 @@
-//! A thread's recently resolved names (with `std`): the slot index each of
+//! A thread's recently resolved names: the slot index each of
 //! the last few unlabelled names this thread resolved by name has in its
 //! tracker (`Tracker::record`, `operation`, `time`, `measure`, a
 //! [`Timer`](crate::Timer)'s record), so that resolving a name again finds

@@ -43,8 +43,8 @@
 //! child that never hangs: the alternative, forking while a step is half
 //! done, leaves the child a lock no thread will ever release.
 //!
-//! Without `std` there is no fork, and under loom and miri the barrier is
-//! off (neither models `fork`): [`enter`] then costs nothing.
+//! Without `std` there is no fork (`bare.rs`), and under loom and miri the
+//! barrier is off (neither models `fork`): [`enter`] then costs nothing.
 
 /// A thread inside a critical section, until [`leave`] counts it out. Not
 /// a guard that drops: a `Drop` here would put unwinding paths into the
@@ -52,33 +52,30 @@
 /// panic.
 #[derive(Clone, Copy)]
 pub(crate) struct Section {
-    #[cfg(all(feature = "std", unix, not(perftrack_loom), not(miri)))]
+    #[cfg(all(unix, not(miri)))]
     stripe: usize,
 }
 
 /// Counts the calling thread into a critical section, waiting first while a
 /// fork is under way.
 #[inline]
-pub(crate) fn enter() -> Section {
+pub(super) fn enter() -> Section {
     imp::enter()
 }
 
 /// Counts the calling thread out of the section `enter` gave.
 #[inline]
-pub(crate) fn leave(section: Section) {
+pub(super) fn leave(section: Section) {
     imp::leave(section);
 }
 
 /// How many sections the calling thread is inside (0 where the barrier is
-/// off): for the tests of a signal handler that forks inside one.
-#[cfg(feature = "std")]
-#[doc(hidden)]
-#[must_use]
-pub fn section_depth() -> u32 {
+/// off).
+pub(super) fn depth() -> u32 {
     imp::depth()
 }
 
-#[cfg(not(all(feature = "std", unix, not(perftrack_loom), not(miri))))]
+#[cfg(not(all(unix, not(miri))))]
 mod imp {
     use super::Section;
 
@@ -90,13 +87,12 @@ mod imp {
     #[inline]
     pub(super) fn leave(_: Section) {}
 
-    #[cfg(feature = "std")]
     pub(super) fn depth() -> u32 {
         0
     }
 }
 
-#[cfg(all(feature = "std", unix, not(perftrack_loom), not(miri)))]
+#[cfg(all(unix, not(miri)))]
 #[allow(unsafe_code)]
 mod imp {
     use core::cell::Cell;

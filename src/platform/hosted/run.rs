@@ -7,13 +7,13 @@
 //! while another thread was stamping must not wait for it. The start is
 //! wall-clock time (`SystemTime`), since a monotonic `Instant` cannot live in
 //! an atomic; a clock step between the first record and the report shows as
-//! a wrong span, never as a panic. Without `std` there is no clock to read,
-//! and the report leaves the line out; so does a miri run, whose isolation
-//! has no wall clock.
+//! a wrong span, never as a panic. Without `std` there is no clock to read
+//! (`bare.rs`), and the report leaves the line out; so does a miri run,
+//! whose isolation has no wall clock.
 
 use core::time::Duration;
 
-#[cfg(all(feature = "std", not(perftrack_loom), not(miri)))]
+#[cfg(not(miri))]
 mod imp {
     use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use core::time::Duration;
@@ -45,11 +45,10 @@ mod imp {
     }
 }
 
-#[cfg(not(all(feature = "std", not(perftrack_loom), not(miri))))]
+#[cfg(miri)]
 mod imp {
     use core::time::Duration;
 
-    #[cfg(all(feature = "std", not(perftrack_loom)))]
     pub(crate) fn thread_started() {}
 
     pub(crate) fn so_far() -> Option<(Duration, usize)> {
@@ -58,20 +57,19 @@ mod imp {
 }
 
 /// Counts a thread's first record, and stamps the run's start at the first.
-#[cfg(all(feature = "std", not(perftrack_loom)))]
 #[inline]
 pub(crate) fn thread_started() {
     imp::thread_started();
 }
 
 /// The wall time since this process first recorded and the number of
-/// threads that have recorded; `None` without `std` or before any record.
+/// threads that have recorded; `None` before any record.
 #[must_use]
 pub(crate) fn so_far() -> Option<(Duration, usize)> {
     imp::so_far()
 }
 
-#[cfg(all(test, feature = "std", not(perftrack_loom), not(miri)))]
+#[cfg(all(test, not(miri)))]
 mod tests {
     use super::{so_far, thread_started};
 
