@@ -88,7 +88,9 @@ fn timer_elapsed_lies_within_instant_measured_around_it() {
     let inner = timer.elapsed();
     let around = outer.elapsed();
     assert!(covers(inner, Duration::from_millis(20)), "{inner:?}");
-    assert!(inner <= around, "{inner:?} > {around:?}");
+    // The timer's clock may be the TSC, calibrated against the OS clock to
+    // within 1% (os/calibration.rs): the bound it promises, either way.
+    assert!(inner <= around + around / 100, "{inner:?} > {around:?} + 1%");
 }
 
 #[test]
