@@ -13,9 +13,10 @@
 //! | [`run_so_far`]: when this process first recorded, and how many threads have | wall clock, atomics | `None` | `None` |
 //! | [`recent_find`] / [`recent_remember`]: this thread's recently resolved names | a thread-local cache | nothing | nothing |
 //!
-//! The choice is made here, at compile time, and only here and in `lib.rs`'s
-//! module list does the library below the std layer name the `std`
-//! feature. Each platform implements [`Platform`], so the three keep one
+//! The choice is made here, at compile time. Below the std layer only this
+//! file, `lib.rs`'s module list and `export/mod.rs`'s declaration of its
+//! `io.rs` (the `Vec` and `io::Write` sinks) name the `std` feature; the
+//! test command checks it. Each platform implements [`Platform`], so the three keep one
 //! signature, and every call is a static call the compiler inlines: the
 //! record path reads the hint on every record, so it must never be a call
 //! through a pointer.
