@@ -247,7 +247,7 @@ for b in bad:
 raise SystemExit(1 if bad or len(core) < 40 else 0)
 PY
 }
-step "the core names no std feature (outside the std layer, only the platform hook and lib.rs do)" core_names_no_std
+step "the core names no std feature (below the std layer only the platform hook, lib.rs and std-layer mod lines do)" core_names_no_std
 # docs.rs builds the features Cargo.toml lists for it, not --all-features
 # (the portable-atomic pass-throughs exclude each other): every combinable
 # feature must be in that list, or its items are missing from the docs.
