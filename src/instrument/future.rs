@@ -7,8 +7,7 @@ use core::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::TrackerError;
-use crate::instrument::stack;
-use crate::instrument::stack::{AsyncPlace, Place};
+use crate::instrument::stack::{self, AsyncPlace, Place};
 use crate::operation::Operation;
 use crate::paths;
 use crate::summary::{Sample, saturating_ns};
