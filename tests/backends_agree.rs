@@ -5,16 +5,17 @@
 #![cfg(feature = "prometheus-client")]
 
 use core::future::Future;
-use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Waker};
 use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 
 use perftrack::{Sample, Tracker, integrations::PerftrackCollector};
 use prometheus_client::registry::Registry;
 
+mod common;
 #[path = "common/proto.rs"]
 mod proto;
+use common::Pending;
 
 /// A sample's name and its labels, sorted, with `le` as a number.
 type Key = (String, Vec<(String, String)>);
@@ -122,22 +123,6 @@ fn parse_protobuf(bytes: &[u8]) -> Exposition {
     out
 }
 
-/// A future pending once, then ready: dropped while pending, it is a
-/// cancelled call.
-struct OncePending(bool);
-
-impl Future for OncePending {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
-
 fn assert_same(a: &Exposition, b: &Exposition, what: &str) {
     let (ka, kb): (BTreeSet<_>, BTreeSet<_>) = (a.samples.keys().collect(), b.samples.keys().collect());
     assert_eq!(ka, kb, "{what}: the samples differ");
@@ -155,7 +140,7 @@ fn every_backend_names_the_same_families_with_the_same_values() {
     let get = T.operation_with_labels("http", &[("route", "/a \"b\"")]).unwrap();
     get.record(Duration::from_millis(12), 0);
     T.operation("idle").unwrap();
-    let mut fut = Box::pin(T.operation("fetch").unwrap().instrument(OncePending(false)));
+    let mut fut = Box::pin(T.operation("fetch").unwrap().instrument(Pending(1)));
     assert!(fut.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
     drop(fut);
     T.counter_with_labels("jobs_total", &[("queue", "x")]).unwrap().increment(7);

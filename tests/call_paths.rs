@@ -9,7 +9,7 @@ use std::panic::catch_unwind;
 use perftrack::{PerformanceTracker, Timer, Tracker, clock::MockClock, limits::MAX_DEPTH};
 
 mod common;
-use common::covers_ns;
+use common::{Pending, covers_ns};
 
 fn folded<const O: usize, const R: usize, const S: usize, const B: usize>(t: &Tracker<O, R, S, B>) -> String {
     let mut out = String::new();
@@ -431,23 +431,6 @@ fn spans_nest_exactly_max_depth_deep_and_the_deeper_ones_are_counted_untracked()
     assert_eq!(T.untracked_paths(), 2);
 }
 
-/// Returns `Pending` once, then `Ready`: an `.await` where an executor may
-/// switch to another task.
-struct YieldOnce(bool);
-
-impl core::future::Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
-        if self.0 {
-            core::task::Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            core::task::Poll::Pending
-        }
-    }
-}
-
 #[test]
 fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
     use core::future::Future;
@@ -474,16 +457,16 @@ fn interleaved_tasks_on_one_thread_never_produce_a_wrong_path() {
                 let t = &t;
                 let body = async move {
                     let _outer = t.time(format!("{name}_outer")).unwrap();
-                    YieldOnce(false).await;
+                    Pending(1).await;
                     {
                         let _inner = t.time(format!("{name}_inner")).unwrap();
-                        YieldOnce(false).await;
+                        Pending(1).await;
                         drop(t.time(format!("{name}_leaf")).unwrap());
                         // An awaited async call, suspended once: the same path.
                         let leaf = t.operation(format!("{name}_leaf")).unwrap();
-                        leaf.instrument(YieldOnce(false)).await;
+                        leaf.instrument(Pending(1)).await;
                     }
-                    YieldOnce(false).await;
+                    Pending(1).await;
                 };
                 Box::pin(task.instrument(body)) as Pin<Box<dyn Future<Output = ()>>>
             })
@@ -541,7 +524,7 @@ fn awaited_async_calls_nest_and_their_suspended_time_counts_as_wall_but_not_busy
         query
             .instrument(async {
                 spin(Duration::from_millis(1));
-                YieldOnce(false).await;
+                Pending(1).await;
                 drop(t.time("decode").unwrap());
             })
             .await;
@@ -583,7 +566,7 @@ fn a_timed_call_that_ends_outside_its_parents_scope_records_untracked() {
     let t = PerformanceTracker::new();
     let op = t.operation("detached").unwrap();
     let mut cx = Context::from_waker(Waker::noop());
-    let mut fut = Box::pin(op.instrument(YieldOnce(false)));
+    let mut fut = Box::pin(op.instrument(Pending(1)));
     {
         let _parent = t.time("parent").unwrap();
         assert!(fut.as_mut().poll(&mut cx).is_pending());

@@ -8,13 +8,13 @@
 use core::fmt::Debug;
 use core::future::Future;
 use core::pin::pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Waker};
 
 use perftrack::{global, instrument::HeapTracker, measure, measure_all, measure_block};
 
 mod common;
-use common::block_on;
 use common::covers;
+use common::{Pending, block_on};
 
 /// A tracker of the tests' own, for the `tracker = …` option.
 static OWN: HeapTracker<8, 8, 2> = HeapTracker::new();
@@ -126,13 +126,13 @@ static CPU: HeapTracker<2, 8, 2> = HeapTracker::new();
 
 #[measure(tracker = &CPU, name = "with cpu", cpu_time)]
 async fn with_cpu_time() -> u32 {
-    Yield(2).await;
+    Pending(2).await;
     3
 }
 
 #[measure(tracker = &CPU, name = "without cpu")]
 async fn without_cpu_time() -> u32 {
-    Yield(2).await;
+    Pending(2).await;
     3
 }
 
@@ -147,26 +147,11 @@ fn an_async_fn_reads_the_cpu_clock_only_with_cpu_time() {
     assert!(with.total_cpu_time <= with.total_duration);
 }
 
-/// A future that is pending `n` times before it is ready.
-struct Yield(u32);
-
-impl Future for Yield {
-    type Output = ();
-    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 == 0 {
-            return Poll::Ready(());
-        }
-        self.0 -= 1;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
-
 #[measure(tracker = &OWN)]
 async fn slow_handler() -> u32 {
-    Yield(3).await;
+    Pending(3).await;
     std::thread::sleep(core::time::Duration::from_millis(2));
-    Yield(1).await;
+    Pending(1).await;
     7
 }
 
@@ -375,7 +360,7 @@ fn a_full_tracker_runs_the_block_untimed() {
 fn an_async_block_is_send_timed_from_first_poll_and_cancelled_when_dropped_mid_flight() {
     let fetch = |n: u32| {
         measure_block!("fetch", tracker = &OWN, async move {
-            Yield(2).await;
+            Pending(2).await;
             n * 2
         })
     };

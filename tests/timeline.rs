@@ -8,6 +8,9 @@
 //! The timeline is one per process: each test enables it (the first
 //! call's capacity holds) and writes the trace of a tracker of its own.
 
+mod common;
+use common::Pending;
+
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -175,21 +178,6 @@ fn nested_scopes_nest_on_their_thread_tracks_and_their_totals_equal_the_summary(
     assert!(trace.spans().all(|x| x.start_ns > 0));
 }
 
-/// Pending `polls` times, then ready.
-struct Steps(u32);
-
-impl Future for Steps {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 == 0 {
-            return Poll::Ready(());
-        }
-        self.0 -= 1;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
-
 /// Polls every future in turn until all are done, on this thread.
 fn run_all(mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>>) {
     let mut cx = Context::from_waker(Waker::noop());
@@ -235,8 +223,8 @@ fn concurrent_async_calls_get_a_track_each_and_an_awaited_call_its_parents() {
     let tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = (0..400)
         .map(|_| {
             Box::pin(serve.instrument(async move {
-                Steps(2).await;
-                render.instrument(Steps(1)).await;
+                Pending(2).await;
+                render.instrument(Pending(1)).await;
                 drop(t.time("scope").unwrap());
             })) as Pin<Box<dyn Future<Output = ()> + '_>>
         })
@@ -245,7 +233,10 @@ fn concurrent_async_calls_get_a_track_each_and_an_awaited_call_its_parents() {
     // A call whose two children run side by side: the first shares its
     // track, the second overlaps it and gets its own.
     run_all(vec![Box::pin(
-        both.instrument(Join(Some(Box::pin(left.instrument(Steps(3)))), Some(Box::pin(right.instrument(Steps(3)))))),
+        both.instrument(Join(
+            Some(Box::pin(left.instrument(Pending(3)))),
+            Some(Box::pin(right.instrument(Pending(3)))),
+        )),
     )]);
     let trace = trace_of(t);
     let serve_tracks = trace.track_of("serve");
@@ -269,7 +260,7 @@ fn a_cancelled_call_is_marked_and_a_full_ring_counts_what_it_overwrote() {
     timeline::enable(1 << 16);
     let t = Tracker::<4, 8, THREAD_SHARDS>::boxed();
     let op = t.operation("abandoned").unwrap();
-    let mut fut = Box::pin(op.instrument(Steps(5)));
+    let mut fut = Box::pin(op.instrument(Pending(5)));
     assert!(fut.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
     drop(fut);
     let trace = trace_of(&*t);

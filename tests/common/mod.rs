@@ -1,8 +1,8 @@
-//! What the integration tests share: a bound for timed sleeps, and a
-//! future polled to ready on the test's thread.
+//! What the integration tests share: a bound for timed sleeps, a future
+//! polled to ready on the test's thread, and a future that suspends.
 
 use core::future::Future;
-use core::pin::pin;
+use core::pin::{Pin, pin};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
@@ -12,6 +12,7 @@ use core::time::Duration;
 /// sleep may end within a microsecond of its time, so a correct reading of
 /// it can fall a little short: 1% of slack, which no test's other bound
 /// comes near.
+#[allow(dead_code, reason = "each test file that includes this module uses what it needs")]
 pub fn covers(measured: Duration, slept: Duration) -> bool {
     measured + slept / 100 >= slept
 }
@@ -33,5 +34,23 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
             return v;
         }
+    }
+}
+
+/// Pending `n` times, waking itself each time, then ready: an `.await`
+/// where an executor may switch to another task (and where a future dropped
+/// while pending is a cancelled call).
+#[allow(dead_code, reason = "each test file that includes this module uses what it needs")]
+pub struct Pending(pub u32);
+
+impl Future for Pending {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
