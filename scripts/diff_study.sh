@@ -135,17 +135,25 @@ series="$out/work/trend.jsonl"
 cat "$out"/work/aa-*.base.jsonl >"$series"
 before=$("$PT" trend "$series" --op hash | head -1 | cut -d' ' -f1)
 cat "$out"/work/ab-*.head.jsonl >>"$series"
-for op in parse hash index; do "$PT" trend "$series" --op "$op" >"$out/trend-$op.txt" || true; done
+"$PT" trend "$series" >"$out/trend-all.txt" || true
 if "$PT" trend "$series" --op sort --svg "$out/trend.svg" >"$out/trend.txt" \
     && python3 - "$out" "$before" <<'PY'
 import re, sys
 out, step = sys.argv[1], int(sys.argv[2]) + 1
-def p50_changes(path):
-    text = open(path).read()
+def p50_changes(text):
     p50 = text.split("  p50", 1)[1].split("  p99", 1)[0] if "  p50" in text else ""
-    return text, [int(r) for r in re.findall(r"change at run (\d+)", p50)]
-text, runs = p50_changes(f"{out}/trend.txt")
-controls = {op: p50_changes(f"{out}/trend-{op}.txt")[1] for op in ("parse", "hash", "index")}
+    return [int(r) for r in re.findall(r"change at run (\d+)", p50)]
+# Every operation's section of the all-operations trend: its name on a
+# line of its own, then its indented rows.
+sections, op = {}, None
+for line in open(f"{out}/trend-all.txt").read().split("\n")[1:]:
+    if line and not line.startswith(" "):
+        op = line.strip()
+    elif op:
+        sections[op] = sections.get(op, "") + line + "\n"
+text = open(f"{out}/trend.txt").read()
+runs = p50_changes(text)
+controls = {op: p50_changes(sections.get(op, "")) for op in ("parse", "hash", "index")}
 print(text)
 near = lambda a, b: abs(a - b) <= 2
 planted = [r for r in runs if near(r, step)]
@@ -155,7 +163,10 @@ print(f"sort's p50 steps at run {step}; sort's change points: {runs}; the contro
 if others:
     why = f"unexplained: {unexplained}" if unexplained else "each also a control function's (the machine drifted)"
     print(f"sort's other change points {others}: {why}")
-sys.exit(0 if len(planted) == 1 and not unexplained else 1)
+missing = [op for op in controls if op not in sections]
+if missing:
+    print(f"no trend section for the controls {missing}")
+sys.exit(0 if len(planted) == 1 and not unexplained and not missing else 1)
 PY
 then
     ok "perftrack trend: sort's 25% step found at the run it was planted, and no change point the control functions lack"
