@@ -42,8 +42,9 @@ tools="$sysroot/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
 if [ -x "$tools/llvm-size" ]; then
     echo "footprint of the firmware ELF (llvm-size -A, release, opt-level=s, LTO):"
     "$tools/llvm-size" -A "$ELF" | grep -E '^\.(text|rodata|data|bss)\s' || true
-    echo "record path (record_once wraps Operation::record; sizes in hex bytes):"
-    "$tools/llvm-nm" --print-size --size-sort -C "$ELF" | grep -E ' record_once$| perftrack::operation::Operation.*::record' || true
+    echo "record path (record_once wraps Operation::record, which inlines into OpSlot::record_as; sizes in hex bytes):"
+    "$tools/llvm-nm" --print-size --size-sort -C "$ELF" \
+        | grep -E ' record_once$| perftrack::record::slot::OpSlot.*::record_as| perftrack::record::aggregate::Aggregate::record' || true
     "$tools/llvm-nm" --print-size -C "$ELF" | grep -E 'TRACKER$' || true
 else
     skip "ELF footprint figures" "llvm-tools component not available"
