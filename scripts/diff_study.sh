@@ -78,7 +78,7 @@ lines, ok = [], True
 # tool that meets 95% fails 25 of 30 by chance in 0.3% of checks (9% for 9
 # of 10, which failed real CI runs), and one that fell to 60% passes in
 # 0.6%.
-need = 25 / 30 if check else 0.95
+needed = 25 / 30 if check else 0.95
 def target(name, hits, total, need):
     global ok
     share = hits / total if total else 0.0
@@ -92,13 +92,13 @@ for kind in kinds:
         clean = sum(1 for d, rc in rows if rc == 0 and "Regressed" not in verdicts(d).values())
         inconclusive = sum(1 for d, rc in rows if "Inconclusive" in verdicts(d).values())
         label = "A/A, one binary" if kind == "aa" else "A/A', a second build of the same source"
-        target(f"{label}: no operation regressed and exit 0", clean, len(rows), need)
+        target(f"{label}: no operation regressed and exit 0", clean, len(rows), needed)
         lines.append(f"      ({inconclusive} of {len(rows)} had an inconclusive operation)")
     else:
         caught = sum(1 for d, rc in rows if verdicts(d).get("sort") == "Regressed" and rc == 1)
         others = sum(1 for d, rc in rows if all(v != "Regressed" for k, v in verdicts(d).items() if k != "sort"))
-        target("A/B, sort 25% slower: sort regressed (exit 1)", caught, len(rows), need)
-        target("A/B: no other function regressed", others, len(rows), need)
+        target("A/B, sort 25% slower: sort regressed (exit 1)", caught, len(rows), needed)
+        target("A/B: no other function regressed", others, len(rows), needed)
         ones = [load(kind, i, "one") for i in range(1, n + 1)]
         ones = [r for r in ones if r[0] is not None]
         never = sum(1 for d, rc in ones if rc == 0 and "Regressed" not in verdicts(d).values())
@@ -166,7 +166,6 @@ for line in open(f"{out}/trend-all.txt").read().split("\n")[1:]:
         sections[op] = sections.get(op, "") + line + "\n"
 text = open(f"{out}/trend.txt").read()
 steps = p50_steps(text)
-runs = [r for r, _ in steps]
 controls = {op: p50_changes(sections.get(op, "")) for op in ("parse", "hash", "index")}
 print(text)
 near = lambda a, b: abs(a - b) <= 2
